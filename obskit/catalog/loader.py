@@ -1,0 +1,99 @@
+"""Read a catalog file or directory, validate it against the v1 contract, apply defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import ValidationError
+
+from obskit.catalog.errors import CatalogError, Problem
+from obskit.catalog.model import Catalog, CatalogDocument
+from obskit.catalog.rules import resolve
+from obskit.catalog.schema_errors import problems_from_validation
+from obskit.catalog.yaml_source import SourceMap, load_yaml
+
+CATALOG_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class LoadedFile:
+    """One catalog file: its validated document, its raw data and where each field is."""
+
+    path: str
+    document: CatalogDocument
+    data: dict[str, Any]
+    smap: SourceMap
+
+
+def catalog_files(source: str | os.PathLike[str]) -> list[FsPath]:
+    """The files a catalog path names: the file itself, or a directory's YAML files (sorted)."""
+    path = FsPath(source)
+    if path.is_dir():
+        return sorted(
+            p
+            for p in path.iterdir()
+            if p.suffix in CATALOG_SUFFIXES and p.is_file() and not p.name.startswith(".")
+        )
+    return [path]
+
+
+def _display(path: FsPath) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def read_file(path: FsPath) -> tuple[LoadedFile | None, list[Problem]]:
+    """Parse and schema-check one catalog file."""
+    name = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, [Problem(name, 0, 0, "", "no such file", "give a catalog file or directory")]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(name, 0, 0, "", f"cannot read the file: {exc}", "")]
+    data, smap, problems = load_yaml(text, name)
+    if data is None:
+        return None, problems
+    if not isinstance(data, dict):
+        problems.append(
+            smap.problem(
+                (), "a catalog file must be a mapping", "start it with apiVersion: obskit/v1"
+            )
+        )
+        return None, problems
+    try:
+        document = CatalogDocument.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(problems_from_validation(exc, data, smap, CatalogDocument))
+        return None, problems
+    if problems:
+        return None, problems
+    return LoadedFile(name, document, data, smap), problems
+
+
+def load_catalog(source: str | os.PathLike[str]) -> Catalog:
+    """Load, validate and resolve a catalog; raises :class:`CatalogError` listing every problem."""
+    files = catalog_files(source)
+    if not files:
+        raise CatalogError(
+            [Problem(str(source), 0, 0, "", "no *.yaml or *.yml files in the directory", "")]
+        )
+    problems: list[Problem] = []
+    loaded: list[LoadedFile] = []
+    for path in files:
+        file, found = read_file(path)
+        problems.extend(found)
+        if file:
+            loaded.append(file)
+    if problems:
+        raise CatalogError(problems)
+    catalog, problems = resolve(loaded)
+    if problems or catalog is None:
+        raise CatalogError(problems)
+    return catalog

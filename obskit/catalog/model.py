@@ -1,0 +1,257 @@
+"""Pydantic v2 models of the service catalog, version 1 (``../shared/design/catalog-v1.md``).
+
+Field names follow the contract (camelCase in YAML); Python attributes are snake_case.
+``Catalog`` is the validated, defaults-applied form every renderer reads.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+
+from obskit.catalog.durations import parse_duration
+from obskit.catalog.presets import PRESET_NAMES
+
+NAME_RE = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
+DNS1123_LABEL = Annotated[str, Field(pattern=NAME_RE, max_length=63)]
+Duration = Annotated[str, Field(pattern=r"^(?:\d+(?:ms|s|m|h|d|w|y))+$")]
+PresetName = Literal[
+    "prometheus-http", "otel-http", "grpc", "micrometer", "istio", "nginx-ingress", "none"
+]
+assert set(PresetName.__args__) == set(PRESET_NAMES)  # type: ignore[attr-defined]
+Tier = Literal["critical", "standard", "low"]
+Severity = Literal["critical", "warning", "info"]
+SloWindow = Literal["7d", "28d", "30d"]
+WorkloadKind = Literal["Deployment", "StatefulSet", "DaemonSet"]
+Quantity = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P|m)?$")]
+
+
+class Model(BaseModel):
+    """Base: unknown keys are errors, YAML keys are camelCase."""
+
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
+    )
+
+
+class SecretRef(Model):
+    """A key of a Kubernetes Secret; the value itself never appears in the catalog."""
+
+    name: DNS1123_LABEL | Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")]
+    key: Annotated[str, Field(pattern=r"^[-._a-zA-Z0-9]+$")]
+
+
+class SlackAlerting(Model):
+    channel: Annotated[str, Field(min_length=2)]
+    api_url_secret: SecretRef = Field(alias="apiURLSecret")
+
+
+class PagerDutyAlerting(Model):
+    routing_key_secret: SecretRef
+
+
+class EmailAlerting(Model):
+    to: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class TeamAlerting(Model):
+    slack: SlackAlerting | None = None
+    pagerduty: PagerDutyAlerting | None = None
+    email: EmailAlerting | None = None
+
+
+class Team(Model):
+    name: Annotated[str, Field(pattern=NAME_RE)]
+    alerting: TeamAlerting | None = None
+
+
+class Metadata(Model):
+    name: Annotated[str, Field(pattern=NAME_RE)]
+    cluster: str | None = None
+
+
+class Scrape(Model):
+    port: Annotated[str, Field(min_length=1)] | int = "metrics"
+    path: Annotated[str, Field(pattern=r"^/")] = "/metrics"
+    interval: Duration = "30s"
+
+
+class Metrics(Model):
+    preset: PresetName = "prometheus-http"
+    selector: dict[str, str] | None = None
+    scrape: Scrape | None = None
+    #: histogram bucket bounds as durations; default: the preset's default buckets
+    buckets: list[Duration] | None = None
+
+    @field_validator("selector")
+    @classmethod
+    def _label_names(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for label in value or {}:
+            if not re.match(r"^[a-zA-Z_][a-zA-Z0-9_]*$", label):
+                raise ValueError(f"{label!r} is not a Prometheus label name")
+        return value
+
+
+class Workload(Model):
+    kind: WorkloadKind = "Deployment"
+    name: DNS1123_LABEL | None = None
+
+
+class Slo(Model):
+    name: Annotated[str, Field(pattern=NAME_RE)]
+    objective: Annotated[float, Field(gt=0, lt=100)]
+    threshold: Duration | None = None
+    description: str | None = None
+    window: SloWindow | None = None
+
+
+class Logs(Model):
+    enabled: bool = False
+
+
+class Traces(Model):
+    enabled: bool = False
+    service: str | None = None
+
+
+class Alert(Model):
+    alert: Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")]
+    expr: Annotated[str, Field(min_length=1)]
+    for_: Duration | None = Field(default=None, alias="for")
+    severity: Severity = "warning"
+    summary: Annotated[str, Field(min_length=1)]
+    description: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+
+class SloDefaults(Model):
+    window: SloWindow = "30d"
+
+
+class Defaults(Model):
+    namespace: DNS1123_LABEL | None = None
+    team: str | None = None
+    tier: Tier | None = None
+    metrics: Metrics | None = None
+    slo: SloDefaults | None = None
+
+
+class Service(Model):
+    name: DNS1123_LABEL
+    team: str | None = None
+    namespace: DNS1123_LABEL | None = None
+    tier: Tier | None = None
+    description: str | None = None
+    metrics: Metrics | None = None
+    runbook: Annotated[str, Field(pattern=r"^https?://")] | None = None
+    workload: Workload | None = None
+    slos: list[Slo] = Field(default_factory=list)
+    logs: Logs = Field(default_factory=Logs)
+    traces: Traces = Field(default_factory=Traces)
+    alerts: list[Alert] = Field(default_factory=list)
+    depends_on: list[str] = Field(default_factory=list)
+
+
+class PrometheusEnv(Model):
+    retention: Duration | None = None
+    replicas: Annotated[int, Field(ge=1)] | None = None
+    storage: Quantity | None = None
+
+
+class ElasticsearchEnv(Model):
+    replicas: Annotated[int, Field(ge=1)] | None = None
+    storage: Quantity | None = None
+
+
+class Environment(Model):
+    prometheus: PrometheusEnv = Field(default_factory=PrometheusEnv)
+    elasticsearch: ElasticsearchEnv = Field(default_factory=ElasticsearchEnv)
+
+
+class CatalogDocument(Model):
+    """One catalog file as written (before defaults and cross-references are applied)."""
+
+    api_version: Literal["obskit/v1"]
+    kind: Literal["ServiceCatalog"]
+    metadata: Metadata | None = None
+    defaults: Defaults | None = None
+    teams: list[Team] = Field(default_factory=list)
+    services: list[Service] = Field(default_factory=list)
+    environments: dict[Annotated[str, Field(pattern=NAME_RE)], Environment] | None = None
+
+
+# --- the resolved catalog: defaults applied, references checked ---------------------------
+
+
+class ResolvedMetrics(Model):
+    preset: PresetName
+    selector: dict[str, str]
+    scrape: Scrape | None = None
+    #: bucket bounds in seconds, ascending
+    buckets: tuple[float, ...] = ()
+
+
+class ResolvedSlo(Model):
+    name: str
+    kind: Literal["availability", "latency"]
+    objective: float
+    window: SloWindow
+    #: latency threshold in seconds (latency SLOs only)
+    threshold_seconds: float | None = None
+    threshold: str | None = None
+    description: str | None = None
+
+
+class ResolvedService(Model):
+    name: str
+    team: str
+    namespace: str
+    tier: Tier
+    description: str | None
+    metrics: ResolvedMetrics
+    runbook: str | None
+    workload: Workload
+    slos: tuple[ResolvedSlo, ...]
+    logs: Logs
+    traces: Traces
+    alerts: tuple[Alert, ...]
+    depends_on: tuple[str, ...]
+
+    @property
+    def trace_service(self) -> str:
+        """The service name traces are reported under."""
+        return self.traces.service or self.name
+
+    @property
+    def workload_name(self) -> str:
+        return self.workload.name or self.name
+
+
+class Catalog(Model):
+    """A validated catalog with every default applied: what renderers read."""
+
+    metadata: Metadata
+    teams: tuple[Team, ...]
+    services: tuple[ResolvedService, ...]
+    environments: dict[str, Environment]
+    #: files the catalog was read from (for messages only; never rendered)
+    sources: tuple[str, ...] = ()
+
+    def team(self, name: str) -> Team:
+        return next(t for t in self.teams if t.name == name)
+
+    def service(self, name: str) -> ResolvedService:
+        return next(s for s in self.services if s.name == name)
+
+
+def slo_kind(slo: Slo) -> Literal["availability", "latency"]:
+    """Latency SLOs are the ones with a threshold."""
+    return "latency" if slo.threshold else "availability"
+
+
+def threshold_seconds(slo: Slo) -> float | None:
+    return parse_duration(slo.threshold) if slo.threshold else None

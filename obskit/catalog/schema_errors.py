@@ -1,0 +1,145 @@
+"""Turn pydantic validation errors into located, fixable catalog problems."""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from obskit.catalog.errors import Problem, did_you_mean
+from obskit.catalog.yaml_source import Path, SourceMap
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The concrete types behind Optional/Union/Annotated/list/dict annotations."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [t for a in typing.get_args(annotation) for t in _unwrap(a)]
+    return [annotation]
+
+
+def _field_by_alias(model: type[BaseModel], key: str) -> Any:
+    for name, info in model.model_fields.items():
+        if key in (info.alias, name):
+            return info.annotation
+    return None
+
+
+def model_at(root: type[BaseModel], path: Path) -> type[BaseModel] | None:
+    """The pydantic model that validates the mapping at ``path`` (None when not a model)."""
+    current: list[Any] = [root]
+    for part in path:
+        nxt: list[Any] = []
+        for typ in current:
+            origin = typing.get_origin(typ)
+            if isinstance(typ, type) and issubclass(typ, BaseModel) and isinstance(part, str):
+                ann = _field_by_alias(typ, part)
+                if ann is not None:
+                    nxt.extend(_unwrap(ann))
+            elif origin in (list, tuple) and isinstance(part, int):
+                nxt.extend(_unwrap(typing.get_args(typ)[0]))
+            elif origin is dict and isinstance(part, str):
+                nxt.extend(_unwrap(typing.get_args(typ)[1]))
+        current = nxt
+    for typ in current:
+        if isinstance(typ, type) and issubclass(typ, BaseModel):
+            return typ
+    return None
+
+
+def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
+    """Keep the parts of a pydantic ``loc`` that exist in the data (drop union-member tags)."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and part.endswith("]"):
+            continue  # dict key validation tag such as "[key]"
+        else:
+            # a name pydantic uses for a union member, or a missing field (kept: it names it)
+            if (
+                isinstance(part, str)
+                and not re.match(r"^[a-z]+[-_\[]|^function", part)
+                and (isinstance(node, dict))
+            ):
+                path.append(part)
+                node = None
+            continue
+    return tuple(path)
+
+
+def _message(err: dict[str, Any], value: Any) -> tuple[str, str]:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return "required field is missing", "add it"
+    if kind == "literal_error":
+        expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        hint = did_you_mean(str(value), expected) if expected else ""
+        return f"{value!r} is not allowed", hint
+    if kind == "string_pattern_mismatch":
+        pattern = ctx.get("pattern", "")
+        if "ms|s|m|h|d" in pattern:
+            return f"{value!r} is not a duration", "use a number and a unit: 250ms, 30s, 5m, 1h, 7d"
+        if "a-z0-9" in pattern:
+            return (
+                f"{value!r} is not a valid name",
+                "use lower-case letters, digits and '-'; start and end with a letter or digit",
+            )
+        if "Ki|Mi|Gi" in pattern:
+            return f"{value!r} is not a Kubernetes quantity", "write it like 20Gi or 500Mi"
+        return f"{value!r} does not match {pattern}", ""
+    if kind in ("greater_than", "less_than", "greater_than_equal", "less_than_equal"):
+        return f"{value!r}: {err['msg'].lower()}", ""
+    if kind == "string_too_long":
+        return f"{value!r} is longer than {ctx.get('max_length')} characters", "shorten it"
+    if kind == "model_type" or kind == "dict_type":
+        return f"expected a mapping, got {type(value).__name__}", "write `key: value` pairs"
+    if kind in ("list_type", "tuple_type"):
+        return f"expected a list, got {type(value).__name__}", "write a YAML list (- item)"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"])), ""
+    return f"{err['msg']} (got {value!r})" if value is not None else err["msg"], ""
+
+
+def _value_at(data: Any, path: Path) -> Any:
+    node = data
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def problems_from_validation(
+    exc: ValidationError, data: Any, smap: SourceMap, root: type[BaseModel], base: Path = ()
+) -> list[Problem]:
+    """One problem per distinct pydantic error, located in the YAML file."""
+    problems: dict[tuple[Path, str], Problem] = {}
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        path = _data_path(loc, data)
+        full = (*base, *path)
+        if err["type"] == "extra_forbidden":
+            key = str(path[-1]) if path else str(loc[-1])
+            model = model_at(root, path[:-1])
+            fields = [i.alias or n for n, i in (model.model_fields.items() if model else [])]
+            hint = did_you_mean(key, fields)
+            prob = smap.problem(full, f"unknown key `{key}`", hint, key=True)
+            problems[(full, "extra")] = prob
+            continue
+        value = _value_at(data, path)
+        message, hint = _message(err, value)
+        # a union reports one error per member: keep the first per field
+        problems.setdefault((full, "value"), smap.problem(full, message, hint))
+    return list(problems.values())

@@ -1,0 +1,130 @@
+"""YAML reading that remembers where every value came from and refuses duplicate keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from obskit.catalog.errors import Problem, format_path
+
+try:
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - libyaml missing
+    _Loader = yaml.SafeLoader
+
+Path = tuple[str | int, ...]
+
+
+@dataclass
+class SourceMap:
+    """Where each field path of one file starts: ``path -> (line, column)``, 1-based."""
+
+    file: str
+    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    #: positions of mapping keys (for "unknown key" problems)
+    key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+        """The closest known position of ``path`` (walking up to its parents)."""
+        probe = tuple(path)
+        while probe:
+            key_pos = self.key_positions.get(probe)
+            value_pos = self.positions.get(probe)
+            if key_pos and (key or not value_pos or value_pos[0] != key_pos[0]):
+                return key_pos
+            if value_pos:
+                return value_pos
+            probe = probe[:-1]
+        return self.positions.get((), (1, 1))
+
+    def problem(self, path: Path, message: str, hint: str = "", *, key: bool = False) -> Problem:
+        line, col = self.locate(path, key=key)
+        return Problem(self.file, line, col, format_path(path), message, hint)
+
+
+class _Constructor(yaml.constructor.SafeConstructor):
+    pass
+
+
+_constructor = _Constructor()
+
+
+def _convert(node: yaml.Node, path: Path, smap: SourceMap, problems: list[Problem]) -> Any:
+    smap.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                problems.append(
+                    smap.problem(path, "YAML merge keys (<<) are not supported", "write keys out")
+                )
+                continue
+            key = _constructor.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) or key is None:
+                key = str(key)
+            kpath = (*path, str(key))
+            kpos = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if key in out:
+                first = smap.key_positions.get(kpath, (0, 0))[0]
+                problems.append(
+                    Problem(
+                        smap.file,
+                        kpos[0],
+                        kpos[1],
+                        format_path(kpath),
+                        f"duplicate key `{key}` (first set on line {first})",
+                        "remove one of them: YAML keeps only the last, obskit refuses both",
+                    )
+                )
+                continue
+            smap.key_positions[kpath] = kpos
+            out[key] = _convert(value_node, kpath, smap, problems)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, (*path, i), smap, problems) for i, item in enumerate(node.value)]
+    return _constructor.construct_object(node, deep=True)
+
+
+def load_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
+    """Parse one YAML document; returns data, its source map and any problems found."""
+    smap = SourceMap(file)
+    problems: list[Problem] = []
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        what = " ".join(x for x in (exc.context, exc.problem) if x)
+        problems.append(Problem(file, line, col, "", f"not valid YAML: {what}", "fix the syntax"))
+        return None, smap, problems
+    except yaml.YAMLError as exc:
+        problems.append(Problem(file, 0, 0, "", f"not valid YAML: {exc}", "fix the syntax"))
+        return None, smap, problems
+    nodes = [n for n in nodes if n is not None]
+    if not nodes:
+        problems.append(
+            Problem(file, 1, 1, "", "the file is empty", "start it with apiVersion: obskit/v1")
+        )
+        return None, smap, problems
+    if len(nodes) > 1:
+        line = nodes[1].start_mark.line + 1
+        problems.append(
+            Problem(
+                file,
+                line,
+                1,
+                "",
+                "more than one YAML document (---) in a catalog file",
+                "put each document in a file of its own in a catalog directory",
+            )
+        )
+    try:
+        data = _convert(nodes[0], (), smap, problems)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        problems.append(Problem(file, line, col, "", f"not valid YAML: {exc}", "fix the value"))
+        return None, smap, problems
+    return data, smap, problems

@@ -1,0 +1,42 @@
+"""obskit render: write (or --check) the rendered tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from obskit.cli import EXIT_FOUND, EXIT_INPUT, app
+from obskit.cli.common import fail, load_or_exit
+
+
+@app.command()
+def render(
+    catalog: str = typer.Argument(..., help="Catalog file or directory."),
+    out: Path = typer.Option(Path("."), "--out", "-o", help="Output folder."),
+    check: bool = typer.Option(
+        False, "--check", help="Write nothing; exit 1 if any file is missing, changed or stale."
+    ),
+    only: str = typer.Option(
+        "", "--only", help="Comma-separated subset: dashboards,alerts,helm,manifests."
+    ),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Render every unit again."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Print only problems."),
+) -> None:
+    """Render dashboards, alerts, Helm values and manifests from CATALOG into --out."""
+    from obskit.cli.report import print_outcome
+    from obskit.render.output import OutputError
+    from obskit.render.pipeline import render as run_render
+
+    cat = load_or_exit(catalog)
+    try:
+        outcome = run_render(
+            cat, out, only=only.split(",") if only else None, check=check, use_cache=not no_cache
+        )
+    except OutputError as exc:
+        fail(str(exc), EXIT_INPUT)
+    print_outcome(outcome, out, quiet=quiet)
+    if outcome.conflicts:
+        raise typer.Exit(EXIT_INPUT)
+    if check and not outcome.current:
+        raise typer.Exit(EXIT_FOUND)

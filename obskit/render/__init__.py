@@ -1,0 +1,1 @@
+"""The render pipeline: registry of renderers, output tree, cache and serialisers."""

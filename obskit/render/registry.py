@@ -1,0 +1,80 @@
+"""The renderer registry: what each output kind is and where its code lives.
+
+A renderer turns a validated :class:`~obskit.catalog.model.Catalog` into *units*: a unit is a
+small, independent piece of output (one service's dashboard, the overviews, one environment's
+Helm values) with a fingerprint of everything it is made from. The pipeline renders unit by
+unit, so output streams to disk without holding the whole tree in memory, and a unit whose
+fingerprint and files are unchanged is not rendered again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from obskit.catalog.model import Catalog, ResolvedService
+
+#: ``{relative posix path: file bytes}``
+Files = Mapping[str, bytes]
+
+
+@dataclass(frozen=True)
+class RenderUnit:
+    """One independently rendered piece of output.
+
+    ``key`` is unique within the renderer (``service/checkout``, ``overview``); ``inputs`` is
+    every byte the output depends on (the pipeline adds the code version); ``produce``
+    returns the unit's files.
+    """
+
+    key: str
+    inputs: bytes
+    produce: Callable[[], Files]
+
+
+class Renderer(Protocol):
+    """What every renderer module exposes as ``RENDERER``."""
+
+    #: the name used by ``--only`` and in the manifest
+    name: str
+    #: top-level output folders it writes (for docs and pruning scope)
+    folders: tuple[str, ...]
+
+    def units(self, catalog: Catalog) -> Iterable[RenderUnit]:
+        """The units of output for this catalog, in a stable order."""
+        ...
+
+
+#: name -> "module:attribute"; modules are imported only when their renderer runs
+REGISTRY: dict[str, str] = {
+    "dashboards": "obskit.renderers.dashboards:RENDERER",
+    "alerts": "obskit.renderers.alerts:RENDERER",
+    "helm": "obskit.renderers.helm:RENDERER",
+    "manifests": "obskit.renderers.manifests:RENDERER",
+}
+RENDERER_NAMES: tuple[str, ...] = tuple(REGISTRY)
+
+
+def load_renderer(name: str) -> Renderer:
+    """Import and return one registered renderer."""
+    module_name, attr = REGISTRY[name].split(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def catalog_inputs(catalog: Catalog) -> bytes:
+    """The whole catalog as fingerprint input (for units that read all of it)."""
+    return catalog.model_dump_json(exclude={"sources"}).encode()
+
+
+def service_inputs(catalog: Catalog, service: ResolvedService, *extra: str) -> bytes:
+    """Fingerprint input for a unit made from one service (plus catalog metadata and team)."""
+    h = hashlib.sha256()
+    h.update(catalog.metadata.model_dump_json().encode())
+    h.update(service.model_dump_json().encode())
+    h.update(catalog.team(service.team).model_dump_json().encode())
+    for item in extra:
+        h.update(b"\0" + item.encode())
+    return h.digest()

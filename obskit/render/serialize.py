@@ -1,0 +1,93 @@
+"""Deterministic serialisers: the same data always gives the same bytes."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import orjson
+import yaml
+
+try:
+    _BaseDumper: type = yaml.CSafeDumper
+except AttributeError:  # pragma: no cover - libyaml missing
+    _BaseDumper = yaml.SafeDumper
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
+    """Block-style YAML; multi-line strings as literal blocks; no aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+def _represent_float(dumper: yaml.SafeDumper, value: float) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:float", format_float(value))
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(float, _represent_float)
+
+
+def clean_float(value: float, digits: int = 12) -> float:
+    """Round away binary noise: ``1 - 0.999`` -> ``0.001``."""
+    if math.isnan(value) or math.isinf(value):
+        return value
+    return float(f"{value:.{digits}g}")
+
+
+def format_float(value: float) -> str:
+    """A float the way a human would write it: ``0.001``, ``14.4``, ``1`` stays ``1.0``."""
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    text = repr(clean_float(value))
+    if "e" in text:  # keep plain decimal notation for readability
+        text = f"{clean_float(value):.15f}".rstrip("0")
+        if text.endswith("."):
+            text += "0"
+    return text
+
+
+def format_number(value: float) -> str:
+    """A number for PromQL text: ``0.001``, ``14.4``, ``2`` (no trailing ``.0``)."""
+    text = format_float(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def dump_json(data: Any) -> bytes:
+    """Indented JSON with sorted keys and a final newline."""
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def dump_yaml(data: Any, *, sort_keys: bool = True, header: str = "") -> bytes:
+    """Block YAML (libyaml when present); ``header`` is prepended as ``#`` comment lines."""
+    text = yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=sort_keys,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=4096,
+        indent=2,
+    )
+    if header:
+        comment = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
+        text = comment + text
+    return text.encode("utf-8")
+
+
+def dump_yaml_documents(documents: list[Any], *, sort_keys: bool = True, header: str = "") -> bytes:
+    """Several YAML documents separated by ``---``."""
+    parts = [dump_yaml(d, sort_keys=sort_keys).decode() for d in documents]
+    body = "---\n" + "---\n".join(parts)
+    if header:
+        body = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines()) + body
+    return body.encode("utf-8")

@@ -1,0 +1,1 @@
+"""Renderers: one package per output kind, each exposing ``RENDERER`` (see render.registry)."""
