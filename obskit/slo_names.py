@@ -1,0 +1,31 @@
+"""Names of the recording rules obskit generates (shared by alerts, dashboards and preview).
+
+SLO series carry the labels ``service`` and ``slo`` (plus ``team``); service series carry
+``service`` (plus ``team``). Names follow Prometheus' ``level:metric:operations`` convention
+and slok/sloth's SLO names, so existing SLO dashboards recognise them.
+"""
+
+from __future__ import annotations
+
+#: windows of the SLI error-ratio recording rules (the SLO window itself is added per SLO)
+SLI_WINDOWS: tuple[str, ...] = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+
+
+def sli_error_ratio(window: str) -> str:
+    """``slo:sli_error:ratio_rate<window>``: the SLI error ratio over a window."""
+    return f"slo:sli_error:ratio_rate{window}"
+
+
+#: objective as a ratio (99.9 -> 0.999)
+OBJECTIVE = "slo:objective:ratio"
+#: error budget as a ratio (1 - objective)
+ERROR_BUDGET = "slo:error_budget:ratio"
+#: error ratio over 5m divided by the error budget
+CURRENT_BURN_RATE = "slo:current_burn_rate:ratio"
+#: 1 - error ratio over the SLO window / error budget
+BUDGET_REMAINING = "slo:period_error_budget_remaining:ratio"
+
+#: per-service golden signals, for fleet overviews (one series per service)
+SERVICE_REQUESTS_RATE = "service:requests:rate5m"
+SERVICE_ERROR_RATIO = "service:errors:ratio_rate5m"
+SERVICE_LATENCY_P99 = "service:latency_seconds:p99_rate5m"
