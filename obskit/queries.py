@@ -107,8 +107,10 @@ def latency_error_ratio(
 ) -> str:
     """1 - (requests at most ``threshold`` / all requests), from the latency histogram."""
     preset = preset_of(service)
-    fast = f"sum(rate({preset.histogram}{selector(service, le_matcher(service, threshold_seconds), overrides=overrides)}[{window}]))"
-    total = f"sum(rate({preset.histogram_count}{selector(service, overrides=overrides)}[{window}]))"
+    fast_sel = selector(service, le_matcher(service, threshold_seconds), overrides=overrides)
+    all_sel = selector(service, overrides=overrides)
+    fast = f"sum(rate({preset.histogram}{fast_sel}[{window}]))"
+    total = f"sum(rate({preset.histogram_count}{all_sel}[{window}]))"
     return f"1 - (\n  ({fast})\n  /\n  ({total})\n)"
 
 
@@ -137,6 +139,7 @@ def latency_quantile(
     """``histogram_quantile`` in seconds (istio's milliseconds divided by 1000)."""
     preset = preset_of(service)
     group = ["le", *by]
-    inner = f"sum by ({', '.join(group)})(rate({preset.histogram}{selector(service, overrides=overrides)}[{window}]))"
+    sel = selector(service, overrides=overrides)
+    inner = f"sum by ({', '.join(group)})(rate({preset.histogram}{sel}[{window}]))"
     expr = f"histogram_quantile({format_number(quantile)}, {inner})"
     return f"{expr} / 1000" if preset.unit == "ms" else expr
