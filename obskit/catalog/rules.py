@@ -254,16 +254,6 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
         problems.append(
             files[0].smap.problem((), "the catalog declares no team", "add teams: [{name: <team>}]")
         )
-    if defaults.team and defaults.team not in teams:
-        f = owner["defaults"]
-        problems.append(
-            f.smap.problem(
-                ("defaults", "team"),
-                f"team `{defaults.team}` is not declared in `teams`",
-                did_you_mean(defaults.team, teams),
-            )
-        )
-
     located: list[tuple[Service, tuple[LoadedFile, int]]] = []
     names: dict[str, tuple[LoadedFile, int]] = {}
     for f in files:

@@ -1,0 +1,5 @@
+"""`python -m obskit` runs the CLI."""
+
+from obskit.cli import main
+
+main()

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install obskit and the tools its tests use on a Debian machine with Python >= 3.11:
+#   - promtool and prometheus from Debian (apt-get install -y prometheus), when root or sudo;
+#   - a virtual environment in .venv with obskit and its dev dependencies.
+# Idempotent: safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq prometheus >/dev/null
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo apt-get update -qq && sudo apt-get install -y -qq prometheus >/dev/null
+  else
+    echo "note: not root and no sudo: install promtool yourself (apt-get install -y prometheus);" >&2
+    echo "      until then the promtool and Prometheus tests are skipped." >&2
+  fi
+  # Debian starts no service here (no systemd in containers); stop one if it did.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
+    systemctl stop prometheus || true
+  fi
+fi
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/pip install -q --upgrade pip >/dev/null 2>&1 || true
+.venv/bin/pip install -q -e '.[dev]' 2>&1 | grep -v "is ignored" || true
+.venv/bin/obskit --help >/dev/null
+echo "obskit installed in .venv ($(.venv/bin/python -c 'import obskit; print(obskit.__version__)'));" \
+     "promtool: $(command -v promtool || echo missing)"
