@@ -59,68 +59,253 @@ def test_base_is_valid(tmp_path: Path) -> None:
 
 # (id, old text, new text, expected line, expected field path, message fragment, hint fragment)
 CASES = [
-    ("api-version", "apiVersion: obskit/v1", "apiVersion: obskit/v2", 1, "apiVersion",
-     "'obskit/v2' is not allowed", "obskit/v1"),
+    (
+        "api-version",
+        "apiVersion: obskit/v1",
+        "apiVersion: obskit/v2",
+        1,
+        "apiVersion",
+        "'obskit/v2' is not allowed",
+        "obskit/v1",
+    ),
     ("kind", "kind: ServiceCatalog", "kind: Catalog", 2, "kind", "not allowed", "ServiceCatalog"),
-    ("metadata-name", "  name: shop\n", "  name: Shop_1\n", 4, "metadata.name",
-     "not a valid name", "lower-case"),
-    ("unknown-top-key", "teams:\n", "team:\n  - name: x\nteams:\n", 9, "team",
-     "unknown key `team`", "did you mean `teams`?"),
-    ("unknown-service-key", "    dependsOn: [cart]", "    dependson: [cart]", 23,
-     "services[0].dependson", "unknown key", "did you mean `dependsOn`?"),
-    ("team-undeclared", "    team: storefront\n", "    team: storefrnt\n", 25, "services[1].team",
-     "not declared", "did you mean `storefront`?"),
-    ("preset", "      preset: grpc", "      preset: grcp", 16, "services[0].metrics.preset",
-     "'grcp' is not allowed", "did you mean `grpc`?"),
-    ("tier", "    team: payments\n    metrics:", "    team: payments\n    tier: gold\n    metrics:",
-     15, "services[0].tier", "'gold' is not allowed", "critical"),
-    ("service-name-dns", "  - name: cart\n", "  - name: Cart.v2\n", 24, "services[1].name",
-     "not a valid name", ""),
-    ("service-name-long", "  - name: cart\n", f"  - name: {'a' * 64}\n", 24, "services[1].name",
-     "longer than 63", ""),
-    ("namespace-dns", "  namespace: shop", "  namespace: Shop", 7, "defaults.namespace",
-     "not a valid name", ""),
-    ("objective-high", "        objective: 99.9", "        objective: 100", 19,
-     "services[0].slos[0].objective", "less than 100", ""),
-    ("objective-zero", "        objective: 99.9", "        objective: 0", 19,
-     "services[0].slos[0].objective", "greater than 0", ""),
-    ("threshold-not-bucket", "threshold: 300ms", "threshold: 270ms", 22,
-     "services[0].slos[1].threshold", "not a bucket bound", "250ms, 300ms"),
-    ("threshold-not-duration", "threshold: 300ms", "threshold: fast", 22,
-     "services[0].slos[1].threshold", "not a duration", "250ms"),
-    ("latency-without-threshold", "        threshold: 300ms\n", "", 20, "services[0].slos[1]",
-     "needs a `threshold`", ""),
-    ("depends-unknown", "dependsOn: [cart]", "dependsOn: [carts]", 23,
-     "services[0].dependsOn[0]", "not a service of this catalog", "did you mean `cart`?"),
-    ("duplicate-service", "  - name: cart\n    team: storefront\n",
-     "  - name: cart\n    team: storefront\n  - name: checkout\n", 26, "services[2].name",
-     "duplicate service `checkout`", "first declared"),
-    ("duplicate-team", "  - name: storefront\n", "  - name: storefront\n  - name: payments\n", 12,
-     "teams[2].name", "duplicate team", ""),
-    ("slo-window", "  team: payments\nteams:", "  team: payments\n  slo: {window: 14d}\nteams:", 9,
-     "defaults.slo.window", "'14d' is not allowed", "7d"),
-    ("workload-kind", "    team: storefront\n", "    team: storefront\n    workload: {kind: Job}\n",
-     26, "services[1].workload.kind", "'Job' is not allowed", ""),
-    ("severity", "    team: storefront\n",
-     "    team: storefront\n    alerts:\n      - {alert: X, expr: up == 0, severity: page, "
-     "summary: s}\n", 27, "services[1].alerts[0].severity", "'page' is not allowed", ""),
-    ("alert-expr", "    team: storefront\n",
-     "    team: storefront\n    alerts:\n      - {alert: X, expr: 'sum(rate(x[5m])', summary: s}\n",
-     27, "services[1].alerts[0].expr", "not valid PromQL", ""),
-    ("preset-none-slo", "      preset: grpc", "      preset: none", 17, "services[0].slos",
-     "cannot have SLOs", ""),
-    ("secret-ref-shape", "  - name: storefront\n",
-     "  - name: storefront\n    alerting:\n      slack: {channel: '#x', apiURLSecret: "
-     "https://hooks.example.com/x}\n", 13, "teams[1].alerting.slack.apiURLSecret",
-     "expected a mapping", ""),
-    ("selector-label", "      preset: grpc", "      preset: grpc\n      selector: {'bad-label': x}", 17,
-     "services[0].metrics.selector", "not a Prometheus label name", ""),
-    ("scrape-interval", "      preset: grpc", "      preset: grpc\n      scrape: {interval: often}",
-     17, "services[0].metrics.scrape.interval", "not a duration", ""),
-    ("env-quantity", "  - name: cart\n    team: storefront\n",
-     "  - name: cart\n    team: storefront\nenvironments:\n  prod:\n    prometheus: "
-     "{storage: lots}\n", 28, "environments.prod.prometheus.storage", "not a Kubernetes quantity",
-     ""),
+    (
+        "metadata-name",
+        "  name: shop\n",
+        "  name: Shop_1\n",
+        4,
+        "metadata.name",
+        "not a valid name",
+        "lower-case",
+    ),
+    (
+        "unknown-top-key",
+        "teams:\n",
+        "team:\n  - name: x\nteams:\n",
+        9,
+        "team",
+        "unknown key `team`",
+        "did you mean `teams`?",
+    ),
+    (
+        "unknown-service-key",
+        "    dependsOn: [cart]",
+        "    dependson: [cart]",
+        23,
+        "services[0].dependson",
+        "unknown key",
+        "did you mean `dependsOn`?",
+    ),
+    (
+        "team-undeclared",
+        "    team: storefront\n",
+        "    team: storefrnt\n",
+        25,
+        "services[1].team",
+        "not declared",
+        "did you mean `storefront`?",
+    ),
+    (
+        "preset",
+        "      preset: grpc",
+        "      preset: grcp",
+        16,
+        "services[0].metrics.preset",
+        "'grcp' is not allowed",
+        "did you mean `grpc`?",
+    ),
+    (
+        "tier",
+        "    team: payments\n    metrics:",
+        "    team: payments\n    tier: gold\n    metrics:",
+        15,
+        "services[0].tier",
+        "'gold' is not allowed",
+        "critical",
+    ),
+    (
+        "service-name-dns",
+        "  - name: cart\n",
+        "  - name: Cart.v2\n",
+        24,
+        "services[1].name",
+        "not a valid name",
+        "",
+    ),
+    (
+        "service-name-long",
+        "  - name: cart\n",
+        f"  - name: {'a' * 64}\n",
+        24,
+        "services[1].name",
+        "longer than 63",
+        "",
+    ),
+    (
+        "namespace-dns",
+        "  namespace: shop",
+        "  namespace: Shop",
+        7,
+        "defaults.namespace",
+        "not a valid name",
+        "",
+    ),
+    (
+        "objective-high",
+        "        objective: 99.9",
+        "        objective: 100",
+        19,
+        "services[0].slos[0].objective",
+        "less than 100",
+        "",
+    ),
+    (
+        "objective-zero",
+        "        objective: 99.9",
+        "        objective: 0",
+        19,
+        "services[0].slos[0].objective",
+        "greater than 0",
+        "",
+    ),
+    (
+        "threshold-not-bucket",
+        "threshold: 300ms",
+        "threshold: 270ms",
+        22,
+        "services[0].slos[1].threshold",
+        "not a bucket bound",
+        "250ms, 300ms",
+    ),
+    (
+        "threshold-not-duration",
+        "threshold: 300ms",
+        "threshold: fast",
+        22,
+        "services[0].slos[1].threshold",
+        "not a duration",
+        "250ms",
+    ),
+    (
+        "latency-without-threshold",
+        "        threshold: 300ms\n",
+        "",
+        20,
+        "services[0].slos[1]",
+        "needs a `threshold`",
+        "",
+    ),
+    (
+        "depends-unknown",
+        "dependsOn: [cart]",
+        "dependsOn: [carts]",
+        23,
+        "services[0].dependsOn[0]",
+        "not a service of this catalog",
+        "did you mean `cart`?",
+    ),
+    (
+        "duplicate-service",
+        "  - name: cart\n    team: storefront\n",
+        "  - name: cart\n    team: storefront\n  - name: checkout\n",
+        26,
+        "services[2].name",
+        "duplicate service `checkout`",
+        "first declared",
+    ),
+    (
+        "duplicate-team",
+        "  - name: storefront\n",
+        "  - name: storefront\n  - name: payments\n",
+        12,
+        "teams[2].name",
+        "duplicate team",
+        "",
+    ),
+    (
+        "slo-window",
+        "  team: payments\nteams:",
+        "  team: payments\n  slo: {window: 14d}\nteams:",
+        9,
+        "defaults.slo.window",
+        "'14d' is not allowed",
+        "7d",
+    ),
+    (
+        "workload-kind",
+        "    team: storefront\n",
+        "    team: storefront\n    workload: {kind: Job}\n",
+        26,
+        "services[1].workload.kind",
+        "'Job' is not allowed",
+        "",
+    ),
+    (
+        "severity",
+        "    team: storefront\n",
+        "    team: storefront\n    alerts:\n      - {alert: X, expr: up == 0, severity: page, "
+        "summary: s}\n",
+        27,
+        "services[1].alerts[0].severity",
+        "'page' is not allowed",
+        "",
+    ),
+    (
+        "alert-expr",
+        "    team: storefront\n",
+        "    team: storefront\n    alerts:\n      - {alert: X, expr: 'sum(rate(x[5m])', summary: s}\n",
+        27,
+        "services[1].alerts[0].expr",
+        "not valid PromQL",
+        "",
+    ),
+    (
+        "preset-none-slo",
+        "      preset: grpc",
+        "      preset: none",
+        17,
+        "services[0].slos",
+        "cannot have SLOs",
+        "",
+    ),
+    (
+        "secret-ref-shape",
+        "  - name: storefront\n",
+        "  - name: storefront\n    alerting:\n      slack: {channel: '#x', apiURLSecret: "
+        "https://hooks.example.com/x}\n",
+        13,
+        "teams[1].alerting.slack.apiURLSecret",
+        "expected a mapping",
+        "",
+    ),
+    (
+        "selector-label",
+        "      preset: grpc",
+        "      preset: grpc\n      selector: {'bad-label': x}",
+        17,
+        "services[0].metrics.selector",
+        "not a Prometheus label name",
+        "",
+    ),
+    (
+        "scrape-interval",
+        "      preset: grpc",
+        "      preset: grpc\n      scrape: {interval: often}",
+        17,
+        "services[0].metrics.scrape.interval",
+        "not a duration",
+        "",
+    ),
+    (
+        "env-quantity",
+        "  - name: cart\n    team: storefront\n",
+        "  - name: cart\n    team: storefront\nenvironments:\n  prod:\n    prometheus: "
+        "{storage: lots}\n",
+        28,
+        "environments.prod.prometheus.storage",
+        "not a Kubernetes quantity",
+        "",
+    ),
 ]
 
 
@@ -193,17 +378,26 @@ def test_minimal_catalog_and_defaults(tmp_path: Path) -> None:
 
 
 def test_defaults_apply_and_service_preset_gets_its_selector(tmp_path: Path) -> None:
-    catalog = load_catalog(write(tmp_path, BASE.replace("  team: payments\nteams",
-                                                        "  team: payments\n  tier: low\n"
-                                                        "  metrics: {preset: istio}\n"
-                                                        "  slo: {window: 7d}\nteams")))
+    catalog = load_catalog(
+        write(
+            tmp_path,
+            BASE.replace(
+                "  team: payments\nteams",
+                "  team: payments\n  tier: low\n"
+                "  metrics: {preset: istio}\n"
+                "  slo: {window: 7d}\nteams",
+            ),
+        )
+    )
     checkout, cart = catalog.services
     assert checkout.tier == cart.tier == "low"
     assert checkout.metrics.preset == "grpc"
     assert checkout.metrics.selector == {"job": "checkout", "namespace": "shop"}
     assert cart.metrics.preset == "istio"
     assert cart.metrics.selector == {
-        "destination_workload": "cart", "destination_workload_namespace": "shop"}
+        "destination_workload": "cart",
+        "destination_workload_namespace": "shop",
+    }
     assert {s.window for s in checkout.slos} == {"7d"}
     assert [s.kind for s in checkout.slos] == ["availability", "latency"]
     assert checkout.slos[1].threshold_seconds == pytest.approx(0.3)
@@ -211,7 +405,8 @@ def test_defaults_apply_and_service_preset_gets_its_selector(tmp_path: Path) -> 
 
 def test_declared_buckets_make_a_threshold_valid(tmp_path: Path) -> None:
     text = BASE.replace("threshold: 300ms", "threshold: 270ms").replace(
-        "      preset: grpc", "      preset: grpc\n      buckets: [100ms, 270ms, 1s]")
+        "      preset: grpc", "      preset: grpc\n      buckets: [100ms, 270ms, 1s]"
+    )
     catalog = load_catalog(write(tmp_path, text))
     assert catalog.services[0].metrics.buckets == (0.1, 0.27, 1.0)
 

@@ -32,14 +32,20 @@ def services(draw, teams: list[str], names: list[str]):
                 slos.append({"name": "availability", "objective": draw(OBJECTIVES)})
             if draw(st.booleans()):
                 bound = draw(st.sampled_from(PRESETS[preset].buckets_seconds))
-                slos.append({"name": "latency", "objective": draw(OBJECTIVES),
-                             "threshold": f"{round(bound * 1000)}ms",
-                             "window": draw(st.sampled_from(["7d", "28d", "30d"]))})
+                slos.append(
+                    {
+                        "name": "latency",
+                        "objective": draw(OBJECTIVES),
+                        "threshold": f"{round(bound * 1000)}ms",
+                        "window": draw(st.sampled_from(["7d", "28d", "30d"])),
+                    }
+                )
             if slos:
                 svc["slos"] = slos
         if draw(st.booleans()):
-            svc["workload"] = {"kind": draw(st.sampled_from(["Deployment", "StatefulSet",
-                                                              "DaemonSet"]))}
+            svc["workload"] = {
+                "kind": draw(st.sampled_from(["Deployment", "StatefulSet", "DaemonSet"]))
+            }
         if draw(st.booleans()):
             svc["dependsOn"] = draw(st.lists(st.sampled_from(names), max_size=3, unique=True))
         svc["logs"] = {"enabled": draw(st.booleans())}
@@ -60,8 +66,9 @@ def catalogs(draw):
         "services": draw(services(teams, names)),
     }
     if draw(st.booleans()):
-        doc["environments"] = {e: {} for e in draw(st.lists(NAMES, min_size=1, max_size=2,
-                                                             unique=True))}
+        doc["environments"] = {
+            e: {} for e in draw(st.lists(NAMES, min_size=1, max_size=2, unique=True))
+        }
     return doc
 
 
@@ -83,8 +90,13 @@ def test_valid_catalogs_render(doc):
 
 
 MUTATIONS = st.sampled_from(["drop", "junk-key", "wrong-type", "bad-value"])
-JUNK = st.one_of(st.integers(), st.text(max_size=5), st.lists(st.integers(), max_size=2),
-                 st.none(), st.floats(allow_nan=True))
+JUNK = st.one_of(
+    st.integers(),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=2),
+    st.none(),
+    st.floats(allow_nan=True),
+)
 
 
 def _paths(node, prefix=()):

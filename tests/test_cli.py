@@ -17,8 +17,9 @@ OBSKIT = [sys.executable, "-m", "obskit"]
 
 def run(*args: str, cwd: Path | None = None, env: dict | None = None, check_rc: int | None = None):
     full_env = {**os.environ, **(env or {})}
-    proc = subprocess.run([*OBSKIT, *args], capture_output=True, text=True, cwd=cwd, env=full_env,
-                          timeout=300)
+    proc = subprocess.run(
+        [*OBSKIT, *args], capture_output=True, text=True, cwd=cwd, env=full_env, timeout=300
+    )
     if check_rc is not None:
         assert proc.returncode == check_rc, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
@@ -26,8 +27,11 @@ def run(*args: str, cwd: Path | None = None, env: dict | None = None, check_rc: 
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_help_on_every_command():
@@ -40,10 +44,26 @@ def test_help_on_every_command():
 
 def test_render_is_byte_identical_across_processes(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    run("render", str(EXAMPLE_CATALOG), "--out", str(a), "-q", "--no-cache", check_rc=0,
-        env={"PYTHONHASHSEED": "1", "TZ": "UTC", "LC_ALL": "C.UTF-8"})
-    run("render", str(EXAMPLE_CATALOG), "--out", str(b), "-q", "--no-cache", check_rc=0,
-        env={"PYTHONHASHSEED": "4242", "TZ": "Asia/Kolkata", "LC_ALL": "C"})
+    run(
+        "render",
+        str(EXAMPLE_CATALOG),
+        "--out",
+        str(a),
+        "-q",
+        "--no-cache",
+        check_rc=0,
+        env={"PYTHONHASHSEED": "1", "TZ": "UTC", "LC_ALL": "C.UTF-8"},
+    )
+    run(
+        "render",
+        str(EXAMPLE_CATALOG),
+        "--out",
+        str(b),
+        "-q",
+        "--no-cache",
+        check_rc=0,
+        env={"PYTHONHASHSEED": "4242", "TZ": "Asia/Kolkata", "LC_ALL": "C"},
+    )
     assert tree(a) == tree(b)
     assert len(tree(a)) > 1
 
@@ -105,8 +125,9 @@ def test_schema_accepts_the_example_catalog():
 
 
 def test_unknown_only_is_a_clear_error(tmp_path):
-    proc = run("render", str(EXAMPLE_CATALOG), "--out", str(tmp_path), "--only", "dashbords",
-               check_rc=2)
+    proc = run(
+        "render", str(EXAMPLE_CATALOG), "--out", str(tmp_path), "--only", "dashbords", check_rc=2
+    )
     assert proc.stderr.startswith("obskit: error: unknown output kind dashbords")
 
 

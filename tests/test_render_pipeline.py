@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-import fake_renderer
 from obskit.catalog import load_catalog
 from obskit.render import registry
 from obskit.render.output import MANIFEST_PATH, OutputError
 from obskit.render.pipeline import render
+
+import fake_renderer
 
 CATALOG = """\
 apiVersion: obskit/v1
@@ -44,8 +45,12 @@ def test_render_writes_files_and_manifest(tmp_path):
     out = tmp_path / "out"
     outcome = render(catalog(tmp_path), out)
     assert sorted(outcome.written) == [
-        MANIFEST_PATH, "dashboards/api.json", "dashboards/db.json", "dashboards/overview/fleet.json",
-        "dashboards/web.json"]
+        MANIFEST_PATH,
+        "dashboards/api.json",
+        "dashboards/db.json",
+        "dashboards/overview/fleet.json",
+        "dashboards/web.json",
+    ]
     manifest = json.loads((out / MANIFEST_PATH).read_text())
     assert manifest["generated"]["dashboards"] == sorted(outcome.written[:-1])
     assert not list(out.rglob("*.tmp")), "no temporary files left behind"
@@ -91,13 +96,18 @@ def test_check_current_edited_missing_stale(tmp_path):
     assert render(cat, out, check=True).current
     (out / "dashboards/web.json").unlink()
     (out / "dashboards/api.json").write_text('{"service": "api"}\n')
-    smaller = catalog(tmp_path, CATALOG.replace("  - {name: db, team: a, metrics: {preset: none}}\n", ""))
+    smaller = catalog(
+        tmp_path, CATALOG.replace("  - {name: db, team: a, metrics: {preset: none}}\n", "")
+    )
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     outcome = render(smaller, out, check=True)
     assert not outcome.current
     assert outcome.missing == ["dashboards/web.json"]
-    assert set(outcome.changed) == {"dashboards/api.json", "dashboards/overview/fleet.json",
-                                    MANIFEST_PATH}
+    assert set(outcome.changed) == {
+        "dashboards/api.json",
+        "dashboards/overview/fleet.json",
+        MANIFEST_PATH,
+    }
     assert outcome.stale == ["dashboards/db.json"]
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before, "check wrote"
 
@@ -145,8 +155,11 @@ def test_unknown_only_is_an_error(tmp_path):
 def test_unsafe_paths_are_refused(tmp_path, monkeypatch):
     from obskit.render.registry import RenderUnit
 
-    monkeypatch.setattr(fake_renderer.FakeRenderer, "units",
-                        lambda self, c: [RenderUnit("x", b"", lambda: {"../evil": b"x"})])
+    monkeypatch.setattr(
+        fake_renderer.FakeRenderer,
+        "units",
+        lambda self, c: [RenderUnit("x", b"", lambda: {"../evil": b"x"})],
+    )
     with pytest.raises(OutputError, match="unsafe path"):
         render(catalog(tmp_path), tmp_path / "out")
     assert not (tmp_path / "evil").exists()
