@@ -1,0 +1,178 @@
+"""obskit's render benchmark (issue targets in benchmarks/README.md).
+
+    .venv/bin/python benchmarks/run.py [--sizes 100,1000,10000] [--runs 3]
+
+For each size N it generates a synthetic catalog and measures, as medians of --runs runs of the
+real `obskit` command in a child process (wall time, and the child's peak RSS from wait4):
+full render into an empty folder (cold cache), re-render with nothing changed, `render
+--check`, re-render after one service changed, and `obskit validate`. In the same run it
+measures the floor: the very same rendered content (parsed back from the output folder)
+dumped with orjson and libyaml's CSafeDumper into an empty folder, and prints obskit's full
+render time as a ratio of it. Results go to stdout as a Markdown table and to
+benchmarks/out/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate_catalog import write as write_catalog
+
+ROOT = Path(__file__).resolve().parent
+OUT = ROOT / "out"
+OBSKIT = [sys.executable, "-m", "obskit"]
+
+
+def measure(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS in MiB, and exit code of one obskit run."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen([*OBSKIT, *args], env=env, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode not in (0, 1):
+            err.seek(0)
+            raise SystemExit(f"obskit {' '.join(args)} failed:\n{err.read().decode()[-2000:]}")
+    return wall, usage.ru_maxrss / 1024, proc.returncode
+
+
+def tree_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file() and ".obskit" not in p.parts)
+
+
+def floor_seconds(rendered: Path, runs: int) -> float:
+    """Dump the same content with orjson / CSafeDumper into an empty folder (median)."""
+    items = []
+    for path in tree_files(rendered):
+        rel = path.relative_to(rendered)
+        if path.suffix == ".json":
+            items.append((rel, "json", json.loads(path.read_bytes())))
+        else:
+            items.append(
+                (rel, "yaml", list(yaml.load_all(path.read_bytes(), Loader=yaml.CSafeLoader)))
+            )
+    times = []
+    for _ in range(runs):
+        target = Path(tempfile.mkdtemp(prefix="obskit-floor-", dir=OUT))
+        start = time.perf_counter()
+        for rel, kind, data in items:
+            dest = target / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if kind == "json":
+                dest.write_bytes(
+                    orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+                )
+            else:
+                dest.write_text(yaml.dump_all(data, Dumper=yaml.CSafeDumper, sort_keys=False))
+        times.append(time.perf_counter() - start)
+        shutil.rmtree(target)
+    return statistics.median(times)
+
+
+def bench(n: int, runs: int) -> dict:
+    catalog = write_catalog(n, OUT / f"catalog-{n}.yaml")
+    changed = OUT / f"catalog-{n}-changed.yaml"
+    original = catalog.read_text()
+    victim = f"Synthetic service {n // 2}\n"
+    assert victim in original
+    changed.write_text(original.replace(victim, f"Synthetic service {n // 2}, changed\n", 1))
+    out = OUT / f"render-{n}"
+    cache = OUT / f"cache-{n}"
+    env = {**os.environ, "OBSKIT_CACHE_DIR": str(cache), "PYTHONHASHSEED": "0"}
+    results: dict[str, list[tuple[float, float]]] = {
+        k: [] for k in ("full", "noop", "check", "one", "validate")
+    }
+    written_one = 0
+    for _ in range(runs):
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
+        wall, rss, _ = measure(["render", str(catalog), "--out", str(out), "-q"], env)
+        results["full"].append((wall, rss))
+        wall, rss, _ = measure(["render", str(catalog), "--out", str(out), "-q"], env)
+        results["noop"].append((wall, rss))
+        wall, rss, rc = measure(["render", str(catalog), "--out", str(out), "--check", "-q"], env)
+        assert rc == 0, "check after render must pass"
+        results["check"].append((wall, rss))
+        before = {p: p.stat().st_mtime_ns for p in tree_files(out)}
+        wall, rss, _ = measure(["render", str(changed), "--out", str(out), "-q"], env)
+        results["one"].append((wall, rss))
+        written_one = sum(1 for p in tree_files(out) if p.stat().st_mtime_ns != before.get(p))
+        wall, rss, _ = measure(["validate", str(catalog), "-q"], env)
+        results["validate"].append((wall, rss))
+    files = tree_files(out)
+    total_bytes = sum(p.stat().st_size for p in files)
+    floor = floor_seconds(out, runs)
+    row = {
+        "n": n,
+        "files": len(files),
+        "bytes": total_bytes,
+        "floor_s": floor,
+        "files_touched_one_change": written_one,
+    }
+    for key, values in results.items():
+        row[f"{key}_s"] = statistics.median(v[0] for v in values)
+        row[f"{key}_rss_mib"] = statistics.median(v[1] for v in values)
+    row["full_over_floor"] = row["full_s"] / floor if floor else float("nan")
+    return row
+
+
+def table(rows: list[dict]) -> str:
+    head = (
+        "| N | files | MiB written | full render s (RSS MiB) | floor s | full/floor | "
+        "no-op s | --check s | one changed s (files touched) | validate s |"
+    )
+    lines = [head, "|" + "---|" * 10]
+    for r in rows:
+        lines.append(
+            f"| {r['n']:,} | {r['files']:,} | {r['bytes'] / 2**20:.1f} | {r['full_s']:.2f} "
+            f"({r['full_rss_mib']:.0f}) | {r['floor_s']:.2f} | {r['full_over_floor']:.2f}x | "
+            f"{r['noop_s']:.2f} | {r['check_s']:.2f} | {r['one_s']:.2f} "
+            f"({r['files_touched_one_change']}) | {r['validate_s']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for n in (int(s) for s in args.sizes.split(",")):
+        row = bench(n, args.runs)
+        rows.append(row)
+        print(f"N={n}: {json.dumps(row)}", file=sys.stderr, flush=True)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(f"Machine: {machine}\n")
+    print(table(rows))
+    if len(rows) > 1:
+        by_n = {r["n"]: r for r in rows}
+        if 1000 in by_n and 10000 in by_n:
+            a, b = by_n[1000], by_n[10000]
+            print(
+                f"\n10,000 / 1,000 full render time: {b['full_s'] / a['full_s']:.1f}x; "
+                f"peak RSS: {b['full_rss_mib'] / a['full_rss_mib']:.2f}x"
+            )
+    (OUT / "results.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
