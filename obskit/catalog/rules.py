@@ -280,8 +280,9 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
             )
         )
 
+    service_names = set(names)
     services = [
-        _resolve_service(svc, where, defaults, teams, set(names), problems)
+        _resolve_service(svc, where, defaults, teams, service_names, problems)
         for svc, where in located
     ]
     if problems or metadata is None:

@@ -19,12 +19,35 @@ Path = tuple[str | int, ...]
 
 @dataclass
 class SourceMap:
-    """Where each field path of one file starts: ``path -> (line, column)``, 1-based."""
+    """Where each field path of one file starts: ``path -> (line, column)``, 1-based.
+
+    Built lazily from ``text`` the first time a problem needs a location: a valid catalog is
+    loaded by the fast path and never pays for it.
+    """
 
     file: str
-    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    text: str | None = None
+    _positions: dict[Path, tuple[int, int]] | None = None
     #: positions of mapping keys (for "unknown key" problems)
-    key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    _key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def positions(self) -> dict[Path, tuple[int, int]]:
+        if self._positions is None:
+            self._positions = {}
+            if self.text is not None:
+                try:
+                    node = yaml.compose(self.text, Loader=_Loader)
+                except yaml.YAMLError:
+                    node = None
+                if node is not None:
+                    _walk_positions(node, (), self)
+        return self._positions
+
+    @property
+    def key_positions(self) -> dict[Path, tuple[int, int]]:
+        self.positions  # noqa: B018 - builds both tables
+        return self._key_positions
 
     def locate(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """The closest known position of ``path`` (walking up to its parents)."""
@@ -48,11 +71,50 @@ class _Constructor(yaml.constructor.SafeConstructor):
     pass
 
 
+def _walk_positions(node: yaml.Node, path: Path, smap: SourceMap) -> None:
+    assert smap._positions is not None
+    smap._positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            kpath = (*path, str(key_node.value))
+            if kpath in smap._key_positions:
+                continue  # duplicate: the first one is where the field is
+            smap._key_positions[kpath] = (
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+            )
+            _walk_positions(value_node, kpath, smap)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk_positions(item, (*path, i), smap)
+
+
+class _Unusual(Exception):
+    """The fast loader met something the careful path must report (duplicates, merges)."""
+
+
+class _FastLoader(_Loader):  # type: ignore[misc, valid-type]
+    """libyaml loader that refuses duplicate and merge keys instead of silently merging."""
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+        seen = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Unusual
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+            if key in seen:
+                raise _Unusual
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_FastLoader.add_constructor("tag:yaml.org,2002:map", _FastLoader.construct_yaml_map)
+
+
 _constructor = _Constructor()
 
 
 def _convert(node: yaml.Node, path: Path, smap: SourceMap, problems: list[Problem]) -> Any:
-    smap.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -79,7 +141,6 @@ def _convert(node: yaml.Node, path: Path, smap: SourceMap, problems: list[Proble
                     )
                 )
                 continue
-            smap.key_positions[kpath] = kpos
             out[key] = _convert(value_node, kpath, smap, problems)
         return out
     if isinstance(node, yaml.SequenceNode):
@@ -89,8 +150,14 @@ def _convert(node: yaml.Node, path: Path, smap: SourceMap, problems: list[Proble
 
 def load_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
     """Parse one YAML document; returns data, its source map and any problems found."""
-    smap = SourceMap(file)
+    smap = SourceMap(file, text)
     problems: list[Problem] = []
+    try:
+        data = yaml.load(text, Loader=_FastLoader)
+        if data is not None:
+            return data, smap, problems
+    except (_Unusual, yaml.YAMLError):
+        pass  # the careful path below locates and explains it
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
