@@ -72,8 +72,7 @@ def catalogs(draw):
     return doc
 
 
-def _write(doc) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="obskit-fuzz-"))
+def _write(doc, folder: Path) -> Path:
     path = folder / "catalog.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
@@ -82,7 +81,12 @@ def _write(doc) -> Path:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(catalogs())
 def test_valid_catalogs_render(doc):
-    path = _write(doc)
+    with tempfile.TemporaryDirectory(prefix="obskit-fuzz-") as folder:
+        _render_and_check(doc, Path(folder))
+
+
+def _render_and_check(doc, folder: Path) -> None:
+    path = _write(doc, folder)
     catalog = load_catalog(path)
     outcome = render(catalog, path.parent / "out", use_cache=False)
     assert outcome.written and not outcome.conflicts
@@ -125,7 +129,8 @@ def test_invalid_catalogs_are_refused_cleanly(doc, data):
     else:
         parent[target[-1]] = data.draw(JUNK)
     try:
-        load_catalog(_write(doc))
+        with tempfile.TemporaryDirectory(prefix="obskit-fuzz-") as folder:
+            load_catalog(_write(doc, Path(folder)))
     except CatalogError as exc:
         assert exc.problems
         for problem in exc.problems:
