@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from obskit.cli import EXIT_FOUND, EXIT_INPUT, app
+from obskit.cli import EXIT_ENV, EXIT_FOUND, EXIT_INPUT, app
 from obskit.cli.common import fail, load_or_exit
 
 
@@ -35,6 +35,8 @@ def render(
         )
     except OutputError as exc:
         fail(str(exc), EXIT_INPUT)
+    except OSError as exc:
+        fail(f"cannot write {exc.filename or out}: {exc.strerror or exc}", EXIT_ENV)
     print_outcome(outcome, out, quiet=quiet)
     if outcome.conflicts:
         raise typer.Exit(EXIT_INPUT)
