@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -89,9 +90,10 @@ DOCUMENTED_KEYS: dict[str, list[tuple[tuple[str, ...], str]]] = {
     "kube-prometheus-stack": [
         (("grafana", "adminPassword"), "kube-prometheus-stack"),
     ],
+    "fluent-bit": [(("serviceMonitor", "selector"), "fluent-bit")],
 }
 #: and their node type (free-form maps or leaves)
-DOCUMENTED_KIND: dict[str, Any] = {"resources": FREEFORM}
+DOCUMENTED_KIND: dict[str, Any] = {"resources": FREEFORM, "selector": FREEFORM}
 
 
 def _tree(value: Any, path: tuple[str, ...]) -> Any:
@@ -151,7 +153,7 @@ def derive(reference: Path) -> dict[str, dict[str, Any]]:
             versions[alias] = str(_load(charts / directory / "Chart.yaml")["version"])
         for path, documented_in in DOCUMENTED_KEYS.get(chart, []):
             text = (charts / documented_in / "values.yaml").read_text(encoding="utf-8")
-            if f"# {path[-1]}:" not in text:
+            if not re.search(rf"#\s*{re.escape(path[-1])}:", text):
                 raise SystemExit(f"{chart}: {'.'.join(path)} is not documented in {documented_in}")
             _set(tree, path, DOCUMENTED_KIND.get(path[-1]))
         version = str(meta["version"])

@@ -92,7 +92,9 @@ def _emit(data: Mapping[str, Any], comments: Mapping[Path, str], path: Path, ind
     return out
 
 
-def dump_commented(data: Mapping[str, Any], comments: Mapping[Path, str], header: str = "") -> bytes:
+def dump_commented(
+    data: Mapping[str, Any], comments: Mapping[Path, str], header: str = ""
+) -> bytes:
     """``data`` as block YAML with ``comments[path]`` above each commented key."""
     lines = _comment_lines(header, 0) if header else []
     lines.extend(_emit(data, comments, (), 0))
