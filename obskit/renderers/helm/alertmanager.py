@@ -182,9 +182,9 @@ def build(values: Values, catalog: Catalog, size: Sizing) -> None:
             "Generated from teams[].alerting: one route per team (label team), critical ->\n"
             "PagerDuty (else Slack, else e-mail), warning -> Slack (else e-mail), info -> null.\n"
             "Grouped by service and alertname; a critical alert inhibits the same service's\n"
-            "warnings and infos (equal: service). Alerts without a team label (the chart's default rules) and teams\n"
-            "without alerting go to the null receiver: add a route through\n"
-            "environments.<env>.overrides to send them somewhere."
+            "warnings and infos (equal: service). Alerts without a team label (the chart's\n"
+            "default rules) and teams without alerting go to the null receiver: add a route\n"
+            "through environments.<env>.overrides to send them somewhere."
             + (
                 "\nsmtp_smarthost/smtp_from/smtp_auth_username are placeholders: override them;\n"
                 f"the SMTP password is read from Secret {wiring.SMTP_SECRET}"

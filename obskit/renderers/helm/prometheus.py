@@ -70,7 +70,7 @@ def build(values: Values, size: Sizing) -> None:
             f"{spec}.{kind}Selector",
             selector,
             why=(
-                f"{kind}s labelled like obskit's manifests/ (obskit.stack.MONITOR_SELECTOR_LABELS);\n"
+                f"{kind}s labelled like obskit's manifests/ (MONITOR_SELECTOR_LABELS);\n"
                 "the chart's own monitors and rules carry the same release label."
             ),
         )
