@@ -8,12 +8,15 @@ written by ``dump_yaml`` itself, so quoting and literal blocks are PyYAML's.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
 from obskit.render.serialize import dump_yaml
 
 Path = tuple[str, ...]
+#: comment lines are wrapped to this width
+WIDTH = 96
 
 
 class Values:
@@ -66,8 +69,14 @@ def _plain(value: Any) -> Any:
 
 
 def _comment_lines(text: str, indent: int) -> list[str]:
+    """``# `` lines at ``indent``; lines longer than :data:`WIDTH` are wrapped at words."""
     pad = " " * indent
-    return [f"{pad}# {line}".rstrip() for line in text.splitlines()]
+    width = max(WIDTH - indent - 2, 40)
+    out = []
+    for line in text.splitlines():
+        parts = textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False)
+        out.extend(f"{pad}# {part}".rstrip() for part in parts or [""])
+    return out
 
 
 def _key_text(key: str) -> str:
