@@ -90,6 +90,14 @@ def render_helmfile(catalog: Catalog) -> Files:
     return {f"{FOLDER}/helmfile.yaml": helmfile(catalog).dump(header=header)}
 
 
+def render_all(catalog: Catalog) -> dict[str, bytes]:
+    """Every file of the renderer for ``catalog`` (tests, lint)."""
+    files: dict[str, bytes] = {}
+    for unit in RENDERER.units(catalog):
+        files.update(unit.produce())
+    return dict(sorted(files.items()))
+
+
 def _inputs(catalog: Catalog, *parts: str) -> bytes:
     h = hashlib.sha256()
     h.update(catalog.metadata.model_dump_json().encode())
