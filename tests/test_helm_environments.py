@@ -189,3 +189,34 @@ def test_emitter_round_trips_any_tree(data, draw):
     text = dump_commented(data, comments, header="h")
     assert yaml.safe_load(text) == (data or None)
     assert dump_commented(data, comments, header="h") == text
+
+
+def test_docs_sizing_table_matches_the_defaults():
+    from pathlib import Path
+
+    from obskit.renderers.helm.sizing import DEFAULTS
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "helm.md").read_text()
+    rows = {}
+    for line in doc.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0] in DEFAULTS["staging"]:
+            rows[(cells[0], cells[1])] = (cells[2], cells[3])
+
+    def shown(value) -> str:
+        if isinstance(value, dict):
+            req, lim = value["requests"], value["limits"]
+            return f"{req['cpu']} / {req['memory']}, {lim['memory']}"
+        return str(value)
+
+    count = 0
+    for component, settings_ in DEFAULTS["staging"].items():
+        for setting in settings_:
+            label = "requests cpu / memory, limit memory" if setting == "resources" else setting
+            expected = (
+                shown(DEFAULTS["staging"][component][setting]),
+                shown(DEFAULTS["production"][component][setting]),
+            )
+            assert rows[(component, label)] == expected, (component, setting)
+            count += 1
+    assert count == len(rows)
