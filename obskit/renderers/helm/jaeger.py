@@ -49,19 +49,8 @@ def userconfig(size: Sizing) -> dict[str, Any]:
                                 }
                             },
                             "indices": {
-                                "index_prefix": "jaeger",
-                                "spans": {
-                                    "date_layout": "2006-01-02",
-                                    "rollover_frequency": "day",
-                                    "shards": 1,
-                                    "replicas": min(1, es_nodes - 1),
-                                },
-                                "services": {
-                                    "date_layout": "2006-01-02",
-                                    "rollover_frequency": "day",
-                                    "shards": 1,
-                                    "replicas": min(1, es_nodes - 1),
-                                },
+                                kind: {"shards": 1, "replicas": min(1, es_nodes - 1)}
+                                for kind in ("spans", "services", "dependencies")
                             },
                         }
                     }
@@ -98,7 +87,7 @@ def build(size: Sizing) -> Values:
         config,
         why=(
             "The whole Jaeger v2 configuration: OTLP in (4317 gRPC, 4318 HTTP), spans stored\n"
-            f"in the ECK Elasticsearch ({wiring.ES_URL}, daily jaeger-* indices, replicas\n"
+            f"in the ECK Elasticsearch ({wiring.ES_URL}, daily jaeger-span-* indices, replicas\n"
             "only when there is more than one ES node), the query UI on 16686 reading the\n"
             "same store, and remote sampling on 5778: SDKs that ask get\n"
             f"default_sampling_probability {j['sampling_probability']} ({size.profile} default)."
