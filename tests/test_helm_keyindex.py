@@ -114,3 +114,20 @@ def test_a_catalog_override_with_an_unknown_key_is_refused(tmp_path):
         text
     )
     assert "did you mean `retention`?" in text
+
+
+def test_check_values_tree_reports_files_and_keys(tmp_path, example_catalog):
+    from obskit.renderers.helm import render_all
+    from obskit.renderers.helm.keyindex import check_values_tree
+
+    for rel, data in render_all(example_catalog).items():
+        target = tmp_path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    assert check_values_tree(tmp_path) == []
+    edited = tmp_path / "helm-values/staging/jaeger.yaml"
+    edited.write_text(edited.read_text() + "jaegr: {replicas: 2}\n")
+    assert check_values_tree(tmp_path) == [
+        "helm-values/staging/jaeger.yaml: `jaegr`: no such key in jaeger 4.11.1;"
+        " did you mean `jaeger`?"
+    ]

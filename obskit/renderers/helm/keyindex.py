@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 FREEFORM = "*"
@@ -91,4 +92,29 @@ def unknown_key_messages(chart: str, values: Mapping[str, Any], *, prefix: str =
         if suggestion:
             line += f"; did you mean `{suggestion}`?"
         lines.append(line)
+    return lines
+
+
+def check_values_tree(root: str | Path) -> list[str]:
+    """Unknown keys in every ``<root>/helm-values/<environment>/<chart>.yaml`` (for lint).
+
+    Each line names the file: "helm-values/prod/kube-prometheus-stack.yaml:
+    `prometheus.prometheusSpec.retension`: no such key in kube-prometheus-stack 88.5.3; did
+    you mean `retention`?". Files of charts without an index are skipped.
+    """
+    import yaml
+
+    base = Path(root)
+    lines: list[str] = []
+    charts = available()
+    for path in sorted(base.glob("helm-values/*/*.yaml")):
+        chart = path.stem
+        if chart not in charts:
+            continue
+        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(values, Mapping):
+            lines.append(f"{path.relative_to(base).as_posix()}: not a mapping of values")
+            continue
+        rel = path.relative_to(base).as_posix()
+        lines.extend(f"{rel}: {line}" for line in unknown_key_messages(chart, values))
     return lines
