@@ -75,7 +75,7 @@ def outputs() -> str:
     HTTP_User {wiring.ES_USER}
     HTTP_Passwd ${{{wiring.ES_PASSWORD_ENV}}}
     Logstash_Format On
-    Logstash_Prefix_Key log_index
+    Logstash_Prefix_Key $log_index
     Logstash_DateFormat %Y.%m.%d
     Suppress_Type_Name On
     Replace_Dots On

@@ -103,27 +103,28 @@ def build(values: Values, size: Sizing) -> None:
         GRAFANA_FOLDER_ANNOTATION,
         why=(
             "The sidecar writes each dashboard into the sub-directory named by this\n"
-            "annotation (one folder per team) ..."
+            "annotation (one folder per team); provider.foldersFromFilesStructure turns\n"
+            "the sub-directories into Grafana folders."
         ),
     )
     values.set(
         f"{dash}.provider.foldersFromFilesStructure",
         True,
-        why="... and the provider turns those directories into Grafana folders.",
+        why="Folders from the sidecar's sub-directories (folderAnnotation).",
     )
     ds = "grafana.sidecar.datasources"
     values.set(f"{ds}.enabled", True)
     values.set(
         f"{ds}.defaultDatasourceEnabled",
         True,
-        why="The chart provisions Prometheus (uid prometheus) as the default datasource ...",
+        why="The chart provisions Prometheus (uid prometheus) as the default datasource.",
     )
     values.set(f"{ds}.isDefaultDatasource", True)
     values.set(f"{ds}.uid", wiring.PROMETHEUS_UID)
     values.set(
         f"{ds}.alertmanager.enabled",
         True,
-        why="... and Alertmanager (uid alertmanager).",
+        why="The chart provisions Alertmanager as a datasource (uid alertmanager).",
     )
     values.set(f"{ds}.alertmanager.uid", wiring.ALERTMANAGER_UID)
     values.set(

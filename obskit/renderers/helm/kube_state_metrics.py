@@ -26,12 +26,12 @@ def standalone() -> Values:
     values.set(
         "prometheus.monitor.enabled",
         True,
-        why="A ServiceMonitor that kube-prometheus-stack's Prometheus selects ...",
+        why="A ServiceMonitor that kube-prometheus-stack's Prometheus selects (additionalLabels).",
     )
     values.set(
         "prometheus.monitor.additionalLabels",
         dict(MONITOR_SELECTOR_LABELS),
-        why="... through the same label as every other monitor (obskit.stack).",
+        why="The label kube-prometheus-stack's Prometheus selects monitors by (obskit.stack).",
     )
     values.set(
         "prometheus.monitor.http.honorLabels",
