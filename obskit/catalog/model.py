@@ -224,18 +224,34 @@ class Environment(Model):
     alertmanager: AlertmanagerEnv = Field(default_factory=AlertmanagerEnv)
     grafana: GrafanaEnv = Field(default_factory=GrafanaEnv)
     jaeger: JaegerEnv = Field(default_factory=JaegerEnv)
-    fluent_bit: FluentBitEnv = Field(default_factory=FluentBitEnv)
-    #: size class; default: "production" when the name looks like prod, else "staging"
-    profile: Literal["staging", "production"] | None = None
-    #: managed control plane (EKS, GKE, AKS): etcd/scheduler/controller-manager not scrapable
-    managed: bool = True
-    #: cluster name for Prometheus' external labels; default: metadata.cluster, else the
-    #: environment name
-    cluster: str | None = None
-    #: StorageClass of every PersistentVolumeClaim; default: the cluster's default class
-    storage_class: DNS1123_LABEL | None = None
-    #: values merged over the rendered values of a chart; keys must exist in the pinned chart
-    overrides: dict[HelmChartName, dict[str, Any]] = Field(default_factory=dict)
+    fluent_bit: FluentBitEnv = Field(
+        default_factory=FluentBitEnv,
+        description="enabled: true installs fluent-bit instead of fluentd as the log collector",
+    )
+    profile: Literal["staging", "production"] | None = Field(
+        default=None,
+        description="Size class of the defaults; default: production when the name contains "
+        "prod/production/prd/live as a word, else staging",
+    )
+    managed: bool = Field(
+        default=True,
+        description="Managed control plane (EKS, GKE, AKS): etcd, scheduler and "
+        "controller-manager are not scraped",
+    )
+    cluster: str | None = Field(
+        default=None,
+        description="Cluster name: Prometheus external label and helmfile kube context; default: "
+        "metadata.cluster (production-like or only environment), else the environment name",
+    )
+    storage_class: DNS1123_LABEL | None = Field(
+        default=None,
+        description="StorageClass of every PersistentVolumeClaim; default: the cluster default",
+    )
+    overrides: dict[HelmChartName, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Values merged over the rendered values of a chart; keys must exist in the "
+        "pinned chart (free-form maps excepted)",
+    )
 
     @field_validator("overrides")
     @classmethod
