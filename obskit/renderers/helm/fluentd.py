@@ -31,7 +31,7 @@ SOURCES = """<source>
     <pattern>
       format regexp
       expression /^(?<time>.+) (?<stream>stdout|stderr)( (?<logtag>.))? (?<log>.*)$/
-      time_format '%Y-%m-%dT%H:%M:%S.%N%:z'
+      time_format '%Y-%m-%dT%H:%M:%S.%NZ'
       keep_time_key false
     </pattern>
   </parse>
