@@ -7,7 +7,7 @@ Field names follow the contract (camelCase in YAML); Python attributes are snake
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
@@ -156,20 +156,114 @@ class Service(Model):
     depends_on: list[str] = Field(default_factory=list)
 
 
+class ResourceList(Model):
+    cpu: Quantity | None = None
+    memory: Quantity | None = None
+
+
+class Resources(Model):
+    """Kubernetes container requests and limits; unset fields take the sizing defaults."""
+
+    requests: ResourceList | None = None
+    limits: ResourceList | None = None
+
+
 class PrometheusEnv(Model):
     retention: Duration | None = None
     replicas: Annotated[int, Field(ge=1)] | None = None
     storage: Quantity | None = None
+    resources: Resources | None = None
 
 
 class ElasticsearchEnv(Model):
     replicas: Annotated[int, Field(ge=1)] | None = None
     storage: Quantity | None = None
+    resources: Resources | None = None
+
+
+class AlertmanagerEnv(Model):
+    retention: Duration | None = None
+    replicas: Annotated[int, Field(ge=1)] | None = None
+    storage: Quantity | None = None
+    resources: Resources | None = None
+
+
+class GrafanaEnv(Model):
+    replicas: Annotated[int, Field(ge=1)] | None = None
+    resources: Resources | None = None
+
+
+class JaegerEnv(Model):
+    replicas: Annotated[int, Field(ge=1)] | None = None
+    resources: Resources | None = None
+    #: default head-sampling probability handed to SDKs by the remote sampling endpoint
+    sampling_probability: Annotated[float, Field(gt=0, le=1)] | None = None
+
+
+class FluentBitEnv(Model):
+    #: install fluent-bit instead of fluentd as the log collector
+    enabled: bool = False
+
+
+#: charts whose values an environment may override (``overrides: {<chart>: {...}}``)
+HelmChartName = Literal[
+    "kube-prometheus-stack",
+    "kube-state-metrics",
+    "eck-operator",
+    "eck-stack",
+    "fluentd",
+    "fluent-bit",
+    "jaeger",
+]
 
 
 class Environment(Model):
     prometheus: PrometheusEnv = Field(default_factory=PrometheusEnv)
     elasticsearch: ElasticsearchEnv = Field(default_factory=ElasticsearchEnv)
+    # --- additions for the Helm values (all optional; defaults by environment name) ---
+    alertmanager: AlertmanagerEnv = Field(default_factory=AlertmanagerEnv)
+    grafana: GrafanaEnv = Field(default_factory=GrafanaEnv)
+    jaeger: JaegerEnv = Field(default_factory=JaegerEnv)
+    fluent_bit: FluentBitEnv = Field(
+        default_factory=FluentBitEnv,
+        description="enabled: true installs fluent-bit instead of fluentd as the log collector",
+    )
+    profile: Literal["staging", "production"] | None = Field(
+        default=None,
+        description="Size class of the defaults; default: production when the name contains "
+        "prod/production/prd/live as a word, else staging",
+    )
+    managed: bool = Field(
+        default=True,
+        description="Managed control plane (EKS, GKE, AKS): etcd, scheduler and "
+        "controller-manager are not scraped",
+    )
+    cluster: str | None = Field(
+        default=None,
+        description="Cluster name: Prometheus external label and helmfile kube context; default: "
+        "metadata.cluster (production-like or only environment), else the environment name",
+    )
+    storage_class: DNS1123_LABEL | None = Field(
+        default=None,
+        description="StorageClass of every PersistentVolumeClaim; default: the cluster default",
+    )
+    overrides: dict[HelmChartName, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Values merged over the rendered values of a chart; keys must exist in the "
+        "pinned chart (free-form maps excepted)",
+    )
+
+    @field_validator("overrides")
+    @classmethod
+    def _known_chart_keys(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        from obskit.renderers.helm.keyindex import unknown_key_messages
+
+        problems = [
+            line for chart, values in value.items() for line in unknown_key_messages(chart, values)
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
 
 
 class CatalogDocument(Model):

@@ -1,0 +1,155 @@
+"""kube-prometheus-stack ``grafana``: admin secret, dashboard sidecar, datasources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from obskit.renderers.helm import wiring
+from obskit.renderers.helm.commented import Values
+from obskit.renderers.helm.sizing import Sizing
+from obskit.stack import (
+    GRAFANA_DASHBOARD_LABEL,
+    GRAFANA_DASHBOARD_LABEL_VALUE,
+    GRAFANA_FOLDER_ANNOTATION,
+)
+
+
+def elasticsearch_datasource() -> dict[str, Any]:
+    """The logs datasource, with a link from each log line's trace id to Jaeger."""
+    return {
+        "name": "Elasticsearch (logs)",
+        "uid": wiring.ELASTICSEARCH_UID,
+        "type": "elasticsearch",
+        "access": "proxy",
+        "url": wiring.ES_URL,
+        "basicAuth": True,
+        "basicAuthUser": wiring.ES_USER,
+        "jsonData": {
+            "index": wiring.LOG_INDEX_PATTERN,
+            "timeField": wiring.TIME_FIELD,
+            "logMessageField": wiring.MESSAGE_FIELD,
+            "logLevelField": wiring.LEVEL_FIELD,
+            "dataLinks": [
+                {
+                    "field": wiring.TRACE_ID_FIELD,
+                    "url": "${__value.raw}",
+                    "datasourceUid": wiring.JAEGER_UID,
+                }
+            ],
+        },
+        "secureJsonData": {"basicAuthPassword": f"${{{wiring.ES_PASSWORD_ENV}}}"},
+    }
+
+
+def jaeger_datasource() -> dict[str, Any]:
+    """The traces datasource, with a link from each span to its logs."""
+    return {
+        "name": "Jaeger",
+        "uid": wiring.JAEGER_UID,
+        "type": "jaeger",
+        "access": "proxy",
+        "url": wiring.JAEGER_QUERY_URL,
+        "jsonData": {
+            "tracesToLogsV2": {
+                "datasourceUid": wiring.ELASTICSEARCH_UID,
+                "spanStartTimeShift": "-5m",
+                "spanEndTimeShift": "5m",
+                "filterByTraceID": False,
+                "filterBySpanID": False,
+                "customQuery": True,
+                "query": f'{wiring.TRACE_ID_FIELD}:"${{__trace.traceId}}"',
+            },
+            "nodeGraph": {"enabled": True},
+        },
+    }
+
+
+def build(values: Values, size: Sizing) -> None:
+    """Set the ``grafana`` part of kube-prometheus-stack's values."""
+    g = size["grafana"]
+    values.set(
+        "grafana.admin",
+        {
+            "existingSecret": wiring.GRAFANA_ADMIN_SECRET,
+            "userKey": "admin-user",
+            "passwordKey": "admin-password",
+        },
+        why=(
+            f"Admin credentials come from Secret {wiring.GRAFANA_ADMIN_SECRET} (create it before\n"
+            "installing); the chart's default password is never used."
+        ),
+    )
+    values.set(
+        "grafana.replicas",
+        g["replicas"],
+        why="More than one replica needs a shared database (grafana.ini [database]).",
+    )
+    values.set("grafana.resources", g["resources"])
+    dash = "grafana.sidecar.dashboards"
+    values.set(f"{dash}.enabled", True)
+    values.set(
+        f"{dash}.label",
+        GRAFANA_DASHBOARD_LABEL,
+        why="The label and value that manifests/ puts on dashboard ConfigMaps (obskit.stack).",
+    )
+    values.set(f"{dash}.labelValue", GRAFANA_DASHBOARD_LABEL_VALUE)
+    values.set(
+        f"{dash}.searchNamespace",
+        "ALL",
+        why="Dashboard ConfigMaps may live in any namespace.",
+    )
+    values.set(
+        f"{dash}.folderAnnotation",
+        GRAFANA_FOLDER_ANNOTATION,
+        why=(
+            "The sidecar writes each dashboard into the sub-directory named by this\n"
+            "annotation (one folder per team); provider.foldersFromFilesStructure turns\n"
+            "the sub-directories into Grafana folders."
+        ),
+    )
+    values.set(
+        f"{dash}.provider.foldersFromFilesStructure",
+        True,
+        why="Folders from the sidecar's sub-directories (folderAnnotation).",
+    )
+    ds = "grafana.sidecar.datasources"
+    values.set(f"{ds}.enabled", True)
+    values.set(
+        f"{ds}.defaultDatasourceEnabled",
+        True,
+        why="The chart provisions Prometheus (uid prometheus) as the default datasource.",
+    )
+    values.set(f"{ds}.isDefaultDatasource", True)
+    values.set(f"{ds}.uid", wiring.PROMETHEUS_UID)
+    values.set(
+        f"{ds}.alertmanager.enabled",
+        True,
+        why="The chart provisions Alertmanager as a datasource (uid alertmanager).",
+    )
+    values.set(f"{ds}.alertmanager.uid", wiring.ALERTMANAGER_UID)
+    values.set(
+        f"{ds}.exemplarTraceIdDestinations",
+        {"datasourceUid": wiring.JAEGER_UID, "traceIdLabelName": wiring.TRACE_ID_FIELD},
+        why="Exemplars carrying a trace_id link from Prometheus panels to the trace in Jaeger.",
+    )
+    values.set(
+        "grafana.additionalDataSources",
+        [elasticsearch_datasource(), jaeger_datasource()],
+        why=(
+            "Logs (Elasticsearch, index per namespace) and traces (Jaeger). Logs link to\n"
+            "traces through the trace_id field (dataLinks); traces link back to logs\n"
+            "(tracesToLogsV2). The Elasticsearch password is the environment variable\n"
+            f"{wiring.ES_PASSWORD_ENV}, read from ECK's Secret (envValueFrom below)."
+        ),
+    )
+    values.set(
+        "grafana.envValueFrom",
+        {
+            wiring.ES_PASSWORD_ENV: {
+                "secretKeyRef": {
+                    "name": wiring.ES_CREDENTIALS_SECRET,
+                    "key": wiring.ES_CREDENTIALS_KEY,
+                }
+            }
+        },
+    )
