@@ -41,12 +41,8 @@ def schema_version() -> int:
     return int(_keys()["schemaVersion"])
 
 
-def _allowed(definition: str) -> frozenset[str]:
-    return _frozen(definition)
-
-
 @cache
-def _frozen(definition: str) -> frozenset[str]:
+def _allowed(definition: str) -> frozenset[str]:
     return frozenset(_keys()["closedObjects"][definition])
 
 
@@ -153,6 +149,9 @@ def _panel(data: dict[str, Any]) -> dict[str, Any]:
 
 def _variable(data: dict[str, Any]) -> dict[str, Any]:
     var = _closed(data, "VariableModel")
+    if var.get("type") != "interval":
+        for key in ("auto", "auto_count", "auto_min"):
+            var.pop(key, None)
     if "datasource" in var or var.get("type") == "query":
         var["datasource"] = _datasource(var.get("datasource"))
     if var.get("type") == "datasource":
@@ -161,7 +160,9 @@ def _variable(data: dict[str, Any]) -> dict[str, Any]:
     if isinstance(current, dict) and current.get("value") is not None:
         var["current"] = {
             "selected": bool(current.get("selected", False)),
-            "text": current.get("text") if current.get("text") is not None else current["value"],
+            "text": "All"
+            if current["value"] == "$__all"
+            else (current.get("text") or current["value"]),
             "value": current["value"],
         }
     else:

@@ -19,12 +19,13 @@ from types import ModuleType
 from typing import Any
 
 from obskit.catalog.model import Catalog
+from obskit.render.output import OutputError
 
 PanelFunction = Callable[[Any, Catalog], list[Any]]
 
 
-class PluginError(ValueError):
-    """A plugin that cannot be found, imported or called."""
+class PluginError(OutputError):
+    """A plugin that cannot be found, imported or called (the CLI prints one line, exit 2)."""
 
 
 def plugin_specs(catalog: Catalog) -> tuple[str, ...]:
@@ -96,7 +97,10 @@ def plugins_fingerprint(catalog: Catalog) -> str:
         if local is not None:
             source = local.read_bytes()
         else:
-            found = importlib.util.find_spec(module)
+            try:
+                found = importlib.util.find_spec(module)
+            except (ImportError, ValueError):
+                found = None
             origin = found.origin if found else None
             source = Path(origin).read_bytes() if origin and Path(origin).is_file() else b""
         h.update(spec.encode() + b"\0" + source + b"\0")

@@ -1,9 +1,9 @@
 """Workload panels: kube-state-metrics and cAdvisor series of the service's pods.
 
 Pods are matched by name, per workload kind: Deployment pods are
-``<name>-<replicaset hash>-<5 chars>`` (from Kubernetes' safe alphabet, so ``cart`` does not
-match ``cart-redis-0``), StatefulSet pods ``<name>-<ordinal>``, DaemonSet pods
-``<name>-<5 chars>``.
+``<name>-<replicaset hash>-<5 chars>``, StatefulSet pods ``<name>-<ordinal>``, DaemonSet pods
+``<name>-<5 chars>``. The generated parts never contain ``-``, so ``cart`` does not match the
+pods of ``cart-redis`` or ``cart-v2``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from obskit.catalog.model import ResolvedService
 from obskit.renderers.dashboards.panels import stat, target, timeseries
 from obskit.renderers.dashboards.variables import CLUSTER_MATCHER, NAMESPACE_MATCHER, RATE
 
-#: characters of generated pod name suffixes (k8s.io/apimachinery rand.SafeEncodeString)
-_SAFE = "[bcdfghjklmnpqrstvwxz2456789]"
+#: a generated pod name part (replicaset hash, random suffix): no dashes
+_PART = "[a-z0-9]"
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ KINDS: dict[str, Kind] = {
         "deployment",
         "kube_deployment_spec_replicas",
         "kube_deployment_status_replicas_available",
-        f"-{_SAFE}{{1,10}}-{_SAFE}{{5}}",
+        f"-{_PART}+-{_PART}{{5}}",
     ),
     "StatefulSet": Kind(
         "statefulset",
@@ -46,7 +46,7 @@ KINDS: dict[str, Kind] = {
         "daemonset",
         "kube_daemonset_status_desired_number_scheduled",
         "kube_daemonset_status_number_available",
-        f"-{_SAFE}{{5}}",
+        f"-{_PART}{{5}}",
     ),
 }
 
