@@ -46,15 +46,24 @@ def _allowed(definition: str) -> frozenset[str]:
     return frozenset(_keys()["closedObjects"][definition])
 
 
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
 def to_plain(obj: Any) -> Any:
-    """grafanalib objects (anything with ``to_json_data``) -> plain dicts and lists."""
-    while hasattr(obj, "to_json_data"):
-        obj = obj.to_json_data()
-    if isinstance(obj, dict):
-        return {k: to_plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [to_plain(v) for v in obj]
-    return obj
+    """grafanalib objects (anything with ``to_json_data``) -> plain dicts and lists.
+
+    The hot path of rendering (every leaf of every panel passes here): scalars are tested
+    by exact type before any recursion.
+    """
+    kind = type(obj)
+    if kind is dict:
+        return {k: v if type(v) in _SCALARS else to_plain(v) for k, v in obj.items()}
+    if kind is list or kind is tuple:
+        return [v if type(v) in _SCALARS else to_plain(v) for v in obj]
+    if kind in _SCALARS:
+        return obj
+    to_json = getattr(obj, "to_json_data", None)
+    return to_plain(to_json()) if to_json is not None else obj
 
 
 def _closed(data: dict[str, Any], definition: str) -> dict[str, Any]:

@@ -64,7 +64,7 @@ def service_dashboard(catalog: Catalog, service: ResolvedService) -> dict[str, A
         title=service_title(catalog, service.name),
         uid=dashboard_uid(catalog, service.name),
         description=service.description or f"Service {service.name}",
-        tags=service_tags(catalog, service.name),
+        tags=service_tags(catalog, service),
         panels=grid.panels,
         templating=service_templating(catalog, service),
         links=links.service_links(catalog, service),

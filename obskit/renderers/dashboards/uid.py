@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from obskit.catalog.model import Catalog
+from obskit.catalog.model import Catalog, ResolvedService
 from obskit.stack import OVERVIEW_FOLDER
 
 #: Grafana's limit on uid length
@@ -41,7 +41,10 @@ def overview_uid(catalog: Catalog, kind: str) -> str:
 
 
 def dashboard_folder(catalog: Catalog, service: str | None) -> str:
-    """Grafana folder of a dashboard: the service's team, or ``Overview`` for overviews."""
+    """Grafana folder of a dashboard: the service's team, or ``Overview`` for overviews.
+
+    Looks the service up by name (linear); over many services use :func:`dashboard_refs`.
+    """
     if service is None:
         return OVERVIEW_FOLDER
     return catalog.service(service).team
@@ -72,10 +75,9 @@ def service_link_template(catalog: Catalog, field: str = "${__data.fields.servic
     return f"/dashboards?tag={catalog.metadata.name}&tag=service%3A{field}"
 
 
-def service_tags(catalog: Catalog, service: str) -> list[str]:
-    """Tags of a service dashboard: catalog, ``team:<team>``, ``service:<name>``, obskit."""
-    team = catalog.service(service).team
-    return [catalog.metadata.name, "obskit", f"service:{service}", f"team:{team}"]
+def service_tags(catalog: Catalog, service: ResolvedService) -> list[str]:
+    """Tags of a service dashboard: catalog, obskit, ``service:<name>``, ``team:<team>``."""
+    return [catalog.metadata.name, "obskit", f"service:{service.name}", f"team:{service.team}"]
 
 
 @dataclass(frozen=True)
