@@ -86,3 +86,21 @@ services:
         v for v in rendered["dashboards/ds.json"]["templating"]["list"] if v["name"] == "cluster"
     )
     assert cluster["current"] == {"selected": True, "text": "All", "value": "$__all"}
+
+
+def test_normaliser_handles_other_grafanalib_panels(validator):
+    """Plugins may return any grafanalib panel: legacy ones normalise to valid JSON too."""
+    import grafanalib.core as G
+
+    from obskit.renderers.dashboards.normalize import normalize_dashboard
+
+    legacy = [
+        G.Graph(title="g", targets=[G.Target(expr="up")], gridPos=G.GridPos(h=8, w=12, x=0, y=0)),
+        G.GaugePanel(title="gauge"),
+        G.Stat(title="stat"),
+        G.BarGauge(title="bar"),
+        G.Text(title="text", content="hello"),
+        G.Table(title="table", targets=[G.Target(expr="up")]),
+    ]
+    dashboard = G.Dashboard(title="legacy", uid="legacy", panels=legacy).auto_panel_ids()
+    assert _errors(validator, normalize_dashboard(dashboard)) == []

@@ -81,10 +81,19 @@ def _datasource(value: Any) -> dict[str, str]:
 def _thresholds(value: Any) -> dict[str, Any]:
     value = value if isinstance(value, dict) else {}
     steps = value.get("steps") or []
-    clean = [{"color": s["color"], "value": s.get("value")} for s in steps if isinstance(s, dict)]
+    clean = [
+        {"color": s["color"], "value": _number(s.get("value"))}
+        for s in steps
+        if isinstance(s, dict)
+    ]
     if not clean:
         clean = [{"color": "green", "value": None}]
     return {"mode": value.get("mode") or "absolute", "steps": clean}
+
+
+def _number(value: Any) -> float | int | None:
+    """A threshold step value: a number, or None (-Infinity; legacy grafanalib says "null")."""
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _field_config(data: Any) -> dict[str, Any]:
@@ -136,7 +145,11 @@ def _panel(data: dict[str, Any]) -> dict[str, Any]:
     panel["targets"] = [_target(t, i) for i, t in enumerate(panel.get("targets") or [])]
     panel["fieldConfig"] = _field_config(panel.get("fieldConfig"))
     panel["options"] = _drop_nulls(panel.get("options") or {})
-    panel["gridPos"] = _closed(panel.get("gridPos") or {}, "GridPos")
+    grid = _closed(panel.get("gridPos") or {}, "GridPos")
+    if {"h", "w", "x", "y"} <= grid.keys():
+        panel["gridPos"] = grid
+    else:  # an unplaced panel (the layout places every obskit panel)
+        panel.pop("gridPos", None)
     panel["links"] = [_closed(link, "DashboardLink") for link in panel.get("links") or []]
     for key, default in (
         ("maxDataPoints", 100),
