@@ -33,9 +33,7 @@ def burn_rate(service: ResolvedService, slo: ResolvedSlo, window: str) -> str:
 
 
 def slo_title(slo: ResolvedSlo) -> str:
-    what = (
-        f"of requests faster than {slo.threshold}" if slo.kind == "latency" else "of requests ok"
-    )
+    what = f"of requests faster than {slo.threshold}" if slo.kind == "latency" else "of requests ok"
     return f"SLO {slo.name}: {format_number(slo.objective)}% {what} over {slo.window}"
 
 
