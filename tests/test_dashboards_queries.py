@@ -218,3 +218,23 @@ def test_slo_panels_use_recording_rules(rendered, example_catalog):
     assert f'{slo_names.sli_error_ratio("6h")}{{service="checkout", slo="availability"' in text
     # burn rate = error ratio / error budget (99.9% -> 0.001)
     assert "/ 0.001" in text
+
+
+@pytest.mark.promtool
+def test_promtool_accepts_every_query(rendered, promtool, tmp_path):
+    """The real Prometheus parser (promtool check rules) agrees with promql-parser."""
+    import subprocess
+
+    import yaml
+
+    rules = [
+        {"record": f"dashboard:query:{i}", "expr": substitute_grafana_variables(expr)}
+        for i, expr in enumerate(sorted({e for d in rendered.values() for e in exprs(d)}))
+    ]
+    path = tmp_path / "queries.rules.yaml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}))
+    result = subprocess.run(
+        [promtool, "check", "rules", str(path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"SUCCESS: {len(rules)} rules found" in result.stdout
