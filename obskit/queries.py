@@ -76,20 +76,50 @@ def requests_rate(
     by: Iterable[str] = (),
     errors_only: bool = False,
     overrides: Mapping[str, str] | None = None,
+    extra: Iterable[str] = (),
 ) -> str:
-    """Requests (or error requests) per second over ``window``, summed."""
+    """Requests (or error requests) per second over ``window``, summed.
+
+    ``extra`` adds matchers (dashboards: ``cluster=~"$cluster|"``).
+    """
     preset = preset_of(service)
-    extra = (error_matcher(service),) if errors_only else ()
-    sel = selector(service, *extra, overrides=overrides)
+    errors = (error_matcher(service),) if errors_only else ()
+    sel = selector(service, *errors, *extra, overrides=overrides)
     return f"sum{_by(by)}(rate({preset.requests}{sel}[{window}]))"
 
 
+def requests_rate_by_status_class(
+    service: ResolvedService,
+    window: str,
+    *,
+    overrides: Mapping[str, str] | None = None,
+    extra: Iterable[str] = (),
+) -> str:
+    """Requests per second by status: HTTP codes folded into ``2xx``..``5xx`` (label
+    ``status_class``); gRPC by ``grpc_code`` (its codes are names, not numbers)."""
+    preset = preset_of(service)
+    if preset.name == "grpc":
+        return requests_rate(
+            service, window, by=(preset.status_label,), overrides=overrides, extra=extra
+        )
+    sel = selector(service, *extra, overrides=overrides)
+    rate = f"rate({preset.requests}{sel}[{window}])"
+    relabel = (
+        f'label_replace({rate}, "status_class", "${{1}}xx", "{preset.status_label}", "([1-5]).*")'
+    )
+    return f"sum by (status_class)({relabel})"
+
+
 def error_ratio(
-    service: ResolvedService, window: str, *, overrides: Mapping[str, str] | None = None
+    service: ResolvedService,
+    window: str,
+    *,
+    overrides: Mapping[str, str] | None = None,
+    extra: Iterable[str] = (),
 ) -> str:
     """Error requests / all requests over ``window`` (NaN without traffic: never alerts)."""
-    errors = requests_rate(service, window, errors_only=True, overrides=overrides)
-    total = requests_rate(service, window, overrides=overrides)
+    errors = requests_rate(service, window, errors_only=True, overrides=overrides, extra=extra)
+    total = requests_rate(service, window, overrides=overrides, extra=extra)
     return f"({errors})\n/\n({total})"
 
 
@@ -135,11 +165,12 @@ def latency_quantile(
     *,
     by: Iterable[str] = (),
     overrides: Mapping[str, str] | None = None,
+    extra: Iterable[str] = (),
 ) -> str:
     """``histogram_quantile`` in seconds (istio's milliseconds divided by 1000)."""
     preset = preset_of(service)
     group = ["le", *by]
-    sel = selector(service, overrides=overrides)
+    sel = selector(service, *extra, overrides=overrides)
     inner = f"sum by ({', '.join(group)})(rate({preset.histogram}{sel}[{window}]))"
     expr = f"histogram_quantile({format_number(quantile)}, {inner})"
     return f"{expr} / 1000" if preset.unit == "ms" else expr

@@ -68,9 +68,28 @@ class Team(Model):
     alerting: TeamAlerting | None = None
 
 
+class ToolLinks(Model):
+    """Base URLs of the UIs the dashboards link to (default: in-cluster service URLs)."""
+
+    kibana: Annotated[str, Field(pattern=r"^(https?://|/)")] | None = None
+    jaeger: Annotated[str, Field(pattern=r"^(https?://|/)")] | None = None
+
+
+class Plugins(Model):
+    """Python extension points: ``"module.path:function"`` entries."""
+
+    #: called as ``function(service, catalog)``; the grafanalib panels it returns are
+    #: appended to that service's dashboard (module looked up next to the catalog first)
+    dashboards: list[Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")]] = Field(
+        default_factory=list
+    )
+
+
 class Metadata(Model):
     name: Annotated[str, Field(pattern=NAME_RE)]
     cluster: str | None = None
+    links: ToolLinks | None = None
+    plugins: Plugins | None = None
 
 
 class Scrape(Model):

@@ -1,0 +1,116 @@
+"""Links of a service dashboard: Kibana, Jaeger, runbook, dependencies; the alert list.
+
+Kibana and Jaeger base URLs come from ``metadata.links`` in the catalog; by default they are
+the in-cluster service URLs of the stack obskit installs (obskit.stack), which work through a
+port-forward or an ingress mapped to the same host names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import grafanalib.core as G
+
+from obskit.catalog.model import Catalog, ResolvedService
+from obskit.renderers.dashboards.panels import alert_list, text
+from obskit.renderers.dashboards.uid import dashboard_uid
+from obskit.stack import JAEGER_RELEASE, KIBANA_NAME, STACK_NAMESPACE
+
+DEFAULT_KIBANA = f"https://{KIBANA_NAME}-kb-http.{STACK_NAMESPACE}.svc:5601"
+DEFAULT_JAEGER = f"http://{JAEGER_RELEASE}.{STACK_NAMESPACE}.svc:16686"
+#: Grafana's dashboard time range, as ISO dates (Kibana) and epoch milliseconds (Jaeger)
+_FROM_ISO, _TO_ISO = "${__from:date:iso}", "${__to:date:iso}"
+
+
+def kibana_base(catalog: Catalog) -> str:
+    links = catalog.metadata.links
+    return ((links and links.kibana) or DEFAULT_KIBANA).rstrip("/")
+
+
+def jaeger_base(catalog: Catalog) -> str:
+    links = catalog.metadata.links
+    return ((links and links.jaeger) or DEFAULT_JAEGER).rstrip("/")
+
+
+def kibana_url(catalog: Catalog, service: ResolvedService) -> str:
+    """Kibana Discover over the dashboard's time range, filtered to namespace and app."""
+    kql = (
+        f'kubernetes.namespace_name:"{service.namespace}"'
+        f' and kubernetes.labels.app:"{service.name}"'
+    )
+    app_state = f"(query:(language:kuery,query:'{quote(kql, safe='')}'))"
+    global_state = f"(time:(from:'{_FROM_ISO}',to:'{_TO_ISO}'))"
+    return f"{kibana_base(catalog)}/app/discover#/?_g={global_state}&_a={app_state}"
+
+
+def jaeger_url(catalog: Catalog, service: ResolvedService) -> str:
+    """Jaeger trace search for the service's trace name over the dashboard's time range."""
+    return (
+        f"{jaeger_base(catalog)}/search?service={quote(service.trace_service, safe='')}"
+        "&start=${__from}000&end=${__to}000&lookback=custom&limit=20"
+    )
+
+
+def _link(title: str, url: str, tooltip: str, icon: str = "external link") -> G.DashboardLink:
+    return G.DashboardLink(
+        title=title,
+        uri=url,
+        type="link",
+        icon=icon,
+        tooltip=tooltip,
+        targetBlank=not url.startswith("/d/"),
+        keepTime=url.startswith("/d/"),
+        includeVars=url.startswith("/d/"),
+    )
+
+
+def service_links(catalog: Catalog, service: ResolvedService) -> list[G.DashboardLink]:
+    """Dashboard links: logs, traces, runbook, then the dashboards of ``dependsOn``."""
+    links: list[G.DashboardLink] = []
+    if service.logs.enabled:
+        links.append(_link("Logs (Kibana)", kibana_url(catalog, service), "Kibana Discover"))
+    if service.traces.enabled:
+        links.append(
+            _link("Traces (Jaeger)", jaeger_url(catalog, service), f"{service.trace_service}")
+        )
+    if service.runbook:
+        links.append(
+            _link("Runbook", service.runbook, "What to do when this service alerts", "doc")
+        )
+    for dep in service.depends_on:
+        links.append(
+            _link(
+                f"→ {dep}", f"/d/{dashboard_uid(catalog, dep)}", f"Dashboard of {dep}", "dashboard"
+            )
+        )
+    return links
+
+
+def alerts_panel(service: ResolvedService) -> Any:
+    return alert_list(
+        "Alerts",
+        f"Firing and pending alerts labelled service={service.name} (generated and hand-written).",
+        f'{{service="{service.name}"}}',
+    )
+
+
+def about_panel(catalog: Catalog, service: ResolvedService) -> Any:
+    """Markdown: what the service is, who owns it, where to look next."""
+    lines = [
+        f"**{service.name}** — {service.description or 'no description'}",
+        "",
+        f"- Team: `{service.team}` · tier: `{service.tier}` · namespace: `{service.namespace}`",
+        f"- Metrics preset: `{service.metrics.preset}`",
+        f"- Workload: {service.workload.kind} `{service.workload_name}`",
+    ]
+    if service.runbook:
+        lines.append(f"- [Runbook]({service.runbook})")
+    if service.logs.enabled:
+        lines.append(f"- [Logs in Kibana]({kibana_url(catalog, service)})")
+    if service.traces.enabled:
+        lines.append(f"- [Traces in Jaeger]({jaeger_url(catalog, service)})")
+    if service.depends_on:
+        deps = ", ".join(f"[{d}](/d/{dashboard_uid(catalog, d)})" for d in service.depends_on)
+        lines.append(f"- Depends on: {deps}")
+    return text("About", "Owner, workload and links of this service.", "\n".join(lines) + "\n")

@@ -1,0 +1,239 @@
+"""Overview dashboards: fleet, SLOs and one per team.
+
+They read the per-service and SLO recording rules (obskit.slo_names), grouped by service in
+tables, so the number of panels is the same for 3 or 10,000 services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grafanalib.core as G
+
+from obskit import slo_names
+from obskit.catalog.model import Catalog
+from obskit.renderers.dashboards.layout import Grid
+from obskit.renderers.dashboards.normalize import normalize_dashboard
+from obskit.renderers.dashboards.panels import stat, table, target
+from obskit.renderers.dashboards.uid import overview_title, overview_uid, service_link_template
+from obskit.renderers.dashboards.variables import CLUSTER_MATCHER, overview_templating
+
+TIERS = ("critical", "standard", "low")
+SLO_WINDOWS = ("30d", "28d", "7d")
+#: table height in grid units (tables scroll: the layout does not depend on service count)
+TABLE_HEIGHT = 10
+
+
+def _sel(*matchers: str) -> str:
+    return "{" + ", ".join((*matchers, CLUSTER_MATCHER)) + "}"
+
+
+def _team_matcher(team: str | None) -> tuple[str, ...]:
+    return (f'team="{team}"',) if team else ()
+
+
+def _colour(column: str, mode: str, steps: list[tuple[float | None, str]]) -> dict[str, Any]:
+    """Colour one column's cells by thresholds.
+
+    The pinned schema types matcher options and property values as objects, so columns are
+    matched with ``byNames`` (an object) and only object-valued properties are overridden;
+    units are therefore written into the column names (``Errors %``) and the queries scale
+    their values to them.
+    """
+    return {
+        "matcher": {"id": "byNames", "options": {"mode": "include", "names": [column]}},
+        "properties": [
+            {"id": "custom.cellOptions", "value": {"type": mode}},
+            {
+                "id": "thresholds",
+                "value": {
+                    "mode": "absolute",
+                    "steps": [{"value": v, "color": c} for v, c in steps],
+                },
+            },
+        ],
+    }
+
+
+BUDGET_STEPS = [(None, "red"), (0, "orange"), (25, "yellow"), (50, "green")]
+BURN_STEPS = [(None, "green"), (1, "yellow"), (6, "orange"), (14.4, "red")]
+ERROR_STEPS = [(None, "green"), (0.1, "yellow"), (1, "red")]
+
+
+def _transformations(by: tuple[str, ...], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Merge the instant queries into one row per label set, name the value columns."""
+    return [
+        {"id": "merge", "options": {}},
+        {
+            "id": "organize",
+            "options": {
+                "excludeByName": {"Time": True},
+                "indexByName": {label: i for i, label in enumerate((*by, *names.values()))},
+                "renameByName": names,
+            },
+        },
+    ]
+
+
+def _table_extras(catalog: Catalog) -> dict[str, Any]:
+    """Field defaults: 3 decimals; every cell links to the row's service dashboard."""
+    link = {
+        "title": "Service dashboard",
+        "url": service_link_template(catalog),
+        # the schema types field links as dashboard links: their required keys
+        "type": "link",
+        "icon": "dashboard",
+        "tooltip": "Open the service's dashboard",
+        "tags": [],
+        "asDropdown": False,
+        "targetBlank": False,
+        "includeVars": False,
+        "keepTime": False,
+    }
+    return {"fieldConfig": {"defaults": {"decimals": 3, "links": [link]}}}
+
+
+def services_table(catalog: Catalog, tier: str, team: str | None) -> Any:
+    names = sorted(
+        s.name for s in catalog.services if s.tier == tier and (not team or s.team == team)
+    )
+    sel = _sel(f'service=~"{"|".join(names)}"', *_team_matcher(team))
+    by = "service, team"
+    targets = [
+        target(f"sum by ({by})({slo_names.SERVICE_REQUESTS_RATE}{sel})", instant=True),
+        target(f"100 * max by ({by})({slo_names.SERVICE_ERROR_RATIO}{sel})", instant=True),
+        target(f"1000 * max by ({by})({slo_names.SERVICE_LATENCY_P99}{sel})", instant=True),
+        target(f"100 * min by ({by})({slo_names.BUDGET_REMAINING}{sel})", instant=True),
+    ]
+    columns = {
+        "Value #A": "Requests/s",
+        "Value #B": "Errors %",
+        "Value #C": "p99 ms",
+        "Value #D": "Budget left % (worst SLO)",
+    }
+    panel = table(
+        f"Tier {tier}: services",
+        f"Every {tier}-tier service{' of team ' + team if team else ''}: request rate, error "
+        "ratio and p99 latency over 5m, and the lowest error budget remaining of its SLOs. "
+        "Click a row to open the service's dashboard.",
+        "none",
+        targets,
+        overrides=[
+            _colour("Errors %", "color-text", ERROR_STEPS),
+            _colour("Budget left % (worst SLO)", "color-background", BUDGET_STEPS),
+        ],
+        transformations=_transformations(("service", "team"), columns),
+        sort_by=[("Errors %", True)],
+    )
+    panel.extraJson = _table_extras(catalog)
+    return panel
+
+
+def slos_table(catalog: Catalog, team: str | None) -> Any:
+    sel = _sel(*_team_matcher(team))
+    by = "service, slo, team"
+    sli_error = " or ".join(f"{slo_names.sli_error_ratio(w)}{sel}" for w in SLO_WINDOWS)
+    targets = [
+        target(f"100 * max by ({by})({slo_names.OBJECTIVE}{sel})", instant=True),
+        target(f"100 * (1 - max by ({by})({sli_error}))", instant=True),
+        target(f"100 * min by ({by})({slo_names.BUDGET_REMAINING}{sel})", instant=True),
+        target(f"max by ({by})({slo_names.CURRENT_BURN_RATE}{sel})", instant=True),
+    ]
+    columns = {
+        "Value #A": "Objective %",
+        "Value #B": "SLI % (SLO window)",
+        "Value #C": "Budget left %",
+        "Value #D": "Burn rate",
+    }
+    panel = table(
+        "SLOs",
+        "Every SLO: objective, SLI over its compliance window, error budget remaining and "
+        "current burn rate (5m); coloured by state (red: budget spent or burning fast). "
+        "Sorted by budget remaining, lowest first.",
+        "none",
+        targets,
+        overrides=[
+            _colour("Budget left %", "color-background", BUDGET_STEPS),
+            _colour("Burn rate", "color-background", BURN_STEPS),
+        ],
+        transformations=_transformations(("service", "slo", "team"), columns),
+        sort_by=[("Budget left %", False)],
+    )
+    panel.extraJson = _table_extras(catalog)
+    return panel
+
+
+def summary_stats(team: str | None) -> list[Any]:
+    t = _team_matcher(team)
+    sel = _sel(*t)
+    return [
+        stat(
+            "Request rate",
+            "Requests per second over all services (5m rate).",
+            "reqps",
+            [target(f"sum({slo_names.SERVICE_REQUESTS_RATE}{sel})", "requests")],
+        ),
+        stat(
+            "Services with > 1% errors",
+            "Services whose 5m error ratio is above 1%.",
+            "short",
+            [target(f"count({slo_names.SERVICE_ERROR_RATIO}{sel} > 0.01) or vector(0)")],
+            thresholds=((None, "green"), (1, "red")),
+        ),
+        stat(
+            "SLOs out of budget",
+            "SLOs whose error budget over the compliance window is spent.",
+            "short",
+            [target(f"count({slo_names.BUDGET_REMAINING}{sel} <= 0) or vector(0)")],
+            thresholds=((None, "green"), (1, "red")),
+        ),
+        stat(
+            "SLOs burning fast",
+            "SLOs burning their error budget more than 14.4 times too fast (5m).",
+            "short",
+            [target(f"count({slo_names.CURRENT_BURN_RATE}{sel} > 14.4) or vector(0)")],
+            thresholds=((None, "green"), (1, "red")),
+        ),
+    ]
+
+
+def build_grid(catalog: Catalog, kind: str) -> Grid:
+    team = kind.removeprefix("team-") if kind.startswith("team-") else None
+    grid = Grid()
+    grid.row("Summary")
+    grid.line(summary_stats(team), height=4)
+    if kind != "slos":
+        grid.row("Services by tier")
+        for tier in TIERS:
+            grid.place([(services_table(catalog, tier, team), 24, TABLE_HEIGHT)])
+    if kind != "fleet":
+        grid.row("SLOs")
+        grid.place([(slos_table(catalog, team), 24, TABLE_HEIGHT * 2)])
+    return grid
+
+
+def overview_dashboard(catalog: Catalog, kind: str) -> dict[str, Any]:
+    grid = build_grid(catalog, kind)
+    team_links = [
+        G.DashboardLink(
+            title="Service dashboards",
+            type="dashboards",
+            tags=[catalog.metadata.name, "obskit"],
+            asDropdown=True,
+            keepTime=True,
+            includeVars=True,
+        )
+    ]
+    dashboard = G.Dashboard(
+        title=overview_title(catalog, kind),
+        uid=overview_uid(catalog, kind),
+        description=f"obskit {kind} overview of the {catalog.metadata.name} catalog",
+        tags=[catalog.metadata.name, "obskit", "overview"],
+        panels=grid.panels,
+        templating=overview_templating(catalog),
+        links=team_links,
+        refresh="1m",
+        timezone="browser",
+        time=G.Time("now-6h", "now"),
+    )
+    return normalize_dashboard(dashboard)

@@ -1,0 +1,122 @@
+"""User dashboard plugins: ``metadata.plugins.dashboards: ["module.path:function"]``.
+
+Each function is called as ``function(service, catalog)`` and returns grafanalib panels,
+appended to that service's dashboard in a "Custom" row. A module is looked up next to the
+catalog first (``<catalog dir>/module/path.py``), then on ``sys.path``. The plugin's source
+bytes are part of the unit fingerprint, so editing a plugin re-renders the dashboards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import sys
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from obskit.catalog.model import Catalog
+from obskit.render.output import OutputError
+
+PanelFunction = Callable[[Any, Catalog], list[Any]]
+
+
+class PluginError(OutputError):
+    """A plugin that cannot be found, imported or called (the CLI prints one line, exit 2)."""
+
+
+def plugin_specs(catalog: Catalog) -> tuple[str, ...]:
+    plugins = catalog.metadata.plugins
+    return tuple(plugins.dashboards) if plugins else ()
+
+
+def catalog_dir(catalog: Catalog) -> Path:
+    if not catalog.sources:
+        return Path.cwd()
+    first = Path(catalog.sources[0])
+    return first.parent
+
+
+def _local_file(catalog: Catalog, module: str) -> Path | None:
+    base = catalog_dir(catalog).joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
+
+
+@cache
+def _load_file(path: Path, module: str) -> ModuleType:
+    name = f"obskit_dashboard_plugin_{hashlib.sha256(str(path).encode()).hexdigest()[:12]}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise PluginError(f"cannot load dashboard plugin {module} from {path}")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _module(catalog: Catalog, module: str) -> tuple[ModuleType, Path | None]:
+    local = _local_file(catalog, module)
+    try:
+        if local is not None:
+            return _load_file(local, module), local
+        mod = importlib.import_module(module)
+    except PluginError:
+        raise
+    except Exception as exc:
+        raise PluginError(f"dashboard plugin {module}: import failed: {exc}") from None
+    file = getattr(mod, "__file__", None)
+    return mod, Path(file) if file else None
+
+
+def load_plugin(catalog: Catalog, spec: str) -> tuple[PanelFunction, bytes]:
+    """The plugin function and its source bytes (for the fingerprint)."""
+    module, _, attr = spec.partition(":")
+    mod, path = _module(catalog, module)
+    func = getattr(mod, attr, None)
+    if not callable(func):
+        raise PluginError(f"dashboard plugin {spec}: {module} has no function {attr}")
+    source = path.read_bytes() if path and path.is_file() else spec.encode()
+    return func, source
+
+
+def plugins_fingerprint(catalog: Catalog) -> str:
+    """sha256 of every plugin's spec and source file ('' without plugins)."""
+    specs = plugin_specs(catalog)
+    if not specs:
+        return ""
+    h = hashlib.sha256()
+    for spec in specs:
+        module = spec.partition(":")[0]
+        local = _local_file(catalog, module)
+        if local is not None:
+            source = local.read_bytes()
+        else:
+            try:
+                found = importlib.util.find_spec(module)
+            except (ImportError, ValueError):
+                found = None
+            origin = found.origin if found else None
+            source = Path(origin).read_bytes() if origin and Path(origin).is_file() else b""
+        h.update(spec.encode() + b"\0" + source + b"\0")
+    return h.hexdigest()
+
+
+def plugin_panels(catalog: Catalog, service: Any) -> list[Any]:
+    """Every plugin's panels for ``service``, in catalog order."""
+    panels: list[Any] = []
+    for spec in plugin_specs(catalog):
+        func, _ = load_plugin(catalog, spec)
+        try:
+            result = func(service, catalog)
+        except Exception as exc:
+            raise PluginError(f"dashboard plugin {spec} failed for {service.name}: {exc}") from None
+        if not isinstance(result, list | tuple):
+            raise PluginError(f"dashboard plugin {spec} must return a list of panels")
+        panels.extend(result)
+    return panels

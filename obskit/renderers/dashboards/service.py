@@ -1,0 +1,76 @@
+"""The dashboard of one service: alerts, golden signals, SLOs, workload, custom panels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grafanalib.core as G
+
+from obskit import queries
+from obskit.catalog.model import Catalog, ResolvedService
+from obskit.renderers.dashboards import golden, links, slo, workload
+from obskit.renderers.dashboards.layout import DEFAULT_HEIGHT, GRID_WIDTH, Grid
+from obskit.renderers.dashboards.normalize import normalize_dashboard
+from obskit.renderers.dashboards.plugins import plugin_panels
+from obskit.renderers.dashboards.uid import dashboard_uid, service_tags, service_title
+from obskit.renderers.dashboards.variables import service_templating
+
+#: row titles (tests and docs refer to them)
+ROW_OVERVIEW = "Alerts and links"
+ROW_GOLDEN = "Golden signals"
+ROW_WORKLOAD = "Workload"
+ROW_RESOURCES = "Resources"
+ROW_CUSTOM = "Custom panels"
+
+
+def _plugin_items(panels: list[Any]) -> list[tuple[Any, int, int]]:
+    items = []
+    for panel in panels:
+        pos = getattr(panel, "gridPos", None)
+        width = getattr(pos, "w", None) or GRID_WIDTH // 2
+        height = getattr(pos, "h", None) or DEFAULT_HEIGHT
+        items.append((panel, width, height))
+    return items
+
+
+def build_grid(catalog: Catalog, service: ResolvedService) -> Grid:
+    """Rows and panels, laid out; ``preset: none`` gets the workload rows only."""
+    grid = Grid()
+    if queries.has_metrics(service):
+        grid.row(ROW_OVERVIEW)
+        grid.place(
+            [(links.alerts_panel(service), 16, 6), (links.about_panel(catalog, service), 8, 6)]
+        )
+        grid.row(f"{ROW_GOLDEN} ({service.metrics.preset})")
+        grid.line(golden.golden_panels(service))
+        for s in service.slos:
+            grid.row(slo.slo_title(s))
+            grid.place(slo.slo_panels(service, s))
+    grid.row(f"{ROW_WORKLOAD}: {service.workload.kind} {service.workload_name}")
+    grid.line(workload.replica_panels(service))
+    grid.row(ROW_RESOURCES)
+    grid.line(workload.resource_panels(service), height=7)
+    custom = plugin_panels(catalog, service)
+    if custom:
+        grid.row(ROW_CUSTOM)
+        grid.place(_plugin_items(custom))
+    return grid
+
+
+def service_dashboard(catalog: Catalog, service: ResolvedService) -> dict[str, Any]:
+    """The schema-valid dashboard dict of ``service``."""
+    grid = build_grid(catalog, service)
+    dashboard = G.Dashboard(
+        title=service_title(catalog, service.name),
+        uid=dashboard_uid(catalog, service.name),
+        description=service.description or f"Service {service.name}",
+        tags=service_tags(catalog, service),
+        panels=grid.panels,
+        templating=service_templating(catalog, service),
+        links=links.service_links(catalog, service),
+        refresh="1m",
+        timezone="browser",
+        time=G.Time("now-6h", "now"),
+        graphTooltip=1,
+    )
+    return normalize_dashboard(dashboard)

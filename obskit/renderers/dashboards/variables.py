@@ -1,0 +1,85 @@
+"""Dashboard variables (datasource, cluster, namespace) and the matchers that use them.
+
+``cluster``: a query variable over the ``cluster`` label with an *All* option (``.*``),
+defaulting to ``metadata.cluster``. Queries match it with ``cluster=~"$cluster|"``: the
+empty alternative also matches series that have no ``cluster`` label at all (a single-cluster
+Prometheus without external labels, or recording rules that aggregate it away), so the
+dashboards work with and without a cluster label.
+
+``namespace``: defaults to the service's namespace; it replaces the selector label whose
+value is that namespace (``namespace``, istio's ``destination_workload_namespace``...) and
+selects the kube-state-metrics / cAdvisor series of the workload.
+"""
+
+from __future__ import annotations
+
+import grafanalib.core as G
+
+from obskit.catalog.model import Catalog, ResolvedService
+from obskit.catalog.presets import PRESETS
+from obskit.renderers.dashboards.normalize import DATASOURCE
+
+CLUSTER_MATCHER = 'cluster=~"$cluster|"'
+NAMESPACE_MATCHER = 'namespace="$namespace"'
+RATE = "$__rate_interval"
+
+
+def namespace_overrides(service: ResolvedService) -> dict[str, str]:
+    """Selector labels to replace with the ``$namespace`` variable (see module doc)."""
+    preset = PRESETS.get(service.metrics.preset)
+    ns_labels = {"namespace"}
+    if preset:
+        ns_labels |= {label for label, source in preset.selector_labels if source == "namespace"}
+    return {
+        label: f'{label}="$namespace"'
+        for label, value in service.metrics.selector.items()
+        if label in ns_labels and value == service.namespace
+    }
+
+
+def _datasource() -> G.Template:
+    return G.Template(
+        name="datasource",
+        label="Data source",
+        type="datasource",
+        query="prometheus",
+        default="prometheus",
+        hide=0,
+    )
+
+
+def _cluster(catalog: Catalog) -> G.Template:
+    default = catalog.metadata.cluster
+    return G.Template(
+        name="cluster",
+        label="Cluster",
+        type="query",
+        query="label_values(up, cluster)",
+        dataSource=DATASOURCE,
+        includeAll=True,
+        allValue=".*",
+        default=default or "$__all",
+        refresh=2,
+        sort=1,
+    )
+
+
+def _namespace(namespace: str) -> G.Template:
+    return G.Template(
+        name="namespace",
+        label="Namespace",
+        type="query",
+        query='label_values(kube_namespace_status_phase{cluster=~"$cluster|"}, namespace)',
+        dataSource=DATASOURCE,
+        default=namespace,
+        refresh=2,
+        sort=1,
+    )
+
+
+def service_templating(catalog: Catalog, service: ResolvedService) -> G.Templating:
+    return G.Templating([_datasource(), _cluster(catalog), _namespace(service.namespace)])
+
+
+def overview_templating(catalog: Catalog) -> G.Templating:
+    return G.Templating([_datasource(), _cluster(catalog)])

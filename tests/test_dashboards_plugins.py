@@ -1,0 +1,76 @@
+"""The extension point: Python functions that add panels to every service dashboard."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from conftest import FIXTURES
+from dashboards_support import SCHEMA, panels, render
+
+from obskit.catalog.loader import load_catalog
+from obskit.renderers.dashboards import RENDERER
+from obskit.renderers.dashboards.plugins import PluginError
+
+PLUGIN_CATALOG = FIXTURES / "dashboards" / "plugin_catalog"
+
+
+@pytest.fixture
+def plugin_catalog(tmp_path):
+    target = tmp_path / "catalog"
+    shutil.copytree(PLUGIN_CATALOG, target)
+    return target
+
+
+def test_plugin_panels_are_appended_in_a_custom_row(plugin_catalog, shared_reference):
+    from jsonschema import Draft7Validator
+
+    rendered = render(load_catalog(plugin_catalog / "catalog.yaml"))
+    validator = Draft7Validator(json.loads((shared_reference / SCHEMA).read_text()))
+    for name in ("orders", "worker"):
+        dash = rendered[f"dashboards/{name}.json"]
+        assert list(validator.iter_errors(dash)) == []
+        titles = [p["title"] for p in panels(dash)]
+        assert titles[-3:] == ["Custom panels", "Queue throughput", "Queue depth"]
+        throughput, depth = list(panels(dash))[-2:]
+        assert f'service="{name}"' in throughput["targets"][0]["expr"]
+        assert throughput["gridPos"]["w"] == 24 and throughput["gridPos"]["h"] == 6
+        assert depth["gridPos"]["y"] == throughput["gridPos"]["y"] + 6  # wrapped below
+        assert throughput["datasource"]["uid"] == "${datasource}"  # filled in by the normaliser
+        assert depth["fieldConfig"]["defaults"]["unit"] == "short"
+
+
+def _inputs(directory):
+    catalog = load_catalog(directory / "catalog.yaml")
+    return {u.key: u.inputs for u in RENDERER.units(catalog)}
+
+
+def test_plugin_source_is_part_of_the_fingerprint(plugin_catalog):
+    before = _inputs(plugin_catalog)
+    source = plugin_catalog / "shop_plugins" / "queue.py"
+    source.write_text(source.read_text().replace("Queue depth", "Backlog"))
+    after = _inputs(plugin_catalog)
+    assert before["service/orders"] != after["service/orders"]
+    assert before["service/worker"] != after["service/worker"]
+
+
+def test_unknown_plugin_is_one_clear_error(plugin_catalog):
+    text = (plugin_catalog / "catalog.yaml").read_text().replace("queue_panels", "nope")
+    (plugin_catalog / "catalog.yaml").write_text(text)
+    catalog = load_catalog(plugin_catalog / "catalog.yaml")
+    with pytest.raises(PluginError, match="has no function nope"):
+        render(catalog)
+
+
+def test_plugin_spec_is_validated_by_the_catalog(tmp_path):
+    from obskit.catalog.errors import CatalogError
+
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        "apiVersion: obskit/v1\nkind: ServiceCatalog\n"
+        "metadata: {name: x, plugins: {dashboards: ['not a spec']}}\n"
+        "teams: [{name: t}]\nservices: [{name: s, team: t}]\n"
+    )
+    with pytest.raises(CatalogError):
+        load_catalog(path)
