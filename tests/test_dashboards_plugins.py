@@ -6,12 +6,13 @@ import json
 import shutil
 
 import pytest
-from conftest import FIXTURES
 from dashboards_support import SCHEMA, panels, render
 
 from obskit.catalog.loader import load_catalog
 from obskit.renderers.dashboards import RENDERER
 from obskit.renderers.dashboards.plugins import PluginError
+
+from conftest import FIXTURES
 
 PLUGIN_CATALOG = FIXTURES / "dashboards" / "plugin_catalog"
 
