@@ -31,8 +31,8 @@ def _rules(service) -> list[dict]:
     ("period", "expected"),
     [
         ("30d", [14.4, 6.0, 3.0, 1.0]),
-        ("28d", [13.44, 5.6, 2.8, 0.933333333333]),
-        ("7d", [3.36, 1.4, 0.7, 0.233333333333]),
+        ("28d", [13.44, 5.6, 2.8, 0.9333]),
+        ("7d", [3.36, 1.4, 0.7, 0.2333]),
     ],
 )
 def test_burn_factors_scale_with_the_slo_window(period, expected):
