@@ -186,3 +186,22 @@ def test_test_plans_for_every_slo(example_catalog, windows_catalog):
 def test_rendering_is_deterministic(example_catalog):
     service = example_catalog.service("payment")
     assert render_service(service) == render_service(service)
+
+
+def test_edge_cases_render_sensible_tests():
+    from obskit.renderers.alerts import promtool_tests
+
+    catalog = load_catalog(FIXTURES / "alerts_edge.yaml")
+    names = {
+        s.name: [
+            g["name"]
+            for g in yaml.safe_load(render_service(s)[f"alerts/tests/{s.name}.test.yaml"])["tests"]
+        ]
+        for s in catalog.services
+    }
+    assert "noslo: healthy traffic fires nothing" in names["noslo"]
+    assert not any("outage" in n for n in names["noslo"])
+    assert "latonly fast: total outage pages within 9m" in names["latonly"]
+    # 50% objective: 14.4x and 6x of a 50% budget are above 100% errors: no outage test
+    assert not any(n.startswith("loose availability") for n in names["loose"])
+    assert promtool_tests.page_plan(catalog.service("loose").slos[0]) is None

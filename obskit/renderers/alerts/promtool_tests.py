@@ -105,6 +105,7 @@ class Traffic:
     """The bad-request timeline of every SLO of a service in one scenario."""
 
     service: ResolvedService
+    minutes: int
     timelines: dict[str, Timeline]
     flat: bool = False
 
@@ -114,7 +115,7 @@ class Traffic:
         base = queries.equality_labels(svc)
         ok, err = status_values(svc)
         out: dict[str, str] = {}
-        total = sum(m for _, m in next(iter(self.timelines.values())))
+        total = self.minutes
         avail = next((s for s in svc.slos if s.kind == "availability"), None)
         bad = self.timelines[avail.name] if avail else [(0.0, total)]
         scale = 0.0 if self.flat else RATE
@@ -186,7 +187,7 @@ def _group(
 
 
 def healthy(service: ResolvedService) -> dict[str, Any]:
-    traffic = Traffic(service, _timelines(service, HEALTHY_MINUTES))
+    traffic = Traffic(service, HEALTHY_MINUTES, _timelines(service, HEALTHY_MINUTES))
     checks = []
     for at in (15, 60, HEALTHY_MINUTES):
         checks += _quiet_slo(service, at)
@@ -226,7 +227,9 @@ def outage(service: ResolvedService, slo: ResolvedSlo) -> dict[str, Any] | None:
         over = {s.name: bad for s in service.slos if s.kind == "availability"}
     else:
         over = {slo.name: bad}
-    traffic = Traffic(service, _timelines(service, HISTORY + after + 10, **over))
+    traffic = Traffic(
+        service, HISTORY + after + 10, _timelines(service, HISTORY + after + 10, **over)
+    )
     page, ticket = (slo_alerts.alert_name(service, slo, k) for k in ("page", "ticket"))
     checks = [
         _check(HISTORY - 5, page),
@@ -248,7 +251,7 @@ def slow_burn(service: ResolvedService, slo: ResolvedSlo) -> dict[str, Any] | No
         over = {s.name: bad for s in service.slos if s.kind == "availability"}
     else:
         over = {slo.name: bad}
-    traffic = Traffic(service, _timelines(service, minutes, **over))
+    traffic = Traffic(service, minutes, _timelines(service, minutes, **over))
     page, ticket = (slo_alerts.alert_name(service, slo, k) for k in ("page", "ticket"))
     checks = [
         _check(SLOW_BURN_EVAL, page),
@@ -259,7 +262,7 @@ def slow_burn(service: ResolvedService, slo: ResolvedSlo) -> dict[str, Any] | No
 
 
 def no_traffic(service: ResolvedService) -> dict[str, Any]:
-    traffic = Traffic(service, _timelines(service, 70), flat=True)
+    traffic = Traffic(service, 70, _timelines(service, 70), flat=True)
     checks = []
     for at in (10, 60):
         checks += _quiet_slo(service, at)
