@@ -236,6 +236,6 @@ def test_check_rules_refuses_a_broken_rule_file(rendered, tmp_path, promtool):
 
 def test_edge_catalog_passes_promtool(tmp_path, promtool):
     render(load_catalog(FIXTURES / "alerts_edge.yaml"), tmp_path, only=["alerts"], use_cache=False)
-    for service in ("noslo", "latonly", "loose"):
+    for service in ("noslo", "latonly", "loose", "twin"):
         result = check_and_test(tmp_path / "alerts", service, promtool)
         assert result.ok, result.output

@@ -205,3 +205,15 @@ def test_edge_cases_render_sensible_tests():
     # 50% objective: 14.4x and 6x of a 50% budget are above 100% errors: no outage test
     assert not any(n.startswith("loose availability") for n in names["loose"])
     assert promtool_tests.page_plan(catalog.service("loose").slos[0]) is None
+
+
+def test_counter_segments_never_step_down():
+    from obskit.renderers.alerts.series import counter
+
+    assert counter([(600, 60), (0, 30)]) == "0+600x60 36000+0x29"
+    text = counter([(599.9994, 60), (0, 23)])
+    _, second = text.split()
+    acc = 0.0
+    for _ in range(60):
+        acc += 599.9994
+    assert float(second.split("+")[0]) >= acc  # no counter reset between segments

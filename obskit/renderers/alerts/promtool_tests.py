@@ -35,13 +35,13 @@ from obskit import queries, slo_names
 from obskit.catalog.durations import parse_duration
 from obskit.catalog.model import ResolvedService, ResolvedSlo
 from obskit.catalog.presets import format_le
-from obskit.render.serialize import dump_yaml, format_number
+from obskit.render.serialize import clean_float, dump_yaml, format_number
 from obskit.renderers.alerts import burnrate, slo_alerts
 from obskit.renderers.alerts.common import contract_annotations, contract_labels
 from obskit.renderers.alerts.series import counter, duration, series_text
 from obskit.renderers.alerts.service_rules import absent_alert, absent_alert_name
 from obskit.renderers.alerts.slo_rules import error_budget, objective_ratio
-from obskit.renderers.alerts.workload import WorkloadAlert
+from obskit.renderers.alerts.workload import Series, WorkloadAlert
 
 #: requests per evaluation step (1m)
 RATE = 600
@@ -60,7 +60,7 @@ Timeline = list[tuple[float, int]]  # (bad fraction, minutes)
 
 
 def healthy_fraction(slo: ResolvedSlo) -> float:
-    return min(HEALTHY, error_budget(slo) / 10)
+    return clean_float(min(HEALTHY, error_budget(slo) / 10))
 
 
 def humanize_percentage(value: float) -> str:
@@ -139,10 +139,29 @@ class Traffic:
         return [{"series": k, "values": v} for k, v in out.items()]
 
 
+def _series_key(slo: ResolvedSlo) -> tuple:
+    """SLOs with equal keys read the same series (all availability SLOs; equal thresholds)."""
+    return (slo.kind, slo.threshold_seconds)
+
+
+def _sharing(service: ResolvedService, slo: ResolvedSlo) -> list[ResolvedSlo]:
+    return [s for s in service.slos if _series_key(s) == _series_key(slo)]
+
+
+def _healthy(service: ResolvedService, slo: ResolvedSlo) -> float:
+    """Healthy for every SLO reading the same series (the tightest budget decides)."""
+    return min(healthy_fraction(s) for s in _sharing(service, slo))
+
+
 def _timelines(service: ResolvedService, minutes: int, **override: Timeline) -> dict:
-    out = {s.name: [(healthy_fraction(s), minutes)] for s in service.slos}
+    out = {s.name: [(_healthy(service, s), minutes)] for s in service.slos}
     out.update(override)
     return out
+
+
+def _override(service: ResolvedService, slo: ResolvedSlo, bad: Timeline) -> dict:
+    """The same bad timeline for every SLO reading the target SLO's series."""
+    return {s.name: bad for s in _sharing(service, slo)}
 
 
 def _labels(service: ResolvedService, slo: ResolvedSlo, severity: str) -> dict[str, str]:
@@ -221,12 +240,8 @@ def outage(service: ResolvedService, slo: ResolvedSlo) -> dict[str, Any] | None:
     plan = page_plan(slo)
     if plan is None:
         return None
-    after, _short = plan
-    bad = [(healthy_fraction(slo), HISTORY), (1.0, after + 10)]
-    if slo.kind == "availability":  # every availability SLO reads the same series
-        over = {s.name: bad for s in service.slos if s.kind == "availability"}
-    else:
-        over = {slo.name: bad}
+    after, _ = plan
+    over = _override(service, slo, [(_healthy(service, slo), HISTORY), (1.0, after + 10)])
     traffic = Traffic(
         service, HISTORY + after + 10, _timelines(service, HISTORY + after + 10, **over)
     )
@@ -246,11 +261,7 @@ def slow_burn(service: ResolvedService, slo: ResolvedSlo) -> dict[str, Any] | No
         return None
     ratio = burn * error_budget(slo)
     minutes = SLOW_BURN_EVAL + 10
-    bad = [(ratio, minutes)]
-    if slo.kind == "availability":
-        over = {s.name: bad for s in service.slos if s.kind == "availability"}
-    else:
-        over = {slo.name: bad}
+    over = _override(service, slo, [(ratio, minutes)])
     traffic = Traffic(service, minutes, _timelines(service, minutes, **over))
     page, ticket = (slo_alerts.alert_name(service, slo, k) for k in ("page", "ticket"))
     checks = [
@@ -287,6 +298,10 @@ def metrics_absent(service: ResolvedService) -> dict[str, Any]:
     return _group(f"{service.name}: missing metrics raise the absent alert", series, checks)
 
 
+def _inputs(series: tuple[Series, ...]) -> list[dict[str, str]]:
+    return [{"series": s.text(), "values": s.values} for s in series]
+
+
 def workload_groups(service: ResolvedService, alert: WorkloadAlert) -> list[dict[str, Any]]:
     at = int(parse_duration(alert.fixture.eval_time) / 60)
     expected = {
@@ -295,16 +310,15 @@ def workload_groups(service: ResolvedService, alert: WorkloadAlert) -> list[dict
             service, alert.summary, alert.expected_description()
         ),
     }
-    as_input = lambda series: [{"series": s.text(), "values": s.values} for s in series]  # noqa: E731
     return [
         _group(
             f"{service.name}: {alert.name} fires",
-            as_input(alert.fixture.firing),
+            _inputs(alert.fixture.firing),
             [_check(at, alert.name, [expected])],
         ),
         _group(
             f"{service.name}: {alert.name} stays quiet",
-            as_input(alert.fixture.quiet),
+            _inputs(alert.fixture.quiet),
             [_check(at, alert.name)],
         ),
     ]
