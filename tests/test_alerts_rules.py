@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from obskit import slo_names
 from obskit.catalog.loader import load_catalog
@@ -217,3 +219,63 @@ def test_counter_segments_never_step_down():
     for _ in range(60):
         acc += 599.9994
     assert float(second.split("+")[0]) >= acc  # no counter reset between segments
+
+
+def test_low_tier_downgrades_hand_written_critical_alerts(tmp_path):
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        """
+apiVersion: obskit/v1
+kind: ServiceCatalog
+metadata: {name: low}
+teams: [{name: core}]
+services:
+  - name: batch
+    team: core
+    tier: low
+    metrics: {preset: none}
+    alerts:
+      - alert: BatchStuck
+        expr: time() - batch_last_success_timestamp_seconds > 3600
+        for: 10m
+        severity: critical
+        summary: Batch has not succeeded for an hour
+        labels: {component: scheduler}
+"""
+    )
+    (service,) = load_catalog(path).services
+    rule = next(r for r in _rules(service) if r.get("alert") == "BatchStuck")
+    assert rule["labels"] == {
+        "severity": "warning",
+        "component": "scheduler",
+        "service": "batch",
+        "team": "core",
+    }
+    assert rule["annotations"]["description"] == (
+        "Batch has not succeeded for an hour. Value: {{ $value | humanize }}."
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(min_value=0, max_value=1000, allow_nan=False).map(lambda f: round(f, 6)),
+            st.integers(min_value=1, max_value=120),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_counter_is_monotonic_as_promtool_expands_it(segments):
+    from obskit.renderers.alerts.series import counter
+
+    previous = -1.0
+    for part in counter(segments).split():
+        start, rest = part.split("+", 1)
+        inc, steps = rest.split("x")
+        value = float(start)
+        assert value >= previous
+        for _ in range(int(steps)):
+            value += float(inc)
+        previous = max(value, float(start) + float(inc) * int(steps))
