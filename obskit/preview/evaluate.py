@@ -37,7 +37,10 @@ def _samples(result: list[Series]) -> tuple[Sample, ...]:
 
 
 def observed_expr(expr: str) -> str | None:
-    """The quantity an alert compares: the left side of its (first) comparison."""
+    """The quantity an alert compares: the left side of its (first) comparison.
+
+    ``a > x and b > y`` and ``(...) or (...)`` follow their first operand.
+    """
     try:
         node = parse_promql(expr)
     except PromQLError:
@@ -50,7 +53,7 @@ def observed_expr(expr: str) -> str | None:
         op = str(node.op)
         if op in COMPARISONS and not (node.modifier and node.modifier.return_bool):
             return str(node.lhs)
-        if op in {"and", "unless"}:
+        if op in {"and", "unless", "or"}:
             node = node.lhs
             continue
         return None

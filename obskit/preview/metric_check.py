@@ -9,6 +9,7 @@ kube-state-metrics series for the service's workload.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 
 from obskit.catalog.model import ResolvedService
@@ -82,6 +83,20 @@ def _series_check(server: Server, check: str, metric: str, parts: list[str]) -> 
     return Check(check, "fail", f"0 series of {selector}: {_diagnose(server, metric, parts)}", 0)
 
 
+def _le_accepts(matcher: str, value: str) -> bool:
+    """Whether the ``le`` matcher text (``le="0.3"``, ``le=~"1(\\.0)?"``) selects ``value``."""
+    import promql_parser as pp
+
+    vs = pp.parse(f"x{{{matcher}}}")
+    m = next(m for m in vs.matchers.matchers if m.name != "__name__")
+    if m.op == pp.MatchOp.Equal:
+        return value == m.value
+    if m.op == pp.MatchOp.NotEqual:
+        return value != m.value
+    found = re.fullmatch(m.value, value) is not None
+    return found if m.op == pp.MatchOp.Re else not found
+
+
 def _float(text: str) -> float | None:
     try:
         return float(text)
@@ -101,22 +116,24 @@ def _bucket_checks(
     for slo in latency:
         assert slo.threshold_seconds is not None
         want = format_le(slo.threshold_seconds, preset.unit)
+        matcher = le_matcher(service, slo.threshold_seconds)
         name = f"latency bucket ({slo.name})"
+        hits = [le for le in les if _le_accepts(matcher, le)]
         if not les:
             out.append(Check(name, "fail", f"no {preset.histogram} buckets to check {want}"))
-        elif want in les:
-            out.append(Check(name, "ok", f"{le_matcher(service, slo.threshold_seconds)} exists"))
+        elif hits:
+            out.append(Check(name, "ok", f'{matcher} matches le="{hits[0]}"'))
         else:
             target = float(want)
             numeric = sorted((v, t) for t in les if (v := _float(t)) is not None)
             same = [t for v, t in numeric if abs(v - target) < 1e-9]
             if same:
-                detail = f'le="{same[0]}" exists but the SLO queries le="{want}" (exact text)'
+                detail = f'le="{same[0]}" exists but the SLO queries {matcher} (exact text)'
             else:
                 below = [t for v, t in numeric if v < target][-1:]
                 above = [t for v, t in numeric if v > target][:1]
                 nearest = " and ".join(f'le="{t}"' for t in below + above)
-                detail = f'no bucket le="{want}" ({slo.threshold}); nearest: {nearest}'
+                detail = f"no bucket {matcher} ({slo.threshold}); nearest: {nearest}"
             out.append(Check(name, "fail", detail))
     return out
 

@@ -31,7 +31,7 @@ def _num(value: float) -> float | str | None:
 
 def _fmt(value: float) -> str:
     shown = _num(value)
-    return "NaN" if shown is None else f"{shown:g}" if isinstance(shown, float) else shown
+    return "NaN" if shown is None else f"{shown:.4g}" if isinstance(shown, float) else shown
 
 
 def _samples(samples: tuple[Sample, ...]) -> list[dict[str, Any]]:
@@ -107,7 +107,7 @@ def _value_cell(a: AlertResult) -> str:
         return a.now.error
     samples = a.now.values or a.now.observed
     if not samples:
-        return "no data" if a.now.state == "inactive" else ""
+        return "-"
     text = ", ".join(_fmt(s.value) for s in samples[:3])
     more = len(samples) - 3
     text += f" (+{more})" if more > 0 else ""
@@ -120,7 +120,10 @@ def _duration(seconds: float) -> str:
 
 def print_tables(result: PreviewResult, console: Console | None = None) -> None:
     """Checks, then alerts (now + backtest), then warnings and the verdict."""
-    console = console or Console(highlight=False)
+    if console is None:
+        console = Console(highlight=False)
+        if not console.is_terminal:  # CI logs: do not fold every cell at 80 columns
+            console = Console(highlight=False, width=200)
     checks = Table(title="Metric check", title_justify="left", expand=False)
     for col in ("service", "check", "status", "detail"):
         checks.add_column(col, overflow="fold")
@@ -163,7 +166,8 @@ def print_tables(result: PreviewResult, console: Console | None = None) -> None:
                         _duration(bt.longest_seconds),
                     ]
             alerts.add_row(*row)
-    console.print(alerts)
+    if alerts.row_count:
+        console.print(alerts)
     for s in result.services:
         for a in s.alerts:
             if a.backtest and a.backtest.error and a.backtest.error != (a.now and a.now.error):

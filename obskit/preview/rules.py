@@ -125,13 +125,13 @@ def rendered_rule_files(catalog: Catalog, services: Iterable[str]) -> dict[str, 
 
 
 def rule_files_from_dir(directory: Path, services: Iterable[str]) -> dict[str, bytes]:
-    """Already rendered rule files: ``DIR/alerts/<service>.rules.yaml``."""
+    """Already rendered rule files: ``DIR/alerts/<service>.rules.yaml`` (absent: ``b""``)."""
+    if not (directory / "alerts").is_dir():
+        raise RulesError(f"{directory}: no alerts/ folder (render with `obskit render`)")
     out: dict[str, bytes] = {}
     for name in services:
         path = directory / rule_file_name(name)
-        if not path.is_file():
-            raise RulesError(f"{path}: no rule file for service {name}")
-        out[name] = path.read_bytes()
+        out[name] = path.read_bytes() if path.is_file() else b""
     return out
 
 

@@ -1,0 +1,224 @@
+"""obskit preview against a real Prometheus with backfilled synthetic data.
+
+One server for the module (tests/preview_support.py): cart is healthy, checkout had two
+outages (6h-5h ago, and the last 90 minutes), search's catalog selector has a typo and
+payment's latency threshold has no bucket in the exported histogram.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from preview_support import CATALOG, OUTAGES, RULES_DIR, PrometheusServer, prometheus_binaries
+from typer.testing import CliRunner
+
+from obskit.catalog.loader import load_catalog
+from obskit.cli import app
+from obskit.preview.connection import Server, Transport
+from obskit.preview.expand import Expander
+from obskit.preview.retention import retention_warnings
+from obskit.preview.rules import parse_rule_files, rule_files_from_dir
+from obskit.queries import error_ratio
+
+pytestmark = pytest.mark.prometheus
+
+#: where the alert rules come from (the hand-made fixture files of the renderer's shape)
+RULES = ["--rules", str(RULES_DIR)]
+
+
+@pytest.fixture(scope="module")
+def prom(tmp_path_factory: pytest.TempPathFactory):
+    binaries = prometheus_binaries()
+    if not binaries:
+        pytest.skip("prometheus/promtool not on PATH: apt-get install -y prometheus")
+    server = PrometheusServer(*binaries, tmp_path_factory.mktemp("prometheus"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def preview(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["preview", str(CATALOG), *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def preview_json(prom: PrometheusServer, *args: str) -> tuple[int, dict]:
+    code, out, err = preview("--prometheus", prom.url, "--output", "json", *RULES, *args)
+    return code, json.loads(out)
+
+
+def service(doc: dict, name: str) -> dict:
+    return next(s for s in doc["services"] if s["service"] == name)
+
+
+def check(doc: dict, svc: str, name: str) -> dict:
+    return next(c for c in service(doc, svc)["checks"] if c["check"] == name)
+
+
+def critical(doc: dict, svc: str) -> list[dict]:
+    return [a for a in service(doc, svc)["alerts"] if a["severity"] == "critical"]
+
+
+@pytest.fixture(scope="module")
+def checks(prom: PrometheusServer) -> dict:
+    code, doc = preview_json(prom, "--since", "0", "-s", "search", "-s", "payment", "-s", "cart")
+    assert code == 0
+    return doc
+
+
+def test_metric_check_finds_selector_typo(checks: dict) -> None:
+    requests = check(checks, "search", "requests")
+    assert requests["status"] == "fail"
+    assert requests["series"] == 0
+    assert 'job="serch" matches nothing (did you mean "search"?)' in requests["detail"]
+    assert check(checks, "search", "latency histogram")["status"] == "fail"
+
+
+def test_metric_check_finds_wrong_latency_bucket(checks: dict) -> None:
+    bucket = check(checks, "payment", "latency bucket (latency)")
+    assert bucket["status"] == "fail"
+    assert 'no bucket le="0.3"' in bucket["detail"]
+    assert 'nearest: le="0.25" and le="0.5"' in bucket["detail"]
+    # the selector itself is right
+    assert check(checks, "payment", "requests")["status"] == "ok"
+
+
+def test_metric_check_passes_a_healthy_service(checks: dict) -> None:
+    cart = {c["check"]: c for c in service(checks, "cart")["checks"]}
+    assert {name: c["status"] for name, c in cart.items()} == {
+        "requests": "ok",
+        "latency histogram": "ok",
+        "latency bucket (latency)": "ok",
+        "kube-state-metrics": "ok",
+    }
+    assert cart["requests"]["series"] == 2  # code 200 and 500
+    assert cart["latency histogram"]["series"] == 12  # 11 bounds and +Inf
+    # workload missing from kube-state-metrics, with what exists instead
+    ksm = check(checks, "payment", "kube-state-metrics")
+    assert ksm["status"] == "fail" and "cart, checkout" in ksm["detail"]
+
+
+@pytest.fixture(scope="module")
+def run(prom: PrometheusServer) -> tuple[int, dict]:
+    return preview_json(prom, "--since", "7h", "-s", "checkout", "-s", "cart", "--no-checks")
+
+
+def test_now_reports_the_failing_page_not_the_healthy_one(run: tuple[int, dict]) -> None:
+    code, doc = run
+    pages = critical(doc, "checkout")
+    assert any(a["now"]["state"] == "firing" for a in pages)
+    firing = next(a for a in pages if a["now"]["state"] == "firing")
+    # the value is the alert's: the short-window error ratio, ~10% in the outage
+    assert 0.05 < firing["now"]["values"][0]["value"] < 0.11
+    assert all(a["now"]["state"] == "inactive" for a in critical(doc, "cart"))
+    assert doc["criticalFiring"] == [f"checkout/{firing['alert']}"]
+    assert code == doc["exitCode"] == 1
+
+
+def test_backtest_counts_the_outages(run: tuple[int, dict], prom: PrometheusServer) -> None:
+    _, doc = run
+    page = next(a for a in critical(doc, "checkout") if a["now"]["state"] == "firing")
+    backtest = page["backtest"]
+    assert backtest["episodes"] == 2, backtest
+    starts = [datetime.fromisoformat(e["start"]).timestamp() for e in backtest["firing"]]
+    for start, (outage_start, _) in zip(starts, OUTAGES, strict=True):
+        delay = start - (prom.end - outage_start)
+        assert 0 <= delay <= 15 * 60, f"fired {delay}s after the outage started"
+    first = backtest["firing"][0]
+    length = datetime.fromisoformat(first["end"]) - datetime.fromisoformat(first["start"])
+    # the 1h outage pages from ~9 min in until the 30m window has cleared (~28 min after)
+    assert 60 * 60 <= length.total_seconds() <= 95 * 60
+    assert backtest["firingSeconds"] == pytest.approx(
+        sum(
+            (datetime.fromisoformat(e["end"]) - datetime.fromisoformat(e["start"])).total_seconds()
+            for e in backtest["firing"]
+        )
+    )
+    # the healthy service never paged
+    assert all(a["backtest"]["episodes"] == 0 for a in critical(doc, "cart"))
+
+
+def test_for_is_honoured(run: tuple[int, dict]) -> None:
+    _, doc = run
+    slow = next(a for a in service(doc, "checkout")["alerts"] if a["alert"].endswith("HighErrorRate"))
+    fast = next(a for a in critical(doc, "checkout") if a["now"]["state"] == "firing")
+    assert slow["for"] == "10m"
+    assert slow["backtest"]["episodes"] == 2
+    # same condition shape, but each episode starts `for` later than the instant condition
+    for with_for, without in zip(slow["backtest"]["firing"], fast["backtest"]["firing"], strict=True):
+        assert datetime.fromisoformat(with_for["start"]) > datetime.fromisoformat(without["start"])
+
+
+def test_json_structure(run: tuple[int, dict], prom: PrometheusServer) -> None:
+    code, doc = run
+    assert set(doc) == {
+        "prometheus",
+        "evaluatedAt",
+        "since",
+        "step",
+        "warnings",
+        "services",
+        "criticalFiring",
+        "failedAlerts",
+        "exitCode",
+    }
+    assert doc["prometheus"] == prom.url
+    assert doc["since"] == "7h" and doc["step"] == "1m"
+    assert doc["failedAlerts"] == []
+    alert = service(doc, "checkout")["alerts"][0]
+    assert set(alert) == {"alert", "severity", "for", "expr", "now", "backtest"}
+    assert set(alert["now"]) == {"state", "values", "observed", "error"}
+    assert set(alert["backtest"]) == {
+        "episodes",
+        "firingSeconds",
+        "longestSeconds",
+        "firing",
+        "error",
+    }
+    # expanded: no recording-rule name is left in what was queried
+    assert "slo:" not in alert["expr"] and "service:" not in alert["expr"]
+
+
+def test_table_output_and_exit_0_for_a_healthy_service(prom: PrometheusServer) -> None:
+    code, out, _ = preview("--prometheus", prom.url, *RULES, "-s", "cart", "--since", "1h")
+    assert code == 0
+    assert "CartAvailabilityErrorBudgetFastBurn" in out
+    assert "Metric check" in out and "backtest over the last 1h" in out
+    assert "no critical alert firing now" in out
+
+
+def test_expansion_evaluates_like_the_recording_rule(prom: PrometheusServer) -> None:
+    """The expanded series has the rule's value and its static labels."""
+    catalog = load_catalog(CATALOG)
+    rules = parse_rule_files(rule_files_from_dir(RULES_DIR, ["checkout"]))["checkout"]
+    expanded = Expander(rules.recording).expand(
+        'slo:sli_error:ratio_rate1h{service="checkout", slo="availability"}'
+    )
+    with Server(Transport(prom.url)) as server:
+        got = server.query(expanded)
+        want = server.query(error_ratio(catalog.service("checkout"), "1h"))
+    assert len(got) == 1
+    assert got[0]["metric"] == {"service": "checkout", "slo": "availability", "team": "storefront"}
+    assert float(got[0]["value"][1]) == pytest.approx(float(want[0]["value"][1]))
+
+
+def test_retention_warning(prom: PrometheusServer) -> None:
+    with Server(Transport(prom.url)) as server:
+        now = datetime.now(tz=UTC)
+        assert retention_warnings(server, 7 * 86400, now) == []
+        warnings = retention_warnings(server, 60 * 86400, now)
+    assert warnings and "exceeds the server's retention (30d)" in warnings[0]
+
+
+def test_failing_server_is_one_line_exit_3(prom: PrometheusServer) -> None:
+    # a URL under which there is no Prometheus API: HTTP 404
+    code, out, err = preview("--prometheus", f"{prom.url}/no/such/prefix", *RULES)
+    assert code == 3
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("obskit: error: ")
+    assert "HTTP 404" in err
