@@ -48,7 +48,7 @@ def preview(*args: str) -> tuple[int, str, str]:
 
 
 def preview_json(prom: PrometheusServer, *args: str) -> tuple[int, dict]:
-    code, out, err = preview("--prometheus", prom.url, "--output", "json", *RULES, *args)
+    code, out, _err = preview("--prometheus", prom.url, "--output", "json", *RULES, *args)
     return code, json.loads(out)
 
 
@@ -145,17 +145,21 @@ def test_backtest_counts_the_outages(run: tuple[int, dict], prom: PrometheusServ
 
 def test_for_is_honoured(run: tuple[int, dict]) -> None:
     _, doc = run
-    slow = next(a for a in service(doc, "checkout")["alerts"] if a["alert"].endswith("HighErrorRate"))
+    slow = next(
+        a for a in service(doc, "checkout")["alerts"] if a["alert"].endswith("HighErrorRate")
+    )
     fast = next(a for a in critical(doc, "checkout") if a["now"]["state"] == "firing")
     assert slow["for"] == "10m"
     assert slow["backtest"]["episodes"] == 2
     # same condition shape, but each episode starts `for` later than the instant condition
-    for with_for, without in zip(slow["backtest"]["firing"], fast["backtest"]["firing"], strict=True):
+    for with_for, without in zip(
+        slow["backtest"]["firing"], fast["backtest"]["firing"], strict=True
+    ):
         assert datetime.fromisoformat(with_for["start"]) > datetime.fromisoformat(without["start"])
 
 
 def test_json_structure(run: tuple[int, dict], prom: PrometheusServer) -> None:
-    code, doc = run
+    _code, doc = run
     assert set(doc) == {
         "prometheus",
         "evaluatedAt",

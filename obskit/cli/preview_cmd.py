@@ -219,7 +219,10 @@ def _local(
         fail(f"{name}: no rules rendered for this service", EXIT_INPUT)
     options = LocalOptions(scrape=scrape, binary=binary, refresh=refresh_s, duration=duration_s)
     try:
-        code = run_local(cat.service(name), files[name], options, Console(highlight=False))  # type: ignore[attr-defined]
+        console = Console(highlight=False)
+        if not console.is_terminal:
+            console = Console(highlight=False, width=200)
+        code = run_local(cat.service(name), files[name], options, console)  # type: ignore[attr-defined]
     except LocalError as exc:
         fail(str(exc), EXIT_ENV)
     raise typer.Exit(code)

@@ -132,6 +132,13 @@ def _wait_ready(
     raise LocalError(f"prometheus did not become ready within {timeout:g}s: {_last_error(log)}")
 
 
+def _value(text: str) -> str:
+    try:
+        return f"{float(text):.4g}"
+    except ValueError:
+        return str(text)
+
+
 def alert_table(server: Server, target: str) -> tuple[Table, list[dict[str, Any]]]:
     """The current alert states (from the rules API) and the target's health."""
     groups = server.api_get("rules", type="alert")["groups"]
@@ -149,7 +156,7 @@ def alert_table(server: Server, target: str) -> tuple[Table, list[dict[str, Any]
         state = rule.get("state", "inactive")
         alerts = rule.get("alerts") or []
         since = min((a.get("activeAt", "") for a in alerts), default="")
-        value = ", ".join(str(a.get("value", "")) for a in alerts[:3])
+        value = ", ".join(_value(a.get("value", "")) for a in alerts[:3])
         table.add_row(
             rule["name"],
             rule.get("labels", {}).get("severity", ""),
