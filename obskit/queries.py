@@ -94,8 +94,17 @@ def error_ratio(
 
 
 def le_matcher(service: ResolvedService, threshold_seconds: float) -> str:
-    """``le="0.3"`` for a bound in seconds, in the histogram's unit (istio: ``le="300"``)."""
-    return f"le={_quote(format_le(threshold_seconds, preset_of(service).unit))}"
+    """``le="0.3"`` for a bound in seconds, in the histogram's unit (istio: ``le="300"``).
+
+    Whole-number bounds match both spellings, ``le=~"1(\\.0)?"``: Go clients and
+    Prometheus 2 write ``le="1"``, Prometheus 3 normalises classic-histogram ``le`` values to
+    ``"1.0"`` on ingestion (and the Python client writes ``"1.0"``).
+    """
+    value = format_le(threshold_seconds, preset_of(service).unit)
+    if "." in value or "e" in value:
+        return f"le={_quote(value)}"
+    pattern = value + r"(\.0)?"
+    return f"le=~{_quote(pattern)}"
 
 
 def latency_error_ratio(
@@ -143,3 +152,20 @@ def latency_quantile(
     inner = f"sum by ({', '.join(group)})(rate({preset.histogram}{sel}[{window}]))"
     expr = f"histogram_quantile({format_number(quantile)}, {inner})"
     return f"{expr} / 1000" if preset.unit == "ms" else expr
+
+
+def request_metric(service: ResolvedService) -> str:
+    """The preset's request counter name (``absent()`` alerts, test series)."""
+    return preset_of(service).requests
+
+
+def absent_requests(service: ResolvedService) -> str:
+    """``absent(<request counter>{SEL})``: 1 when the service exports no request series."""
+    return f"absent({request_metric(service)}{selector(service)})"
+
+
+def equality_labels(service: ResolvedService) -> dict[str, str]:
+    """The labels an ``absent()`` over the service's selector returns (its ``=`` matchers)."""
+    labels = {lbl: val for lbl, op, val in preset_of(service).fixed_matchers if op == "="}
+    labels.update(service.metrics.selector)
+    return labels

@@ -1,0 +1,60 @@
+"""Multi-window, multi-burn-rate alert windows (Google SRE workbook, ch. 5; slok/sloth).
+
+The workbook defines four alert conditions for a 30-day SLO period by the *fraction of the
+period's error budget* they let burn before alerting:
+
+=========  ===========  ============  ===============  ====================
+severity   long window  short window  budget fraction  factor (30d period)
+=========  ===========  ============  ===============  ====================
+page       1h           5m            2%               14.4
+page       6h           30m           5%               6
+ticket     1d           2h            10%              3
+ticket     3d           6h            10%              1
+=========  ===========  ============  ===============  ====================
+
+A burn-rate *factor* ``f`` over a long window ``L`` consumes ``f * L / period`` of the
+budget, so for another SLO period (7d, 28d) the factor that consumes the same fraction is::
+
+    factor = fraction * period / long_window
+
+e.g. 2% in 1h of 30d: ``0.02 * 720h / 1h = 14.4``; of 28d: ``13.44``; of 7d: ``3.36``. The
+short window (1/12 of the long one) only makes the alert stop soon after the burn stops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from obskit.catalog.durations import parse_duration
+from obskit.render.serialize import clean_float
+
+
+@dataclass(frozen=True)
+class BurnWindow:
+    """One alert condition: error ratio over both windows above ``factor * budget``."""
+
+    #: "page" (critical) or "ticket" (warning)
+    kind: str
+    long: str
+    short: str
+    #: fraction of the period's error budget consumed over ``long`` before alerting
+    budget_fraction: float
+
+    def factor(self, period: str) -> float:
+        """The burn-rate factor for an SLO period (``30d`` -> 14.4 for the 1h window)."""
+        return clean_float(
+            self.budget_fraction * parse_duration(period) / parse_duration(self.long)
+        )
+
+
+WINDOWS: tuple[BurnWindow, ...] = (
+    BurnWindow("page", "1h", "5m", 0.02),
+    BurnWindow("page", "6h", "30m", 0.05),
+    BurnWindow("ticket", "1d", "2h", 0.10),
+    BurnWindow("ticket", "3d", "6h", 0.10),
+)
+
+
+def windows(kind: str) -> tuple[BurnWindow, ...]:
+    """The page or ticket windows."""
+    return tuple(w for w in WINDOWS if w.kind == kind)

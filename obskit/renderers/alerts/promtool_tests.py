@@ -1,0 +1,332 @@
+"""Generated promtool unit tests (``alerts/tests/<service>.test.yaml``).
+
+Scenarios (traffic: 600 requests per 1m step, counters growing linearly):
+
+* **healthy**: every SLI at 0.01% errors (or a tenth of the budget if that is smaller) for
+  6.5h: no SLO alert, no absent alert; objective and budget series have their values.
+* **outage** (per SLO): healthy for 1h, then every request fails (or is slow). The page
+  must be firing ``max(T, short window) + margin`` after the outage starts, where
+  ``T = factor * budget * long window`` is when the error ratio over the long window crosses
+  the threshold (with a full window of healthy history; less history only makes it faster).
+  Nothing fires 5 minutes before the outage. ``tier: low`` expects ``severity: warning``.
+* **slow burn** (per SLO): a constant burn of 5x the budget (or, when the SLO window's
+  factors put 5x outside, halfway between the highest ticket and the lowest page factor)
+  from the start: at 3h the ticket fires and the page does not.
+* **no traffic**: counters exist but stay flat (0/0 = NaN): nothing fires.
+* **metrics absent**: no request series: only the absent alert fires.
+* **workload** (per workload alert): a firing and a quiet case (the quiet one includes a
+  sibling pod/controller whose name shares the prefix).
+
+Evaluation times keep several intervals away from window edges, and the alert values the
+annotations show are exact in both Prometheus 2 (closed ranges) and 3 (left-open ranges):
+an outage is checked once the short window only holds outage samples (ratio exactly 1), a
+constant burn gives the same ratio whatever the extrapolation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from obskit import queries, slo_names
+from obskit.catalog.durations import parse_duration
+from obskit.catalog.model import ResolvedService, ResolvedSlo
+from obskit.catalog.presets import format_le
+from obskit.render.serialize import dump_yaml, format_number
+from obskit.renderers.alerts import burnrate, slo_alerts
+from obskit.renderers.alerts.common import contract_annotations, contract_labels
+from obskit.renderers.alerts.series import counter, duration, series_text
+from obskit.renderers.alerts.service_rules import absent_alert, absent_alert_name
+from obskit.renderers.alerts.slo_rules import error_budget, objective_ratio
+from obskit.renderers.alerts.workload import WorkloadAlert
+
+#: requests per evaluation step (1m)
+RATE = 600
+#: healthy error fraction (0.01%), capped at a tenth of the budget
+HEALTHY = 0.0001
+#: minutes of healthy history before an outage
+HISTORY = 60
+#: minutes of slack after the computed page time (several evaluation intervals)
+MARGIN = 4
+#: the burn the ticket test uses when the window's factors allow it
+TICKET_BURN = 5.0
+SLOW_BURN_EVAL = 180
+HEALTHY_MINUTES = 390
+
+Timeline = list[tuple[float, int]]  # (bad fraction, minutes)
+
+
+def healthy_fraction(slo: ResolvedSlo) -> float:
+    return min(HEALTHY, error_budget(slo) / 10)
+
+
+def humanize_percentage(value: float) -> str:
+    """Go's ``humanizePercentage``: ``%.4g%%`` of value*100."""
+    return f"{value * 100:.4g}%"
+
+
+def status_values(service: ResolvedService) -> tuple[str, str]:
+    """(ok, error) values of the preset's status label, checked against its error regex."""
+    preset = queries.preset_of(service)
+    regex = preset.error_regex
+    err = "500" if re.fullmatch(regex, "500") else regex.split("|")[0]
+    ok = "200" if err == "500" else "OK"
+    assert re.fullmatch(regex, err) and not re.fullmatch(regex, ok)
+    return ok, err
+
+
+def page_plan(slo: ResolvedSlo) -> tuple[int, str] | None:
+    """(minutes after the outage starts by which the page fires, short window) or None."""
+    budget = error_budget(slo)
+    for window in burnrate.windows("page"):
+        threshold = window.factor(slo.window) * budget
+        if threshold >= 1:
+            continue  # an outage cannot cross it: the next window pages
+        long_min = parse_duration(window.long) / 60
+        short_min = parse_duration(window.short) / 60
+        t_page = threshold * long_min
+        return math.ceil(max(t_page * 1.05, short_min)) + MARGIN, window.short
+    return None
+
+
+def ticket_burn(slo: ResolvedSlo) -> float | None:
+    """The burn factor of the slow-burn test (None when it cannot be a ratio below 1)."""
+    factors = {k: [w.factor(slo.window) for w in burnrate.windows(k)] for k in ("page", "ticket")}
+    low, high = max(factors["ticket"]), min(factors["page"])
+    burn = TICKET_BURN if low < TICKET_BURN < high else (low + high) / 2
+    return burn if burn * error_budget(slo) < 1 else None
+
+
+@dataclass
+class Traffic:
+    """The bad-request timeline of every SLO of a service in one scenario."""
+
+    service: ResolvedService
+    timelines: dict[str, Timeline]
+    flat: bool = False
+
+    def series(self) -> list[dict[str, str]]:
+        svc = self.service
+        preset = queries.preset_of(svc)
+        base = queries.equality_labels(svc)
+        ok, err = status_values(svc)
+        out: dict[str, str] = {}
+        total = sum(m for _, m in next(iter(self.timelines.values())))
+        avail = next((s for s in svc.slos if s.kind == "availability"), None)
+        bad = self.timelines[avail.name] if avail else [(0.0, total)]
+        scale = 0.0 if self.flat else RATE
+        status = preset.status_label
+        out[series_text(preset.requests, {**base, status: ok})] = counter(
+            [((1 - f) * scale, m) for f, m in bad]
+        )
+        out[series_text(preset.requests, {**base, status: err})] = counter(
+            [(f * scale, m) for f, m in bad]
+        )
+        if preset.histogram_count != preset.requests:
+            out[series_text(preset.histogram_count, base)] = counter([(scale, total)])
+        for slo in svc.slos:
+            if slo.kind != "latency":
+                continue
+            assert slo.threshold_seconds is not None
+            le = format_le(slo.threshold_seconds, preset.unit)
+            out[series_text(preset.histogram, {**base, "le": le})] = counter(
+                [((1 - f) * scale, m) for f, m in self.timelines[slo.name]]
+            )
+        return [{"series": k, "values": v} for k, v in out.items()]
+
+
+def _timelines(service: ResolvedService, minutes: int, **override: Timeline) -> dict:
+    out = {s.name: [(healthy_fraction(s), minutes)] for s in service.slos}
+    out.update(override)
+    return out
+
+
+def _labels(service: ResolvedService, slo: ResolvedSlo, severity: str) -> dict[str, str]:
+    return {**contract_labels(service, severity), "slo": slo.name}
+
+
+def _burn_expect(
+    service: ResolvedService, slo: ResolvedSlo, kind: str, value: float
+) -> dict[str, Any]:
+    rule = slo_alerts.burn_alert(service, slo, kind)
+    annotations = dict(rule["annotations"])
+    annotations["description"] = annotations["description"].replace(
+        "{{ $value | humanizePercentage }}", humanize_percentage(value)
+    )
+    return {
+        "exp_labels": _labels(service, slo, slo_alerts.KINDS[kind][1]),
+        "exp_annotations": annotations,
+    }
+
+
+def _check(at: int, alert: str, expected: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"eval_time": duration(at), "alertname": alert, "exp_alerts": expected or []}
+
+
+def _quiet_slo(service: ResolvedService, at: int) -> list[dict[str, Any]]:
+    return [
+        _check(at, slo_alerts.alert_name(service, slo, kind))
+        for slo in service.slos
+        for kind in ("page", "ticket")
+    ]
+
+
+def _group(
+    name: str, series: list[dict[str, str]], checks: list, exprs: list | None = None
+) -> dict:
+    group: dict[str, Any] = {"name": name, "interval": "1m", "input_series": series}
+    if checks:
+        group["alert_rule_test"] = checks
+    if exprs:
+        group["promql_expr_test"] = exprs
+    return group
+
+
+def healthy(service: ResolvedService) -> dict[str, Any]:
+    traffic = Traffic(service, _timelines(service, HEALTHY_MINUTES))
+    checks = []
+    for at in (30, 120, HEALTHY_MINUTES):
+        checks += _quiet_slo(service, at)
+        checks.append(_check(at, absent_alert_name(service)))
+    exprs = []
+    for slo in service.slos:
+        sel = f'{{service="{service.name}", slo="{slo.name}"}}'
+        for name, value in (
+            (slo_names.OBJECTIVE, objective_ratio(slo)),
+            (slo_names.ERROR_BUDGET, error_budget(slo)),
+        ):
+            exprs.append(
+                {
+                    "expr": f"{name}{sel}",
+                    "eval_time": "30m",
+                    "exp_samples": [
+                        {
+                            "labels": series_text(
+                                name,
+                                {"service": service.name, "slo": slo.name, "team": service.team},
+                            ),
+                            "value": float(format_number(value)),
+                        }
+                    ],
+                }
+            )
+    return _group(f"{service.name}: healthy traffic fires nothing", traffic.series(), checks, exprs)
+
+
+def outage(service: ResolvedService, slo: ResolvedSlo) -> dict[str, Any] | None:
+    plan = page_plan(slo)
+    if plan is None:
+        return None
+    after, _short = plan
+    bad = [(healthy_fraction(slo), HISTORY), (1.0, after + 10)]
+    if slo.kind == "availability":  # every availability SLO reads the same series
+        over = {s.name: bad for s in service.slos if s.kind == "availability"}
+    else:
+        over = {slo.name: bad}
+    traffic = Traffic(service, _timelines(service, HISTORY + after + 10, **over))
+    page, ticket = (slo_alerts.alert_name(service, slo, k) for k in ("page", "ticket"))
+    checks = [
+        _check(HISTORY - 5, page),
+        _check(HISTORY - 5, ticket),
+        _check(HISTORY + after, page, [_burn_expect(service, slo, "page", 1.0)]),
+    ]
+    name = f"{service.name} {slo.name}: total outage pages within {duration(after)}"
+    return _group(name, traffic.series(), checks)
+
+
+def slow_burn(service: ResolvedService, slo: ResolvedSlo) -> dict[str, Any] | None:
+    burn = ticket_burn(slo)
+    if burn is None:
+        return None
+    ratio = burn * error_budget(slo)
+    minutes = SLOW_BURN_EVAL + 10
+    bad = [(ratio, minutes)]
+    if slo.kind == "availability":
+        over = {s.name: bad for s in service.slos if s.kind == "availability"}
+    else:
+        over = {slo.name: bad}
+    traffic = Traffic(service, _timelines(service, minutes, **over))
+    page, ticket = (slo_alerts.alert_name(service, slo, k) for k in ("page", "ticket"))
+    checks = [
+        _check(SLOW_BURN_EVAL, page),
+        _check(SLOW_BURN_EVAL, ticket, [_burn_expect(service, slo, "ticket", ratio)]),
+    ]
+    name = f"{service.name} {slo.name}: {format_number(burn)}x burn opens a ticket, no page"
+    return _group(name, traffic.series(), checks)
+
+
+def no_traffic(service: ResolvedService) -> dict[str, Any]:
+    traffic = Traffic(service, _timelines(service, 120), flat=True)
+    checks = []
+    for at in (10, 90):
+        checks += _quiet_slo(service, at)
+        checks.append(_check(at, absent_alert_name(service)))
+    return _group(f"{service.name}: no traffic (0/0) fires nothing", traffic.series(), checks)
+
+
+def metrics_absent(service: ResolvedService) -> dict[str, Any]:
+    rule = absent_alert(service)
+    annotations = dict(rule["annotations"])
+    annotations["description"] = annotations["description"].replace("{{ $value | humanize }}", "1")
+    labels = {**queries.equality_labels(service), **contract_labels(service, "warning")}
+    checks = [
+        _check(5, absent_alert_name(service)),
+        _check(
+            30, absent_alert_name(service), [{"exp_labels": labels, "exp_annotations": annotations}]
+        ),
+        *_quiet_slo(service, 30),
+    ]
+    # an unrelated series keeps the test's storage non-empty
+    series = [{"series": series_text("up", {"job": "unrelated"}), "values": "1x40"}]
+    return _group(f"{service.name}: missing metrics raise the absent alert", series, checks)
+
+
+def workload_groups(service: ResolvedService, alert: WorkloadAlert) -> list[dict[str, Any]]:
+    at = int(parse_duration(alert.fixture.eval_time) / 60)
+    expected = {
+        "exp_labels": {**alert.fixture.labels, **contract_labels(service, alert.severity)},
+        "exp_annotations": contract_annotations(
+            service, alert.summary, alert.expected_description()
+        ),
+    }
+    as_input = lambda series: [{"series": s.text(), "values": s.values} for s in series]  # noqa: E731
+    return [
+        _group(
+            f"{service.name}: {alert.name} fires",
+            as_input(alert.fixture.firing),
+            [_check(at, alert.name, [expected])],
+        ),
+        _group(
+            f"{service.name}: {alert.name} stays quiet",
+            as_input(alert.fixture.quiet),
+            [_check(at, alert.name)],
+        ),
+    ]
+
+
+def test_file(service: ResolvedService, workload: list[WorkloadAlert]) -> bytes:
+    """The promtool test file of one service."""
+    groups: list[dict[str, Any]] = []
+    if queries.has_metrics(service):
+        groups.append(healthy(service))
+        for slo in service.slos:
+            for make in (outage, slow_burn):
+                group = make(service, slo)
+                if group is not None:
+                    groups.append(group)
+        groups.append(no_traffic(service))
+        groups.append(metrics_absent(service))
+    for alert in workload:
+        groups.extend(workload_groups(service, alert))
+    doc = {
+        "rule_files": [f"../{service.name}.rules.yaml"],
+        "evaluation_interval": "1m",
+        "tests": groups,
+    }
+    header = (
+        f"promtool unit tests for {service.name}'s rules, generated by obskit.\n"
+        f"Run: promtool test rules alerts/tests/{service.name}.test.yaml"
+    )
+    return dump_yaml(doc, sort_keys=False, header=header)

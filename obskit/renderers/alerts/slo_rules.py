@@ -1,0 +1,71 @@
+"""SLO recording rules: SLI error ratios per window, objective, budget, burn rate, remaining.
+
+Names come from :mod:`obskit.slo_names` (the contract with dashboards and preview); every
+series carries ``service``, ``slo`` and ``team``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from obskit import queries, slo_names
+from obskit.catalog.model import ResolvedService, ResolvedSlo
+from obskit.render.serialize import clean_float, format_number
+from obskit.renderers.alerts.common import record_rule
+
+
+def objective_ratio(slo: ResolvedSlo) -> float:
+    """99.9 -> 0.999."""
+    return clean_float(slo.objective / 100.0)
+
+
+def error_budget(slo: ResolvedSlo) -> float:
+    """99.9 -> 0.001 (without binary noise)."""
+    return clean_float(1.0 - slo.objective / 100.0)
+
+
+def slo_labels(service: ResolvedService, slo: ResolvedSlo) -> dict[str, str]:
+    return {"service": service.name, "slo": slo.name, "team": service.team}
+
+
+def slo_selector(service: ResolvedService, slo: ResolvedSlo) -> str:
+    """``{service="checkout", slo="availability"}``: one SLO's recorded series."""
+    return f'{{service="{service.name}", slo="{slo.name}"}}'
+
+
+def sli_windows(slo: ResolvedSlo) -> tuple[str, ...]:
+    """The alert windows plus the SLO's own window."""
+    out = list(slo_names.SLI_WINDOWS)
+    if slo.window not in out:
+        out.append(slo.window)
+    return tuple(out)
+
+
+def recording_rules(service: ResolvedService, slo: ResolvedSlo) -> list[dict[str, Any]]:
+    """Every recording rule of one SLO, in evaluation order."""
+    labels = slo_labels(service, slo)
+    sel = slo_selector(service, slo)
+    budget = format_number(error_budget(slo))
+    rules = [
+        record_rule(
+            slo_names.sli_error_ratio(window),
+            queries.slo_error_ratio(service, slo, window),
+            labels,
+        )
+        for window in sli_windows(slo)
+    ]
+    rules += [
+        record_rule(slo_names.OBJECTIVE, f"vector({format_number(objective_ratio(slo))})", labels),
+        record_rule(slo_names.ERROR_BUDGET, f"vector({budget})", labels),
+        record_rule(
+            slo_names.CURRENT_BURN_RATE,
+            f"{slo_names.sli_error_ratio('5m')}{sel} / {budget}",
+            labels,
+        ),
+        record_rule(
+            slo_names.BUDGET_REMAINING,
+            f"1 - {slo_names.sli_error_ratio(slo.window)}{sel} / {budget}",
+            labels,
+        ),
+    ]
+    return rules
