@@ -18,7 +18,8 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "preview"
 CATALOG = FIXTURES / "catalog.yaml"
-RULES_DIR = FIXTURES  # rule files under FIXTURES/alerts/<service>.rules.yaml
+#: hand-made rule files of the alerts renderer's shape: FIXTURES/alerts/<service>.rules.yaml
+RULES_DIR = FIXTURES
 
 HOURS = 8
 STEP = 30  # seconds between samples
@@ -26,6 +27,8 @@ RPS = 10.0  # requests per second of every service
 #: checkout's outages: (start, end) in seconds before the end of the data, 10% errors
 OUTAGES = ((6 * 3600, 5 * 3600), (90 * 60, 0))
 OUTAGE_ERROR_RATIO = 0.10
+#: a 10-minute replica loss of checkout 7h ago (shorter than ReplicasUnavailable's `for`)
+BLIP = (7 * 3600, 7 * 3600 - 600)
 BASE_ERROR_RATIO = 0.0002
 #: Prometheus client DefBuckets and the cumulative share of requests at most each bound
 BUCKETS = (
@@ -47,9 +50,21 @@ JOBS = ("cart", "checkout", "search", "payment")
 
 
 def error_ratio(job: str, seconds_before_end: float) -> float:
-    if job == "checkout" and any(end < seconds_before_end <= start for start, end in OUTAGES):
+    if job == "checkout" and _within(seconds_before_end, OUTAGES):
         return OUTAGE_ERROR_RATIO
     return BASE_ERROR_RATIO
+
+
+def _within(seconds_before_end: float, spans: tuple[tuple[int, int], ...]) -> bool:
+    """In one of ``(start, end)`` spans (seconds before the end; end 0: still ongoing)."""
+    return any(
+        end < seconds_before_end <= start or end == seconds_before_end == 0 for start, end in spans
+    )
+
+
+def unavailable(seconds_before_end: float) -> bool:
+    """Whether checkout runs with one replica short at that time."""
+    return _within(seconds_before_end, (*OUTAGES, BLIP))
 
 
 def write_openmetrics(path: Path, end: float) -> None:
@@ -92,14 +107,19 @@ def write_openmetrics(path: Path, end: float) -> None:
                 f'http_request_duration_seconds_sum{{job="{job}",namespace="shop"}} '
                 f"{(ok + errors) * 0.03:.3f} {t:.0f}"
             )
-    # kube-state-metrics for two of the Deployments
-    lines.append("# TYPE kube_deployment_spec_replicas gauge")
-    for name in ("cart", "checkout"):
-        for t in times:
-            lines.append(
-                f'kube_deployment_spec_replicas{{deployment="{name}",job="kube-state-metrics",'
-                f'namespace="shop"}} 2 {t:.0f}'
-            )
+    # kube-state-metrics for two of the Deployments: checkout loses a replica in each outage
+    # (and for a 10-minute blip, shorter than the ReplicasUnavailable alert's `for`)
+    for metric in ("kube_deployment_spec_replicas", "kube_deployment_status_replicas_available"):
+        lines.append(f"# TYPE {metric} gauge")
+        for name in ("cart", "checkout"):
+            for t in times:
+                value = 2
+                if metric.endswith("available") and name == "checkout":
+                    value = 1 if unavailable(end - t) else 2
+                lines.append(
+                    f'{metric}{{deployment="{name}",job="kube-state-metrics",'
+                    f'namespace="shop"}} {value} {t:.0f}'
+                )
     lines.append("# EOF")
     path.write_text("\n".join(lines) + "\n")
 

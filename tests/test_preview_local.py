@@ -1,7 +1,7 @@
 """``obskit preview --local``: a real throwaway prometheus scraping an in-test exporter.
 
 The exporter (prometheus_client) serves cart's request counter with 50% errors, so the
-fixture rules' page (no ``for``) fires within a few scrapes; the run must show it, exit 1
+rendered rules' page (no ``for``) fires within a few scrapes; the run must show it, exit 1
 (a critical alert firing), and leave no process and no temp dir behind.
 """
 
@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from preview_support import CATALOG, RULES_DIR, free_port
+from preview_support import CATALOG, free_port
 from typer.testing import CliRunner
 
 from obskit.cli import app
@@ -61,7 +61,7 @@ def test_local_mode_starts_shows_alerts_and_cleans_up(
     temp = tmp_path / "tmp"
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
-    args = [str(CATALOG), "--rules", str(RULES_DIR), "-s", "cart", "--local"]
+    args = [str(CATALOG), "-s", "cart", "--local"]
     args += ["--scrape", exporter, "--duration", "10s", "--refresh", "1s"]
     result = CliRunner().invoke(app, ["preview", *args])
     out = result.stdout
@@ -90,7 +90,7 @@ def test_local_mode_cleans_up_on_ctrl_c_and_sigterm(
     if not shutil.which("prometheus"):
         pytest.skip("prometheus not on PATH: apt-get install -y prometheus")
     obskit = Path(sys.executable).with_name("obskit")
-    args = [str(obskit), "preview", str(CATALOG), "--rules", str(RULES_DIR), "-s", "cart"]
+    args = [str(obskit), "preview", str(CATALOG), "-s", "cart"]
     args += ["--local", "--scrape", exporter, "--refresh", "1s"]
     process = subprocess.Popen(
         args,

@@ -19,13 +19,13 @@ from obskit.cli import app
 from obskit.preview.connection import Server, Transport
 from obskit.preview.expand import Expander
 from obskit.preview.retention import retention_warnings
-from obskit.preview.rules import parse_rule_files, rule_files_from_dir
+from obskit.preview.rules import parse_rule_files, rendered_rule_files
 from obskit.queries import error_ratio
 
 pytestmark = pytest.mark.prometheus
 
-#: where the alert rules come from (the hand-made fixture files of the renderer's shape)
-RULES = ["--rules", str(RULES_DIR)]
+#: alert rules: rendered from the catalog by the alerts renderer (no --rules)
+RULES: list[str] = []
 
 
 @pytest.fixture(scope="module")
@@ -143,19 +143,47 @@ def test_backtest_counts_the_outages(run: tuple[int, dict], prom: PrometheusServ
     assert all(a["backtest"]["episodes"] == 0 for a in critical(doc, "cart"))
 
 
-def test_for_is_honoured(run: tuple[int, dict]) -> None:
+def test_for_is_honoured(run: tuple[int, dict], prom: PrometheusServer) -> None:
+    """ReplicasUnavailable (for: 15m): the two outages fire, the 10-minute blip stays pending."""
     _, doc = run
-    slow = next(
-        a for a in service(doc, "checkout")["alerts"] if a["alert"].endswith("HighErrorRate")
+    alert = next(
+        a for a in service(doc, "checkout")["alerts"] if a["alert"].endswith("ReplicasUnavailable")
     )
-    fast = next(a for a in critical(doc, "checkout") if a["now"]["state"] == "firing")
-    assert slow["for"] == "10m"
-    assert slow["backtest"]["episodes"] == 2
-    # same condition shape, but each episode starts `for` later than the instant condition
-    for with_for, without in zip(
-        slow["backtest"]["firing"], fast["backtest"]["firing"], strict=True
-    ):
-        assert datetime.fromisoformat(with_for["start"]) > datetime.fromisoformat(without["start"])
+    assert alert["for"] == "15m"
+    assert alert["now"]["state"] == "firing"  # one replica short for 90 minutes
+    backtest = alert["backtest"]
+    assert backtest["episodes"] == 2, backtest
+    for episode, (outage_start, outage_end) in zip(backtest["firing"], OUTAGES, strict=True):
+        start = datetime.fromisoformat(episode["start"]).timestamp()
+        delay = start - (prom.end - outage_start)
+        assert 15 * 60 <= delay <= 17 * 60, f"fired {delay}s after the replica was lost"
+        end = datetime.fromisoformat(episode["end"]).timestamp()
+        assert abs(end - (prom.end - outage_end)) <= 3 * 60
+    # the same alert on cart (all replicas available) never fired
+    cart = next(a for a in service(doc, "cart")["alerts"] if a["alert"].endswith("Unavailable"))
+    assert cart["backtest"]["episodes"] == 0 and cart["now"]["state"] == "inactive"
+
+
+def test_pending_now(prom: PrometheusServer, tmp_path) -> None:
+    """A condition that holds now but not yet for `for` is pending, not firing."""
+    rules = tmp_path / "alerts"
+    rules.mkdir()
+    (rules / "checkout.rules.yaml").write_text(
+        "groups:\n- name: g\n  rules:\n"
+        "  - alert: ErrorsForLong\n"
+        '    expr: sum(rate(http_requests_total{job="checkout", code="500"}[5m])) > 0.5\n'
+        "    for: 2h\n    labels: {severity: critical}\n"
+        "  - alert: ErrorsForAWhile\n"
+        '    expr: sum(rate(http_requests_total{job="checkout", code="500"}[5m])) > 0.5\n'
+        "    for: 30m\n    labels: {severity: critical}\n"
+    )
+    code, out, _ = preview(
+        "--prometheus", prom.url, "--rules", str(tmp_path), "-s", "checkout", "--output", "json"
+    )
+    doc = json.loads(out)
+    states = {a["alert"]: a["now"]["state"] for a in service(doc, "checkout")["alerts"]}
+    assert states == {"ErrorsForLong": "pending", "ErrorsForAWhile": "firing"}
+    assert code == 1
 
 
 def test_json_structure(run: tuple[int, dict], prom: PrometheusServer) -> None:
@@ -197,9 +225,10 @@ def test_table_output_and_exit_0_for_a_healthy_service(prom: PrometheusServer) -
 
 
 def test_expansion_evaluates_like_the_recording_rule(prom: PrometheusServer) -> None:
-    """The expanded series has the rule's value and its static labels."""
+    """The expanded series of a rendered recording rule has its value and static labels."""
     catalog = load_catalog(CATALOG)
-    rules = parse_rule_files(rule_files_from_dir(RULES_DIR, ["checkout"]))["checkout"]
+    rules = parse_rule_files(rendered_rule_files(catalog, ["checkout"]))["checkout"]
+    assert rules.recording and rules.alerts
     expanded = Expander(rules.recording).expand(
         'slo:sli_error:ratio_rate1h{service="checkout", slo="availability"}'
     )
@@ -209,6 +238,15 @@ def test_expansion_evaluates_like_the_recording_rule(prom: PrometheusServer) -> 
     assert len(got) == 1
     assert got[0]["metric"] == {"service": "checkout", "slo": "availability", "team": "storefront"}
     assert float(got[0]["value"][1]) == pytest.approx(float(want[0]["value"][1]))
+
+
+def test_hand_made_rule_files(prom: PrometheusServer) -> None:
+    """--rules DIR reads already rendered files instead of rendering the catalog."""
+    args = ["--prometheus", prom.url, "--rules", str(RULES_DIR), "-s", "checkout", "--since", "0"]
+    code, out, _ = preview(*args, "--output", "json")
+    names = [a["alert"] for a in service(json.loads(out), "checkout")["alerts"]]
+    assert "CheckoutHighErrorRate" in names  # only in the hand-made file
+    assert code == 1
 
 
 def test_retention_warning(prom: PrometheusServer) -> None:
