@@ -32,8 +32,8 @@ RULES = [
 def test_selector_becomes_the_rule_expression_with_its_labels() -> None:
     out = Expander(RULES).expand('slo:sli_error:ratio_rate5m{service="a", slo="availability"} > 1')
     assert out == (
-        "(label_replace(label_replace(label_replace(sum(rate(errors{}[5m])) / "
-        'sum(rate(all{}[5m])), "service", "a", "", ""), "slo", "availability", "", ""), '
+        "(label_replace(label_replace(label_replace(sum(rate(errors[5m])) / "
+        'sum(rate(all[5m])), "service", "a", "", ""), "slo", "availability", "", ""), '
         '"team", "t", "", "")) > 1'
     )
     parse_promql(out)
@@ -58,6 +58,34 @@ def test_expansion_is_recursive_and_ranges_become_subqueries() -> None:
     assert "errors" in out
     assert out.startswith("max_over_time((label_replace(")
     assert "[1h:30s]" in out  # the rule group's interval
+    parse_promql(out)
+
+
+def test_original_text_is_kept_escapes_and_all() -> None:
+    """Regex escapes survive (an AST printer would drop them) and comments are stripped."""
+    rules = [
+        RecordingRule(
+            "slo:sli_error:ratio_rate5m",
+            '1 - sum(rate(h_bucket{le=~"1(\\\\.0)?"}[5m])) # fast ones\n/ sum(rate(h_count[5m]))',
+            L,
+        )
+    ]
+    alert = (
+        'slo:sli_error:ratio_rate5m{slo="latency"} > 0.1 # page\n'
+        'and on() label_replace(vector(1), "x", "$1", "y", "(.*)\\\\.z")'
+    )
+    out = Expander(rules).expand(alert)
+    assert 'le=~"1(\\\\.0)?"' in out
+    assert '"(.*)\\\\.z"' in out and "# page" in out
+    assert "# fast ones" not in out
+    parse_promql(out)
+
+
+def test_subquery_over_a_recorded_series_keeps_its_step() -> None:
+    ex = Expander(RULES)
+    out = ex.expand('max_over_time(slo:error_budget:ratio{slo="availability"}[1h:5m])')
+    assert out.startswith("max_over_time((label_replace(") and out.endswith("))[1h:5m])")
+    assert "vector(0.001)" in out
     parse_promql(out)
 
 
@@ -111,3 +139,15 @@ groups:
         "critical",
     )
     assert alert.interval == 30
+
+
+def test_observed_side_of_an_alert() -> None:
+    """The value shown for an inactive alert: the first comparison's left side, verbatim."""
+    from obskit.preview.evaluate import observed_expr
+
+    page = '(\n  (a{le=~"1(\\\\.0)?"} > (14.4 * 0.001))\n  and\n  b > 1\n)\n# why\nor\n(c > 2)'
+    assert observed_expr(page) == 'a{le=~"1(\\\\.0)?"}'
+    assert observed_expr("max by (ns) (x) - y > 0") == "max by (ns) (x) - y"
+    assert observed_expr("x > on () group_left y") == "x"
+    assert observed_expr("x > bool 1") is None
+    assert observed_expr('absent(up{job="a"})') is None

@@ -94,8 +94,10 @@ def test_metric_check_passes_a_healthy_service(checks: dict) -> None:
         "requests": "ok",
         "latency histogram": "ok",
         "latency bucket (latency)": "ok",
+        "latency bucket (latency-slow)": "ok",
         "kube-state-metrics": "ok",
     }
+    assert 'matches le="1"' in cart["latency bucket (latency-slow)"]["detail"]
     assert cart["requests"]["series"] == 2  # code 200 and 500
     assert cart["latency histogram"]["series"] == 12  # 11 bounds and +Inf
     # workload missing from kube-state-metrics, with what exists instead

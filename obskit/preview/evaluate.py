@@ -9,12 +9,12 @@ reader sees how far the value is from the threshold.
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
-
-import promql_parser as pp
 
 from obskit.preview.backtest import runs, series_timestamps
 from obskit.preview.connection import QueryFailed, Series, Server
+from obskit.preview.promql_text import TextError, strip_comments, top_level_split, unwrap_parens
 from obskit.preview.report import NowResult, Sample
 from obskit.preview.rules import AlertRule
 from obskit.promql import PromQLError, parse_promql
@@ -39,24 +39,28 @@ def _samples(result: list[Series]) -> tuple[Sample, ...]:
 def observed_expr(expr: str) -> str | None:
     """The quantity an alert compares: the left side of its (first) comparison.
 
-    ``a > x and b > y`` and ``(...) or (...)`` follow their first operand.
+    ``a > x and b > y`` and ``(...) or (...)`` follow their first operand; the text is cut
+    from the alert's own (so escapes stay exactly as written).
     """
     try:
-        node = parse_promql(expr)
-    except PromQLError:
+        text = unwrap_parens(strip_comments(expr))
+        for _ in range(20):
+            ops = top_level_split(text)
+            for group in (("or",), ("and", "unless")):
+                first = next((o for o in ops if o[0] in group), None)
+                if first:
+                    text = unwrap_parens(text[: first[1]])
+                    break
+            else:
+                comparison = next((o for o in ops if o[0] in COMPARISONS), None)
+                if comparison is None or re.match(r"\s*bool\b", text[comparison[2] :]):
+                    return None
+                lhs = text[: comparison[1]].strip()
+                parse_promql(lhs)
+                return lhs
+    except (TextError, PromQLError):
         return None
-    while True:
-        while isinstance(node, pp.ParenExpr):
-            node = node.expr
-        if not isinstance(node, pp.BinaryExpr):
-            return None
-        op = str(node.op)
-        if op in COMPARISONS and not (node.modifier and node.modifier.return_bool):
-            return str(node.lhs)
-        if op in {"and", "unless", "or"}:
-            node = node.lhs
-            continue
-        return None
+    return None
 
 
 def _firing_keys(
