@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import math
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,7 @@ from obskit.queries import has_metrics, preset_of
 
 STEP = 30  # seconds between samples
 RPS = 5.0
-BASE_ERRORS = 0.0005
+BASE_ERRORS = 0.0001
 OUTAGE_ERRORS = 0.10
 #: (start, end) in seconds before now
 OUTAGES = ((4 * 3600, 3 * 3600), (45 * 60, 0))
@@ -124,8 +125,9 @@ def openmetrics(
                     lines[preset.histogram_count].append(
                         f"{preset.histogram_count}{_labels(base)} {total:.3f} {t:.0f}"
                     )
+                seconds = total * MEAN_LATENCY * scale
                 lines[preset.histogram_sum].append(
-                    f"{preset.histogram_sum}{_labels(base)} {total * MEAN_LATENCY * scale:.3f} {t:.0f}"
+                    f"{preset.histogram_sum}{_labels(base)} {seconds:.3f} {t:.0f}"
                 )
         label, want, have = KSM[svc.workload.kind]
         ksm = {"job": "kube-state-metrics", "namespace": svc.namespace, label: svc.workload_name}
@@ -135,6 +137,10 @@ def openmetrics(
             lines[have].append(f"{have}{_labels(ksm)} {1 if short else 2} {t:.0f}")
     out = [line for name in sorted(lines) for line in lines[name]]
     return "\n".join([*out, "# EOF"]) + "\n"
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"--failing: no such service: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     work = Path(tempfile.mkdtemp(prefix="obskit-demo-"))
     process = None
     try:

@@ -259,6 +259,14 @@ def test_retention_warning(prom: PrometheusServer) -> None:
     assert warnings and "exceeds the server's retention (30d)" in warnings[0]
 
 
+def test_warns_when_the_data_starts_after_since(prom: PrometheusServer) -> None:
+    code, doc = preview_json(prom, "-s", "cart", "--since", "10h", "--no-checks")
+    assert any(
+        w.startswith("cart: no http_requests_total data in the first 2h") for w in doc["warnings"]
+    ), doc["warnings"]
+    assert code == 0
+
+
 def test_failing_server_is_one_line_exit_3(prom: PrometheusServer) -> None:
     # a URL under which there is no Prometheus API: HTTP 404
     code, out, err = preview("--prometheus", f"{prom.url}/no/such/prefix", *RULES)

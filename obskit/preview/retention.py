@@ -69,3 +69,15 @@ def retention_warnings(server: Server, since_seconds: float, at: datetime) -> li
             "the backtest only sees the part with data"
         )
     return out
+
+
+def data_start(
+    server: Server, selector: str, start: datetime, end: datetime, step: float
+) -> float | None:
+    """Unix time of the first step at which ``selector`` has data in the range (None: none)."""
+    try:
+        result = server.query_range(f"count({selector})", start, end, step)
+    except QueryFailed:
+        return None
+    times = [float(t) for series in result for t, _ in series.get("values", [])]
+    return min(times) if times else None

@@ -6,7 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from obskit.catalog.model import Catalog
+from obskit.catalog.durations import format_duration
+from obskit.catalog.model import Catalog, ResolvedService
 from obskit.preview.backtest import backtest_alert, choose_step
 from obskit.preview.connection import Server
 from obskit.preview.evaluate import evaluate_now
@@ -19,8 +20,9 @@ from obskit.preview.report import (
     PreviewResult,
     ServiceResult,
 )
-from obskit.preview.retention import retention_warnings
+from obskit.preview.retention import data_start, retention_warnings
 from obskit.preview.rules import RuleSet
+from obskit.queries import has_metrics, preset_of, selector
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ def run_preview(
         service = catalog.service(name)
         progress(f"{name}: metric check")
         checks = check_service(server, service) if options.checks else ()
+        if since and start and has_metrics(service):
+            warnings += _coverage(server, service, start, at, since, options.step_seconds)
         expander = Expander(ruleset.recording)
         alerts: list[AlertResult] = []
         for alert in ruleset.alerts:
@@ -92,3 +96,25 @@ def run_preview(
         services=tuple(services),
         warnings=tuple(warnings),
     )
+
+
+def _coverage(
+    server: Server,
+    service: ResolvedService,
+    start: datetime,
+    end: datetime,
+    since: float,
+    step: float | None,
+) -> list[str]:
+    """A warning when the service's request series start after the backtest range does."""
+    step = choose_step(since, 60.0, step)
+    metric = f"{preset_of(service).requests}{selector(service)}"
+    first = data_start(server, metric, start, end, step)
+    if first is None or first <= start.timestamp() + 2 * step:
+        return []
+    missing = format_duration(round((first - start.timestamp()) / 60) * 60)
+    return [
+        f"{service.name}: no {preset_of(service).requests} data in the first {missing} of "
+        f"--since {format_duration(since)}: the backtest sees no traffic there (absent() "
+        "alerts count it as firing)"
+    ]
