@@ -63,11 +63,16 @@ def local_rules(rule_file: bytes) -> bytes:
 
 
 def prometheus_config(service: ResolvedService, target: str, refresh: float) -> bytes:
-    """Scrape ``target`` as the service (its selector labels set on the target)."""
+    """Scrape ``target`` as the service would be scraped in the cluster.
+
+    Target labels: ``job`` (the service name) and ``namespace`` as a ServiceMonitor would
+    set them, then the service's selector labels, so the rules' selectors match.
+    """
     interval = format_duration(refresh)
+    labels = {"job": service.name, "namespace": service.namespace, **service.metrics.selector}
     scrape: dict[str, Any] = {
         "job_name": f"obskit-preview-{service.name}",
-        "static_configs": [{"targets": [target], "labels": dict(service.metrics.selector)}],
+        "static_configs": [{"targets": [target], "labels": labels}],
     }
     if service.metrics.scrape:
         scrape["metrics_path"] = service.metrics.scrape.path
