@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from obskit.cli import EXIT_ENV, EXIT_INPUT, app
 from obskit.cli.common import fail, load_or_exit
+
+if TYPE_CHECKING:
+    from obskit.catalog.model import Catalog
 
 HELP = (
     "Check CATALOG's alerts against a real Prometheus before merging.\n\n"
@@ -90,12 +95,7 @@ def preview(
     ),
     refresh: str = typer.Option("5s", "--refresh", help="--local: refresh interval."),
 ) -> None:
-    from obskit.preview.rules import (
-        RulesError,
-        parse_rule_files,
-        rendered_rule_files,
-        rule_files_from_dir,
-    )
+    from obskit.preview.rules import RulesError, parse_rule_files
 
     cat = load_or_exit(catalog)
     known = [s.name for s in cat.services]
@@ -136,12 +136,7 @@ def preview(
             user=user or None,
             password_env=password_env or None,
         )
-        files = (
-            rule_files_from_dir(rules_dir, selected)
-            if rules_dir
-            else rendered_rule_files(cat, selected)
-        )
-        rules = parse_rule_files(files)
+        rules = parse_rule_files(_rule_files(cat, selected, rules_dir))
     except (AuthError, RulesError) as exc:
         fail(str(exc), EXIT_INPUT)
 
@@ -173,7 +168,19 @@ def preview(
     raise typer.Exit(result.exit_code)
 
 
-def _progress():  # type: ignore[no-untyped-def]
+def _rule_files(cat: Catalog, names: list[str], rules_dir: Path | None) -> dict[str, bytes]:
+    """Each service's rule file: rendered in memory, or read from ``--rules DIR``."""
+    from obskit.preview.rules import RulesError, rendered_rule_files, rule_files_from_dir
+
+    try:
+        if rules_dir:
+            return rule_files_from_dir(rules_dir, names)
+        return rendered_rule_files(cat, names)
+    except RulesError as exc:
+        fail(str(exc), EXIT_INPUT)
+
+
+def _progress() -> Callable[[str], None]:
     """A one-line progress indicator on stderr (table output on a terminal only)."""
 
     def show(text: str) -> None:
@@ -184,7 +191,7 @@ def _progress():  # type: ignore[no-untyped-def]
 
 
 def _local(
-    cat: object,
+    cat: Catalog,
     selected: list[str],
     scrape: str,
     duration: str,
@@ -194,7 +201,6 @@ def _local(
     from rich.console import Console
 
     from obskit.preview.local import LocalError, LocalOptions, run_local
-    from obskit.preview.rules import RulesError, rendered_rule_files, rule_files_from_dir
 
     if len(selected) != 1:
         fail("--local previews one service: pass --service NAME", EXIT_INPUT)
@@ -207,14 +213,7 @@ def _local(
     refresh_s = _seconds(refresh, "--refresh") or 5.0
     duration_s = _seconds(duration, "--duration") if duration else None
     name = selected[0]
-    try:
-        files = (
-            rule_files_from_dir(rules_dir, [name])
-            if rules_dir
-            else rendered_rule_files(cat, [name])  # type: ignore[arg-type]
-        )
-    except RulesError as exc:
-        fail(str(exc), EXIT_INPUT)
+    files = _rule_files(cat, [name], rules_dir)
     if not files[name].strip():
         fail(f"{name}: no rules rendered for this service", EXIT_INPUT)
     options = LocalOptions(scrape=scrape, binary=binary, refresh=refresh_s, duration=duration_s)
@@ -222,7 +221,7 @@ def _local(
         console = Console(highlight=False)
         if not console.is_terminal:
             console = Console(highlight=False, width=200)
-        code = run_local(cat.service(name), files[name], options, console)  # type: ignore[attr-defined]
+        code = run_local(cat.service(name), files[name], options, console)
     except LocalError as exc:
         fail(str(exc), EXIT_ENV)
     raise typer.Exit(code)
