@@ -151,3 +151,12 @@ def test_observed_side_of_an_alert() -> None:
     assert observed_expr("x > on () group_left y") == "x"
     assert observed_expr("x > bool 1") is None
     assert observed_expr('absent(up{job="a"})') is None
+
+
+def test_selectors_of_an_expression_keep_their_escapes() -> None:
+    from obskit.preview.selectors import selectors_in
+
+    expr = 'sum(rate(h{le=~"1(\\\\.0)?", job!="a\\"b"}[5m])) / sum(y) > on() {__name__="w"}'
+    assert selectors_in(expr) == ['h{le=~"1(\\\\.0)?", job!="a\\"b"}', "y", '{__name__="w"}']
+    for text in selectors_in(expr):
+        parse_promql(text)

@@ -105,6 +105,14 @@ def test_metric_check_passes_a_healthy_service(checks: dict) -> None:
     assert ksm["status"] == "fail" and "cart, checkout" in ksm["detail"]
 
 
+def test_alerts_reading_missing_series_are_listed(checks: dict) -> None:
+    alerts = {a["alert"]: a for a in service(checks, "cart")["alerts"]}
+    assert alerts["CartQueueBacklog"]["noData"] == ['cart_queue_depth{job="cart"}']
+    # the expanded SLO alerts read only series that exist
+    assert alerts["CartAvailabilityErrorBudgetFastBurn"]["noData"] == []
+    assert alerts["CartLatencySlowErrorBudgetFastBurn"]["noData"] == []
+
+
 @pytest.fixture(scope="module")
 def run(prom: PrometheusServer) -> tuple[int, dict]:
     return preview_json(prom, "--since", "7h", "-s", "checkout", "-s", "cart", "--no-checks")
@@ -205,7 +213,7 @@ def test_json_structure(run: tuple[int, dict], prom: PrometheusServer) -> None:
     assert doc["since"] == "7h" and doc["step"] == "1m"
     assert doc["failedAlerts"] == []
     alert = service(doc, "checkout")["alerts"][0]
-    assert set(alert) == {"alert", "severity", "for", "expr", "now", "backtest"}
+    assert set(alert) == {"alert", "severity", "for", "expr", "noData", "now", "backtest"}
     assert set(alert["now"]) == {"state", "values", "observed", "error"}
     assert set(alert["backtest"]) == {
         "episodes",

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from obskit.catalog.durations import format_duration
@@ -154,7 +155,7 @@ def alert_table(server: Server, target: str) -> tuple[Table, list[dict[str, Any]
         for t in targets
     )
     title = f"{time.strftime('%H:%M:%S')}  target {target}: {health or 'not scraped yet'}"
-    table = Table(title=title, title_justify="left")
+    table = Table(title=escape(title), title_justify="left")
     for col in ("alert", "severity", "state", "since", "value"):
         table.add_column(col, overflow="fold")
     for rule in rules:
@@ -224,7 +225,7 @@ def run_local(
                         console.clear()
                     console.print(table)
                 except QueryFailed as exc:
-                    console.print(f"[magenta]{exc}[/]")
+                    console.print(f"[magenta]{escape(str(exc))}[/]")
                 if deadline is not None and time.monotonic() >= deadline:
                     break
                 wait = options.refresh

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from obskit.catalog.durations import format_duration
@@ -44,6 +45,7 @@ def _alert_json(a: AlertResult) -> dict[str, Any]:
         "severity": a.severity,
         "for": format_duration(a.for_seconds),
         "expr": a.expr,
+        "noData": list(a.no_data),
     }
     if a.now:
         out["now"] = {
@@ -104,7 +106,7 @@ def _value_cell(a: AlertResult) -> str:
     if a.now is None:
         return ""
     if a.now.error:
-        return a.now.error
+        return escape(a.now.error)
     samples = a.now.values or a.now.observed
     if not samples:
         return "-"
@@ -130,7 +132,7 @@ def print_tables(result: PreviewResult, console: Console | None = None) -> None:
     for s in result.services:
         for c in s.checks:
             style = STATUS_STYLE[c.status]
-            checks.add_row(s.service, c.check, f"[{style}]{c.status}[/]", c.detail)
+            checks.add_row(s.service, c.check, f"[{style}]{c.status}[/]", escape(c.detail))
     if checks.row_count:
         console.print(checks)
 
@@ -172,10 +174,18 @@ def print_tables(result: PreviewResult, console: Console | None = None) -> None:
         for a in s.alerts:
             if a.backtest and a.backtest.error and a.backtest.error != (a.now and a.now.error):
                 console.print(
-                    f"[magenta]backtest error[/] {s.service}/{a.alert}: {a.backtest.error}"
+                    f"[magenta]backtest error[/] {s.service}/{a.alert}: " + escape(a.backtest.error)
+                )
+    for s in result.services:
+        for a in s.alerts:
+            if a.no_data:
+                console.print(
+                    f"[yellow]no data:[/] {s.service}/{a.alert} reads "
+                    + escape(", ".join(a.no_data))
+                    + ": no such series in the last hour, so it cannot fire"
                 )
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print("[yellow]warning:[/] " + escape(warning))
     firing = result.critical_firing
     if firing:
         console.print(f"[bold red]critical alerts firing now:[/] {', '.join(firing)}")

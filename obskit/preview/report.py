@@ -76,6 +76,8 @@ class AlertResult:
     expr: str
     now: NowResult | None = None
     backtest: BacktestResult | None = None
+    #: selectors of the (expanded) expression that match no series: the alert cannot fire
+    no_data: tuple[str, ...] = ()
 
     @property
     def critical_firing(self) -> bool:

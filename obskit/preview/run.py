@@ -22,6 +22,7 @@ from obskit.preview.report import (
 )
 from obskit.preview.retention import data_start, retention_warnings
 from obskit.preview.rules import RuleSet
+from obskit.preview.selectors import SeriesCounter
 from obskit.queries import has_metrics, preset_of, selector
 
 
@@ -50,6 +51,7 @@ def run_preview(
     if since:
         warnings += retention_warnings(server, since, at)
     step_used: float | None = None
+    counter = SeriesCounter(server) if options.checks else None
     services: list[ServiceResult] = []
     for name, ruleset in rules.items():
         service = catalog.service(name)
@@ -77,13 +79,16 @@ def run_preview(
                 )
                 continue
             now = evaluate_now(server, alert, expr, at)
+            no_data = counter.without_data(expr) if counter else ()
             backtest = None
             if since and start:
                 step = choose_step(since, alert.interval, options.step_seconds)
                 step_used = max(step_used or 0.0, step)
                 backtest = backtest_alert(server, alert, expr, start, at, step)
             alerts.append(
-                AlertResult(alert.alert, alert.severity, alert.for_seconds, expr, now, backtest)
+                AlertResult(
+                    alert.alert, alert.severity, alert.for_seconds, expr, now, backtest, no_data
+                )
             )
         if not ruleset.alerts:
             warnings.append(f"{name}: no alerting rules rendered for this service")
