@@ -157,6 +157,10 @@ def test_selectors_of_an_expression_keep_their_escapes() -> None:
     from obskit.preview.selectors import selectors_in
 
     expr = 'sum(rate(h{le=~"1(\\\\.0)?", job!="a\\"b"}[5m])) / sum(y) > on() {__name__="w"}'
-    assert selectors_in(expr) == ['h{le=~"1(\\\\.0)?", job!="a\\"b"}', "y", '{__name__="w"}']
-    for text in selectors_in(expr):
+    assert selectors_in(expr) == [
+        ('h{le=~"1(\\\\.0)?", job!="a\\"b"}', "h"),
+        ("y", "y"),
+        ('{__name__="w"}', "w"),
+    ]
+    for text, _ in selectors_in(expr):
         parse_promql(text)

@@ -105,12 +105,25 @@ def test_metric_check_passes_a_healthy_service(checks: dict) -> None:
     assert ksm["status"] == "fail" and "cart, checkout" in ksm["detail"]
 
 
-def test_alerts_reading_missing_series_are_listed(checks: dict) -> None:
+def test_alerts_reading_missing_series_are_listed(checks: dict, prom: PrometheusServer) -> None:
     alerts = {a["alert"]: a for a in service(checks, "cart")["alerts"]}
-    assert alerts["CartQueueBacklog"]["noData"] == ['cart_queue_depth{job="cart"}']
+    assert alerts["CartQueueBacklog"]["missingMetrics"] == ["cart_queue_depth"]
     # the expanded SLO alerts read only series that exist
-    assert alerts["CartAvailabilityErrorBudgetFastBurn"]["noData"] == []
-    assert alerts["CartLatencySlowErrorBudgetFastBurn"]["noData"] == []
+    for name in ("CartAvailabilityErrorBudgetFastBurn", "CartLatencySlowErrorBudgetFastBurn"):
+        assert alerts[name]["missingMetrics"] == alerts[name]["unmatchedSelectors"] == []
+    # the metric exists but not for this workload: unmatched, not missing
+    unavailable = next(
+        a
+        for a in service(checks, "payment")["alerts"]
+        if a["alert"] == "PaymentReplicasUnavailable"
+    )
+    assert unavailable["missingMetrics"] == []
+    assert unavailable["unmatchedSelectors"] == [
+        'kube_deployment_spec_replicas{namespace="shop", deployment="payment"}',
+        'kube_deployment_status_replicas_available{namespace="shop", deployment="payment"}',
+    ]
+    _, out, _ = preview("--prometheus", prom.url, "-s", "cart", "--since", "0")
+    assert "missing metric: cart/CartQueueBacklog reads cart_queue_depth" in out
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +226,16 @@ def test_json_structure(run: tuple[int, dict], prom: PrometheusServer) -> None:
     assert doc["since"] == "7h" and doc["step"] == "1m"
     assert doc["failedAlerts"] == []
     alert = service(doc, "checkout")["alerts"][0]
-    assert set(alert) == {"alert", "severity", "for", "expr", "noData", "now", "backtest"}
+    assert set(alert) == {
+        "alert",
+        "severity",
+        "for",
+        "expr",
+        "missingMetrics",
+        "unmatchedSelectors",
+        "now",
+        "backtest",
+    }
     assert set(alert["now"]) == {"state", "values", "observed", "error"}
     assert set(alert["backtest"]) == {
         "episodes",

@@ -45,7 +45,8 @@ def _alert_json(a: AlertResult) -> dict[str, Any]:
         "severity": a.severity,
         "for": format_duration(a.for_seconds),
         "expr": a.expr,
-        "noData": list(a.no_data),
+        "missingMetrics": list(a.missing_metrics),
+        "unmatchedSelectors": list(a.unmatched),
     }
     if a.now:
         out["now"] = {
@@ -178,11 +179,11 @@ def print_tables(result: PreviewResult, console: Console | None = None) -> None:
                 )
     for s in result.services:
         for a in s.alerts:
-            if a.no_data:
+            if a.missing_metrics:
                 console.print(
-                    f"[yellow]no data:[/] {s.service}/{a.alert} reads "
-                    + escape(", ".join(a.no_data))
-                    + ": no such series in the last hour, so it cannot fire"
+                    f"[yellow]missing metric:[/] {s.service}/{a.alert} reads "
+                    + escape(", ".join(a.missing_metrics))
+                    + ", not on this server in the last hour: it cannot fire"
                 )
     for warning in result.warnings:
         console.print("[yellow]warning:[/] " + escape(warning))

@@ -76,8 +76,10 @@ class AlertResult:
     expr: str
     now: NowResult | None = None
     backtest: BacktestResult | None = None
-    #: selectors of the (expanded) expression that match no series: the alert cannot fire
-    no_data: tuple[str, ...] = ()
+    #: metrics the (expanded) expression reads that do not exist: the alert cannot fire
+    missing_metrics: tuple[str, ...] = ()
+    #: selectors whose metric exists but that match no series now
+    unmatched: tuple[str, ...] = ()
 
     @property
     def critical_firing(self) -> bool:

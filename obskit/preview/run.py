@@ -79,7 +79,7 @@ def run_preview(
                 )
                 continue
             now = evaluate_now(server, alert, expr, at)
-            no_data = counter.without_data(expr) if counter else ()
+            missing, unmatched = counter.without_data(expr) if counter else ((), ())
             backtest = None
             if since and start:
                 step = choose_step(since, alert.interval, options.step_seconds)
@@ -87,7 +87,14 @@ def run_preview(
                 backtest = backtest_alert(server, alert, expr, start, at, step)
             alerts.append(
                 AlertResult(
-                    alert.alert, alert.severity, alert.for_seconds, expr, now, backtest, no_data
+                    alert.alert,
+                    alert.severity,
+                    alert.for_seconds,
+                    expr,
+                    now,
+                    backtest,
+                    missing_metrics=missing,
+                    unmatched=unmatched,
                 )
             )
         if not ruleset.alerts:

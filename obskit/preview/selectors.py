@@ -1,7 +1,9 @@
 """The series selectors an alert reads, and which of them match nothing on the server.
 
-An alert whose selector matches no series can never fire (a typo in a hand-written alert, a
-metric the cluster does not export); preview lists those selectors with the alert.
+Two findings per alert: selectors whose *metric* does not exist on the server at all (a
+typo in a hand-written alert, an exporter the cluster does not run: the alert cannot fire),
+and selectors whose metric exists but that match no series right now (often fine: e.g.
+kube-state-metrics only exports a ``waiting_reason`` series while a container waits).
 """
 
 from __future__ import annotations
@@ -31,19 +33,27 @@ def selector_text(vs: pp.VectorSelector) -> str:
     return f"{name}{{{', '.join(parts)}}}" if parts or not name else name
 
 
-def selectors_in(expr: str) -> list[str]:
-    """Distinct selectors of ``expr`` in order of appearance (none if it does not parse)."""
+def selectors_in(expr: str) -> list[tuple[str, str | None]]:
+    """Distinct ``(selector text, metric name)`` of ``expr`` in order of appearance."""
     try:
         ast = parse_promql(expr)
     except PromQLError:
         return []
-    found: list[str] = []
+    found: list[tuple[str, str | None]] = []
 
     def visit(node: object) -> None:
         if isinstance(node, pp.VectorSelector):
-            text = selector_text(node)
-            if text not in found:
-                found.append(text)
+            name = node.name or next(
+                (
+                    m.value
+                    for m in node.matchers.matchers
+                    if m.name == "__name__" and m.op == pp.MatchOp.Equal
+                ),
+                None,
+            )
+            item = (selector_text(node), name)
+            if item not in found:
+                found.append(item)
 
     pp.walk(ast, visit)
     return found
@@ -67,6 +77,16 @@ class SeriesCounter:
                 self._cache[selector] = None
         return self._cache[selector]
 
-    def without_data(self, expr: str) -> tuple[str, ...]:
-        """The selectors of ``expr`` that match no series."""
-        return tuple(s for s in selectors_in(expr) if self.count(s) == 0)
+    def without_data(self, expr: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """``(missing metrics, unmatched selectors)`` of ``expr`` (see the module doc)."""
+        missing: list[str] = []
+        unmatched: list[str] = []
+        for selector, name in selectors_in(expr):
+            if self.count(selector) != 0:
+                continue
+            if name and self.count(name) == 0:
+                if name not in missing:
+                    missing.append(name)
+            else:
+                unmatched.append(selector)
+        return tuple(missing), tuple(unmatched)
