@@ -5,8 +5,9 @@
 
 writes HOURS of request counters and latency histograms for every service of the catalog
 (metric names, labels and buckets from each service's preset and selector), plus
-kube-state-metrics replica gauges for each workload; the ``--failing`` services have two
-outages (10% errors and a lost replica: 4h-3h ago and the last 45 minutes). It backfills
+kube-state-metrics and cAdvisor series of one healthy pod per workload; the ``--failing``
+services have two outages (10% errors and a lost replica: 4h-3h ago and the last 45
+minutes). It backfills
 the data with ``promtool tsdb create-blocks-from openmetrics``, runs ``prometheus`` on
 127.0.0.1:PORT until Ctrl-C, then removes its temp dir. See docs/preview.md.
 """
@@ -28,6 +29,7 @@ from obskit.catalog.loader import load_catalog
 from obskit.catalog.model import ResolvedService
 from obskit.catalog.presets import format_le
 from obskit.queries import has_metrics, preset_of
+from obskit.renderers.alerts.workload import EXAMPLE_POD
 
 STEP = 30  # seconds between samples
 RPS = 5.0
@@ -55,6 +57,22 @@ KSM = {
         "kube_daemonset_status_current_number_scheduled",
     ),
 }
+
+
+def pod_series(container: dict[str, str], i: int) -> list[tuple[str, dict[str, str], float]]:
+    """kube-state-metrics and cAdvisor series of one healthy pod at sample ``i``."""
+    ksm = {**container, "job": "kube-state-metrics"}
+    pod = {k: v for k, v in ksm.items() if k != "container"}
+    kubelet = {**container, "job": "kubelet", "metrics_path": "/metrics/cadvisor"}
+    return [
+        ("kube_pod_container_status_restarts_total", ksm, 0),
+        ("kube_pod_container_status_waiting_reason", {**ksm, "reason": "CrashLoopBackOff"}, 0),
+        ("kube_pod_container_status_last_terminated_reason", {**ksm, "reason": "OOMKilled"}, 0),
+        ("kube_pod_status_ready", {**pod, "condition": "true"}, 1),
+        ("kube_pod_status_ready", {**pod, "condition": "false"}, 0),
+        ("container_cpu_cfs_periods_total", kubelet, i * STEP * 10.0),
+        ("container_cpu_cfs_throttled_periods_total", kubelet, i * STEP * 0.1),
+    ]
 
 
 def in_outage(seconds_before_now: float) -> bool:
@@ -131,10 +149,18 @@ def openmetrics(
                 )
         label, want, have = KSM[svc.workload.kind]
         ksm = {"job": "kube-state-metrics", "namespace": svc.namespace, label: svc.workload_name}
-        for t in times:
+        extra = [f"kube_daemonset_status_number_{x}" for x in ("misscheduled", "unavailable")]
+        pod = EXAMPLE_POD[svc.workload.kind].format(name=svc.workload_name)
+        container = {"namespace": svc.namespace, "pod": pod, "container": "app"}
+        for i, t in enumerate(times):
             short = svc.name in failing and in_outage(end - t)
             lines[want].append(f"{want}{_labels(ksm)} 2 {t:.0f}")
             lines[have].append(f"{have}{_labels(ksm)} {1 if short else 2} {t:.0f}")
+            if svc.workload.kind == "DaemonSet":
+                for metric in extra:
+                    lines[metric].append(f"{metric}{_labels(ksm)} 0 {t:.0f}")
+            for metric, labels, value in pod_series(container, i):
+                lines[metric].append(f"{metric}{_labels(labels)} {value} {t:.0f}")
     out = [line for name in sorted(lines) for line in lines[name]]
     return "\n".join([*out, "# EOF"]) + "\n"
 

@@ -183,7 +183,8 @@ def print_tables(result: PreviewResult, console: Console | None = None) -> None:
                 console.print(
                     f"[yellow]missing metric:[/] {s.service}/{a.alert} reads "
                     + escape(", ".join(a.missing_metrics))
-                    + ", not on this server in the last hour: it cannot fire"
+                    + ": no series in the last hour and no metadata on this server (a typo, or "
+                    "an exporter that is not scraped): it cannot fire"
                 )
     for warning in result.warnings:
         console.print("[yellow]warning:[/] " + escape(warning))

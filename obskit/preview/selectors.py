@@ -1,9 +1,10 @@
 """The series selectors an alert reads, and which of them match nothing on the server.
 
-Two findings per alert: selectors whose *metric* does not exist on the server at all (a
-typo in a hand-written alert, an exporter the cluster does not run: the alert cannot fire),
-and selectors whose metric exists but that match no series right now (often fine: e.g.
-kube-state-metrics only exports a ``waiting_reason`` series while a container waits).
+Two findings per alert: metrics the server knows nothing about -- no series in the lookback
+and no metadata from any target (a typo in a hand-written alert, an exporter that is not
+scraped: the alert cannot fire) -- and selectors that match no series right now although the
+metric is known (often fine: kube-state-metrics exports a ``waiting_reason`` series only
+while a container waits).
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class SeriesCounter:
         self._server = server
         self._lookback = lookback
         self._cache: dict[str, int | None] = {}
+        self._known: dict[str, bool] = {}
 
     def count(self, selector: str) -> int | None:
         """Series matching ``selector`` in the lookback; None when the query failed."""
@@ -77,6 +79,15 @@ class SeriesCounter:
                 self._cache[selector] = None
         return self._cache[selector]
 
+    def known(self, name: str) -> bool:
+        """Whether some target exports metadata (HELP/TYPE) for metric ``name``."""
+        if name not in self._known:
+            try:
+                self._known[name] = bool(self._server.api_get("metadata", metric=name))
+            except QueryFailed:
+                self._known[name] = True  # cannot tell: do not claim it is missing
+        return self._known[name]
+
     def without_data(self, expr: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """``(missing metrics, unmatched selectors)`` of ``expr`` (see the module doc)."""
         missing: list[str] = []
@@ -84,7 +95,7 @@ class SeriesCounter:
         for selector, name in selectors_in(expr):
             if self.count(selector) != 0:
                 continue
-            if name and self.count(name) == 0:
+            if name and self.count(name) == 0 and not self.known(name):
                 if name not in missing:
                     missing.append(name)
             else:
