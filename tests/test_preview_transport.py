@@ -164,10 +164,18 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory):
 AUTH = ["--user", "preview", "--password-env", "PROM_PASSWORD"]
 
 
+def auth_env(password: str = PASSWORD) -> dict[str, str]:
+    """The password, and a system CA bundle in REQUESTS_CA_BUNDLE: requests would let it
+    override our --ca-file / --insecure-skip-verify on calls that do not pass `verify`."""
+    import certifi
+
+    return {"PROM_PASSWORD": password, "REQUESTS_CA_BUNDLE": certifi.where()}
+
+
 @pytest.mark.prometheus
 def test_tls_is_verified_by_default(tls_server: tuple[str, Path]) -> None:
     url, _ = tls_server
-    code, _, err = preview(*BASE, "--prometheus", url, *AUTH, env={"PROM_PASSWORD": PASSWORD})
+    code, _, err = preview(*BASE, "--prometheus", url, *AUTH, env=auth_env())
     assert code == 3
     assert "certificate verify failed" in one_line_error(err)
 
@@ -176,10 +184,10 @@ def test_tls_is_verified_by_default(tls_server: tuple[str, Path]) -> None:
 def test_ca_file_and_basic_auth(tls_server: tuple[str, Path]) -> None:
     url, cert = tls_server
     args = [*BASE, "--prometheus", url, "--ca-file", str(cert), "--output", "json", *AUTH]
-    code, out, err = preview(*args, env={"PROM_PASSWORD": PASSWORD})
+    code, out, err = preview(*args, env=auth_env())
     assert code == 0, err
     assert json.loads(out)["prometheus"] == url
-    code, _, err = preview(*args, env={"PROM_PASSWORD": "wrong"})
+    code, _, err = preview(*args, env=auth_env("wrong"))
     assert code == 3
     assert "HTTP 401" in one_line_error(err)
 
@@ -188,6 +196,6 @@ def test_ca_file_and_basic_auth(tls_server: tuple[str, Path]) -> None:
 def test_insecure_skip_verify(tls_server: tuple[str, Path]) -> None:
     url, _ = tls_server
     args = [*BASE, "--prometheus", url, "--insecure-skip-verify", *AUTH]
-    code, out, err = preview(*args, env={"PROM_PASSWORD": PASSWORD})
+    code, out, err = preview(*args, env=auth_env())
     assert code == 0, err
     assert "Metric check" in out

@@ -6,7 +6,6 @@ API -- becomes a :class:`ServerError` with one line of text for the user.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -162,6 +161,8 @@ class Server:
                 headers=self.transport.credentials.headers,
                 auth=self.transport.credentials.basic,
                 timeout=self.transport.timeout,
+                # explicit: requests lets REQUESTS_CA_BUNDLE override the session's setting
+                verify=self._session.verify,
             )
             if response.status_code != 200:
                 from prometheus_api_client.exceptions import PrometheusApiClientException
@@ -173,12 +174,16 @@ class Server:
 
         return self._call(path, get)
 
-    def ping(self) -> None:
-        """Fail with :class:`ServerError` unless the query API answers."""
-        self.query("vector(1)")
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(time.time(), tz=UTC)
+    def ping(self) -> datetime:
+        """The server's current time; :class:`ServerError` unless the query API answers."""
+        result = self.query("time()")
+        try:
+            return datetime.fromtimestamp(float(result[0]["value"][0]), tz=UTC)
+        except (IndexError, KeyError, TypeError, ValueError):
+            raise QueryFailed(
+                f"Prometheus at {self.url}: time() did not return a Prometheus API answer; "
+                "is the URL right?"
+            ) from None
 
 
 def _as_vector(result: Any) -> list[Series]:

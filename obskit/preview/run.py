@@ -43,8 +43,8 @@ def run_preview(
     progress: Callable[[str], None] = lambda _: None,
 ) -> PreviewResult:
     """Query ``server`` for each service of ``rules`` (raises ``Unreachable``)."""
-    server.ping()
-    at = datetime.fromtimestamp(int(server.now().timestamp()), tz=UTC)
+    # the server's clock, so "now" and the ranges are the server's even with clock skew
+    at = datetime.fromtimestamp(int(server.ping().timestamp()), tz=UTC)
     warnings: list[str] = []
     since = options.since_seconds
     start = datetime.fromtimestamp(at.timestamp() - since, tz=UTC) if since else None
