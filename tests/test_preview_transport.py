@@ -61,6 +61,7 @@ def test_unknown_host_is_one_line_exit_3() -> None:
     [
         (["--prometheus", "localhost:9090"], {}, "use an http:// or https:// URL"),
         (["--prometheus", "http://x", "--since", "7days"], {}, "--since"),
+        (["--prometheus", "http://x", "--since", "7d", "--step", "15s"], {}, "larger --step"),
         (["--prometheus", "http://x", "--token-env", "OBSKIT_NO_SUCH_VAR"], {}, "not set"),
         (["--prometheus", "http://x", "--user", "me"], {}, "--password-env"),
         (["--prometheus", "http://x", "--ca-file", "/nonexistent/ca.pem"], {}, "--ca-file"),

@@ -122,8 +122,18 @@ def preview(
         fail("--timeout must be positive", EXIT_INPUT)
     if ca_file is not None and not ca_file.is_file():
         fail(f"--ca-file {ca_file}: no such file", EXIT_INPUT)
+    from obskit.preview.backtest import MAX_POINTS
+
     since_s = _seconds(since, "--since")
     step_s = _seconds(step, "--step") if step else None
+    if step_s is not None and step_s <= 0:
+        fail("--step must be a positive duration, e.g. 1m", EXIT_INPUT)
+    if step_s is not None and since_s and since_s / step_s >= MAX_POINTS:
+        fail(
+            f"--step {step} over --since {since} is more than Prometheus' {MAX_POINTS} points "
+            "per range query; use a larger --step",
+            EXIT_INPUT,
+        )
 
     from obskit.preview.auth import AuthError, resolve_credentials
     from obskit.preview.connection import Server, ServerError, Transport
