@@ -7,10 +7,11 @@ import subprocess
 import time
 from pathlib import Path
 
-from conftest import EXAMPLE_CATALOG, REPO
-
 from obskit.catalog.loader import load_catalog
 from obskit.queries import has_metrics, preset_of
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_CATALOG = REPO / "catalog.yaml"
 
 
 def _demo():
