@@ -66,9 +66,10 @@ class Server:
         self.transport = transport
         self.url = transport.url.rstrip("/")
         session = requests.Session()
-        session.verify = (
-            str(transport.ca_file) if transport.ca_file and transport.verify else (transport.verify)
-        )
+        verify: bool | str = transport.verify
+        if transport.verify and transport.ca_file:
+            verify = str(transport.ca_file)
+        session.verify = verify
         retry = Retry(
             total=max(transport.attempts - 1, 0),
             connect=max(transport.attempts - 1, 0),
