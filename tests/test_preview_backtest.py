@@ -27,6 +27,19 @@ def test_no_for_fires_at_once() -> None:
     assert [(e.start, e.end) for e in got] == [(180, 240)]
 
 
+def test_steps_coarser_than_for() -> None:
+    """A 1-minute `for` backtested at a 5-minute step: one matching step fires."""
+    got = episodes([600.0], 300, for_seconds=60)
+    assert [(e.start, e.end) for e in got] == [(660, 900)]
+
+
+def test_for_not_a_multiple_of_the_step_rounds_up_like_prometheus() -> None:
+    # for 90s at a 60s interval: firing at the 3rd matching evaluation (t=120)
+    assert episodes(minutes((0, 1)), 60, for_seconds=90) == []
+    got = episodes(minutes((0, 2)), 60, for_seconds=90)
+    assert [(e.start, e.end) for e in got] == [(120, 180)]
+
+
 def test_keep_firing_for_bridges_short_gaps() -> None:
     ts = minutes((0, 10), (13, 20), (40, 45))
     got = episodes(ts, 60, for_seconds=0, keep_firing_for=5 * 60)

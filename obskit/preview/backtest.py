@@ -4,6 +4,8 @@ The alert's (expanded) expression is evaluated as a range query at ``step``; a s
 active at every step it is present. A run of consecutive active steps becomes a firing
 episode once it has lasted ``for`` (Prometheus: pending at the first evaluation that
 matches, firing when ``for`` has elapsed since); ``keep_firing_for`` bridges short gaps.
+With the default step (the rule interval) this is Prometheus' own arithmetic; with a step
+coarser than ``for`` one matching step counts as having held for ``for``.
 """
 
 from __future__ import annotations
@@ -62,9 +64,14 @@ def episodes(
         if fired and first <= fired[-1].end:  # kept firing through the gap
             fired[-1] = Episode(fired[-1].start, max(stop, fired[-1].end), fired[-1].labels)
             continue
-        if last - first < for_seconds:
-            continue  # stayed pending
-        start = first + math.ceil(for_seconds / step - 1e-9) * step
+        if step <= for_seconds:
+            # Prometheus: firing at the first evaluation at least `for` after the first match
+            start = first + math.ceil(for_seconds / step - 1e-9) * step
+            if start > last:
+                continue  # stayed pending
+        else:
+            # coarser than `for`: a matching step counts as held for the whole `for`
+            start = first + for_seconds
         fired.append(Episode(start, max(stop, start), dict(labels or {})))
     return fired
 
