@@ -199,13 +199,25 @@ def test_pending_now(prom: PrometheusServer, tmp_path) -> None:
         "  - alert: ErrorsForAWhile\n"
         '    expr: sum(rate(http_requests_total{job="checkout", code="500"}[5m])) > 0.5\n'
         "    for: 30m\n    labels: {severity: critical}\n"
+        # true until 2 minutes before the end of the data, then kept firing for an hour
+        "  - alert: KeptFiring\n"
+        f"    expr: vector(time()) < {prom.end - 120:.0f}\n"
+        "    keep_firing_for: 1h\n    labels: {severity: warning}\n"
+        "  - alert: NotKept\n"
+        f"    expr: vector(time()) < {prom.end - 120:.0f}\n"
+        "    labels: {severity: warning}\n"
     )
     code, out, _ = preview(
         "--prometheus", prom.url, "--rules", str(tmp_path), "-s", "checkout", "--output", "json"
     )
     doc = json.loads(out)
     states = {a["alert"]: a["now"]["state"] for a in service(doc, "checkout")["alerts"]}
-    assert states == {"ErrorsForLong": "pending", "ErrorsForAWhile": "firing"}
+    assert states == {
+        "ErrorsForLong": "pending",
+        "ErrorsForAWhile": "firing",
+        "KeptFiring": "firing",
+        "NotKept": "inactive",
+    }
     assert code == 1
 
 

@@ -12,7 +12,7 @@ import math
 import re
 from datetime import UTC, datetime
 
-from obskit.preview.backtest import runs, series_timestamps
+from obskit.preview.backtest import episodes, series_timestamps
 from obskit.preview.connection import QueryFailed, Series, Server
 from obskit.preview.promql_text import TextError, strip_comments, top_level_split, unwrap_parens
 from obskit.preview.report import NowResult, Sample
@@ -65,35 +65,42 @@ def observed_expr(expr: str) -> str | None:
 
 def _firing_keys(
     server: Server, alert: AlertRule, expr: str, at: datetime
-) -> set[tuple[tuple[str, str], ...]]:
-    """Series whose condition has held for the whole ``for`` up to ``at``."""
+) -> dict[tuple[tuple[str, str], ...], dict[str, str]]:
+    """Series firing at ``at`` (``for`` and ``keep_firing_for`` applied): key -> labels."""
     step = alert.interval
-    points = math.ceil(alert.for_seconds / step) + 1
-    start = datetime.fromtimestamp(at.timestamp() - points * step, tz=UTC)
-    firing = set()
+    span = alert.for_seconds + alert.keep_firing_for_seconds
+    start = datetime.fromtimestamp(at.timestamp() - (math.ceil(span / step) + 2) * step, tz=UTC)
+    firing = {}
     for series in server.query_range(expr, start, at, step):
-        spans = runs(series_timestamps(series), step)
-        if not spans:
-            continue
-        first, last = spans[-1]
-        if at.timestamp() - last <= step * 0.5 and last - first >= alert.for_seconds:
-            firing.add(_key(series.get("metric", {})))
+        labels = {k: v for k, v in series.get("metric", {}).items() if k != "__name__"}
+        found = episodes(
+            series_timestamps(series), step, alert.for_seconds, alert.keep_firing_for_seconds
+        )
+        # firing now: an episode that has started and has not ended by `at`
+        if any(e.start <= at.timestamp() < e.end for e in found):
+            firing[_key(labels)] = labels
     return firing
 
 
 def evaluate_now(server: Server, alert: AlertRule, expr: str, at: datetime) -> NowResult:
-    """The alert's state at ``at`` (query failures become an ``error`` state)."""
+    """The alert's state at ``at`` (query failures become an ``error`` state).
+
+    ``firing``: some series has matched for ``for`` (or is kept firing by
+    ``keep_firing_for``); ``pending``: some series matches, none for long enough.
+    """
     try:
         current = server.query(expr, at)
-        if not current:
-            lhs = observed_expr(expr)
-            observed = _samples(server.query(lhs, at)) if lhs else ()
-            return NowResult("inactive", observed=observed)
         values = _samples(current)
-        if alert.for_seconds <= 0:
+        if current and alert.for_seconds <= 0:
             return NowResult("firing", values=values)
-        firing = _firing_keys(server, alert, expr, at)
-        held = any(_key(s.get("metric", {})) in firing for s in current)
-        return NowResult("firing" if held else "pending", values=values)
+        if current or alert.keep_firing_for_seconds > 0:
+            firing = _firing_keys(server, alert, expr, at)
+            if firing:
+                return NowResult("firing", values=values)
+            if current:
+                return NowResult("pending", values=values)
+        lhs = observed_expr(expr)
+        observed = _samples(server.query(lhs, at)) if lhs else ()
+        return NowResult("inactive", observed=observed)
     except QueryFailed as exc:
         return NowResult("error", error=str(exc))
