@@ -41,9 +41,12 @@ class BurnWindow:
     budget_fraction: float
 
     def factor(self, period: str) -> float:
-        """The burn-rate factor for an SLO period (``30d`` -> 14.4 for the 1h window)."""
+        """The burn-rate factor for an SLO period (``30d`` -> 14.4 for the 1h window).
+
+        Rounded to 4 significant digits (``0.9333``): thresholds stay readable in review.
+        """
         return clean_float(
-            self.budget_fraction * parse_duration(period) / parse_duration(self.long)
+            self.budget_fraction * parse_duration(period) / parse_duration(self.long), 4
         )
 
 

@@ -3,7 +3,8 @@
 Scenarios (traffic: 600 requests per 1m step, counters growing linearly):
 
 * **healthy**: every SLI at 0.01% errors (or a tenth of the budget if that is smaller) for
-  6.5h: no SLO alert, no absent alert; objective and budget series have their values.
+  2h10m (past the 2h window; the ratio is the same in every window): no SLO alert, no
+  absent alert; objective and budget series have their values.
 * **outage** (per SLO): healthy for 1h, then every request fails (or is slow). The page
   must be firing ``max(T, short window) + margin`` after the outage starts, where
   ``T = factor * budget * long window`` is when the error ratio over the long window crosses
@@ -11,7 +12,7 @@ Scenarios (traffic: 600 requests per 1m step, counters growing linearly):
   Nothing fires 5 minutes before the outage. ``tier: low`` expects ``severity: warning``.
 * **slow burn** (per SLO): a constant burn of 5x the budget (or, when the SLO window's
   factors put 5x outside, halfway between the highest ticket and the lowest page factor)
-  from the start: at 3h the ticket fires and the page does not.
+  from the start: at 2h10m (the 2h window full) the ticket fires and the page does not.
 * **no traffic**: counters exist but stay flat (0/0 = NaN): nothing fires.
 * **metrics absent**: no request series: only the absent alert fires.
 * **workload** (per workload alert): a firing and a quiet case (the quiet one includes a
@@ -34,13 +35,13 @@ from obskit import queries, slo_names
 from obskit.catalog.durations import parse_duration
 from obskit.catalog.model import ResolvedService, ResolvedSlo
 from obskit.catalog.presets import format_le
-from obskit.render.serialize import dump_yaml, format_number
+from obskit.render.serialize import clean_float, dump_yaml, format_number
 from obskit.renderers.alerts import burnrate, slo_alerts
 from obskit.renderers.alerts.common import contract_annotations, contract_labels
 from obskit.renderers.alerts.series import counter, duration, series_text
 from obskit.renderers.alerts.service_rules import absent_alert, absent_alert_name
 from obskit.renderers.alerts.slo_rules import error_budget, objective_ratio
-from obskit.renderers.alerts.workload import WorkloadAlert
+from obskit.renderers.alerts.workload import Series, WorkloadAlert
 
 #: requests per evaluation step (1m)
 RATE = 600
@@ -52,14 +53,14 @@ HISTORY = 60
 MARGIN = 4
 #: the burn the ticket test uses when the window's factors allow it
 TICKET_BURN = 5.0
-SLOW_BURN_EVAL = 180
-HEALTHY_MINUTES = 390
+SLOW_BURN_EVAL = 130
+HEALTHY_MINUTES = 130
 
 Timeline = list[tuple[float, int]]  # (bad fraction, minutes)
 
 
 def healthy_fraction(slo: ResolvedSlo) -> float:
-    return min(HEALTHY, error_budget(slo) / 10)
+    return clean_float(min(HEALTHY, error_budget(slo) / 10))
 
 
 def humanize_percentage(value: float) -> str:
@@ -104,6 +105,7 @@ class Traffic:
     """The bad-request timeline of every SLO of a service in one scenario."""
 
     service: ResolvedService
+    minutes: int
     timelines: dict[str, Timeline]
     flat: bool = False
 
@@ -113,7 +115,7 @@ class Traffic:
         base = queries.equality_labels(svc)
         ok, err = status_values(svc)
         out: dict[str, str] = {}
-        total = sum(m for _, m in next(iter(self.timelines.values())))
+        total = self.minutes
         avail = next((s for s in svc.slos if s.kind == "availability"), None)
         bad = self.timelines[avail.name] if avail else [(0.0, total)]
         scale = 0.0 if self.flat else RATE
@@ -137,10 +139,29 @@ class Traffic:
         return [{"series": k, "values": v} for k, v in out.items()]
 
 
+def _series_key(slo: ResolvedSlo) -> tuple:
+    """SLOs with equal keys read the same series (all availability SLOs; equal thresholds)."""
+    return (slo.kind, slo.threshold_seconds)
+
+
+def _sharing(service: ResolvedService, slo: ResolvedSlo) -> list[ResolvedSlo]:
+    return [s for s in service.slos if _series_key(s) == _series_key(slo)]
+
+
+def _healthy(service: ResolvedService, slo: ResolvedSlo) -> float:
+    """Healthy for every SLO reading the same series (the tightest budget decides)."""
+    return min(healthy_fraction(s) for s in _sharing(service, slo))
+
+
 def _timelines(service: ResolvedService, minutes: int, **override: Timeline) -> dict:
-    out = {s.name: [(healthy_fraction(s), minutes)] for s in service.slos}
+    out = {s.name: [(_healthy(service, s), minutes)] for s in service.slos}
     out.update(override)
     return out
+
+
+def _override(service: ResolvedService, slo: ResolvedSlo, bad: Timeline) -> dict:
+    """The same bad timeline for every SLO reading the target SLO's series."""
+    return {s.name: bad for s in _sharing(service, slo)}
 
 
 def _labels(service: ResolvedService, slo: ResolvedSlo, severity: str) -> dict[str, str]:
@@ -185,9 +206,9 @@ def _group(
 
 
 def healthy(service: ResolvedService) -> dict[str, Any]:
-    traffic = Traffic(service, _timelines(service, HEALTHY_MINUTES))
+    traffic = Traffic(service, HEALTHY_MINUTES, _timelines(service, HEALTHY_MINUTES))
     checks = []
-    for at in (30, 120, HEALTHY_MINUTES):
+    for at in (15, 60, HEALTHY_MINUTES):
         checks += _quiet_slo(service, at)
         checks.append(_check(at, absent_alert_name(service)))
     exprs = []
@@ -219,13 +240,11 @@ def outage(service: ResolvedService, slo: ResolvedSlo) -> dict[str, Any] | None:
     plan = page_plan(slo)
     if plan is None:
         return None
-    after, _short = plan
-    bad = [(healthy_fraction(slo), HISTORY), (1.0, after + 10)]
-    if slo.kind == "availability":  # every availability SLO reads the same series
-        over = {s.name: bad for s in service.slos if s.kind == "availability"}
-    else:
-        over = {slo.name: bad}
-    traffic = Traffic(service, _timelines(service, HISTORY + after + 10, **over))
+    after, _ = plan
+    over = _override(service, slo, [(_healthy(service, slo), HISTORY), (1.0, after + 10)])
+    traffic = Traffic(
+        service, HISTORY + after + 10, _timelines(service, HISTORY + after + 10, **over)
+    )
     page, ticket = (slo_alerts.alert_name(service, slo, k) for k in ("page", "ticket"))
     checks = [
         _check(HISTORY - 5, page),
@@ -242,12 +261,8 @@ def slow_burn(service: ResolvedService, slo: ResolvedSlo) -> dict[str, Any] | No
         return None
     ratio = burn * error_budget(slo)
     minutes = SLOW_BURN_EVAL + 10
-    bad = [(ratio, minutes)]
-    if slo.kind == "availability":
-        over = {s.name: bad for s in service.slos if s.kind == "availability"}
-    else:
-        over = {slo.name: bad}
-    traffic = Traffic(service, _timelines(service, minutes, **over))
+    over = _override(service, slo, [(ratio, minutes)])
+    traffic = Traffic(service, minutes, _timelines(service, minutes, **over))
     page, ticket = (slo_alerts.alert_name(service, slo, k) for k in ("page", "ticket"))
     checks = [
         _check(SLOW_BURN_EVAL, page),
@@ -258,9 +273,9 @@ def slow_burn(service: ResolvedService, slo: ResolvedSlo) -> dict[str, Any] | No
 
 
 def no_traffic(service: ResolvedService) -> dict[str, Any]:
-    traffic = Traffic(service, _timelines(service, 120), flat=True)
+    traffic = Traffic(service, 70, _timelines(service, 70), flat=True)
     checks = []
-    for at in (10, 90):
+    for at in (10, 60):
         checks += _quiet_slo(service, at)
         checks.append(_check(at, absent_alert_name(service)))
     return _group(f"{service.name}: no traffic (0/0) fires nothing", traffic.series(), checks)
@@ -283,6 +298,10 @@ def metrics_absent(service: ResolvedService) -> dict[str, Any]:
     return _group(f"{service.name}: missing metrics raise the absent alert", series, checks)
 
 
+def _inputs(series: tuple[Series, ...]) -> list[dict[str, str]]:
+    return [{"series": s.text(), "values": s.values} for s in series]
+
+
 def workload_groups(service: ResolvedService, alert: WorkloadAlert) -> list[dict[str, Any]]:
     at = int(parse_duration(alert.fixture.eval_time) / 60)
     expected = {
@@ -291,16 +310,15 @@ def workload_groups(service: ResolvedService, alert: WorkloadAlert) -> list[dict
             service, alert.summary, alert.expected_description()
         ),
     }
-    as_input = lambda series: [{"series": s.text(), "values": s.values} for s in series]  # noqa: E731
     return [
         _group(
             f"{service.name}: {alert.name} fires",
-            as_input(alert.fixture.firing),
+            _inputs(alert.fixture.firing),
             [_check(at, alert.name, [expected])],
         ),
         _group(
             f"{service.name}: {alert.name} stays quiet",
-            as_input(alert.fixture.quiet),
+            _inputs(alert.fixture.quiet),
             [_check(at, alert.name)],
         ),
     ]

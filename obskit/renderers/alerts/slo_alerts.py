@@ -56,15 +56,15 @@ def burn_alert(service: ResolvedService, slo: ResolvedSlo, kind: str) -> dict[st
     _, severity, speed = KINDS[kind]
     wins = burnrate.windows(kind)
     expr = "\nor\n".join(condition(service, slo, w) for w in wins) + "\n"
-    factors = " or ".join(
+    factors = ", or ".join(
         f"{format_number(w.factor(slo.window))}x over {w.long} and {w.short}" for w in wins
     )
     summary = f"{service.name} {slo.name} SLO: error budget burning {speed}"
     description = (
         f"{{{{ $value | humanizePercentage }}}} {_sli_phrase(slo)} over the short window "
         f"({' or '.join(w.short for w in wins)}). The {slo.name} SLO "
-        f"({format_number(slo.objective)}% over {slo.window}) burns its error budget at "
-        f"{factors} the sustainable rate."
+        f"({format_number(slo.objective)}% over {slo.window}) is burning its error budget "
+        f"faster than {factors} the sustainable rate."
     )
     return alert_rule(
         alert_name(service, slo, kind),

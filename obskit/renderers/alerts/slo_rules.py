@@ -6,22 +6,23 @@ series carries ``service``, ``slo`` and ``team``.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from obskit import queries, slo_names
 from obskit.catalog.model import ResolvedService, ResolvedSlo
-from obskit.render.serialize import clean_float, format_number
+from obskit.render.serialize import format_number
 from obskit.renderers.alerts.common import record_rule
 
 
 def objective_ratio(slo: ResolvedSlo) -> float:
     """99.9 -> 0.999."""
-    return clean_float(slo.objective / 100.0)
+    return float(Decimal(repr(slo.objective)) / 100)
 
 
 def error_budget(slo: ResolvedSlo) -> float:
-    """99.9 -> 0.001 (without binary noise)."""
-    return clean_float(1.0 - slo.objective / 100.0)
+    """99.9 -> 0.001, 99.999 -> 0.00001 (decimal arithmetic: no binary noise)."""
+    return float((100 - Decimal(repr(slo.objective))) / 100)
 
 
 def slo_labels(service: ResolvedService, slo: ResolvedSlo) -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""Lint checks: one module per check (see obskit.lint.CHECK_MODULES)."""
