@@ -89,8 +89,8 @@ def test_local_mode_cleans_up_on_ctrl_c_and_sigterm(
 ) -> None:
     if not shutil.which("prometheus"):
         pytest.skip("prometheus not on PATH: apt-get install -y prometheus")
-    obskit = Path(sys.executable).with_name("obskit")
-    args = [str(obskit), "preview", str(CATALOG), "-s", "cart"]
+    obskit = [sys.executable, "-c", "import sys; from obskit.cli import main; sys.exit(main())"]
+    args = [*obskit, "preview", str(CATALOG), "-s", "cart"]
     args += ["--local", "--scrape", exporter, "--refresh", "1s"]
     process = subprocess.Popen(
         args,
