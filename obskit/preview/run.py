@@ -21,7 +21,7 @@ from obskit.preview.report import (
     ServiceResult,
 )
 from obskit.preview.retention import data_start, retention_warnings
-from obskit.preview.rules import RuleSet
+from obskit.preview.rules import AlertRule, RuleSet
 from obskit.preview.selectors import SeriesCounter
 from obskit.queries import has_metrics, preset_of, selector
 
@@ -63,40 +63,10 @@ def run_preview(
         alerts: list[AlertResult] = []
         for alert in ruleset.alerts:
             progress(f"{name}: {alert.alert}")
-            try:
-                expr = expander.expand(alert.expr)
-            except ExpandError as exc:
-                error = f"cannot expand recording rules: {exc}"
-                alerts.append(
-                    AlertResult(
-                        alert.alert,
-                        alert.severity,
-                        alert.for_seconds,
-                        alert.expr,
-                        NowResult("error", error=error),
-                        BacktestResult(error=error) if since else None,
-                    )
-                )
-                continue
-            now = evaluate_now(server, alert, expr, at)
-            missing, unmatched = counter.without_data(expr) if counter else ((), ())
-            backtest = None
-            if since and start:
-                step = choose_step(since, alert.interval, options.step_seconds)
+            result, step = _alert_result(server, alert, expander, at, start, options, counter)
+            alerts.append(result)
+            if step:
                 step_used = max(step_used or 0.0, step)
-                backtest = backtest_alert(server, alert, expr, start, at, step)
-            alerts.append(
-                AlertResult(
-                    alert.alert,
-                    alert.severity,
-                    alert.for_seconds,
-                    expr,
-                    now,
-                    backtest,
-                    missing_metrics=missing,
-                    unmatched=unmatched,
-                )
-            )
         if not ruleset.alerts:
             warnings.append(f"{name}: no alerting rules rendered for this service")
         services.append(ServiceResult(name, tuple(checks), tuple(alerts)))
@@ -108,6 +78,48 @@ def run_preview(
         services=tuple(services),
         warnings=tuple(warnings),
     )
+
+
+def _alert_result(
+    server: Server,
+    alert: AlertRule,
+    expander: Expander,
+    at: datetime,
+    start: datetime | None,
+    options: Options,
+    counter: SeriesCounter | None,
+) -> tuple[AlertResult, float | None]:
+    """Now, backtest and selector check of one alert (and the backtest step used)."""
+    since = options.since_seconds
+    try:
+        expr = expander.expand(alert.expr)
+    except ExpandError as exc:
+        error = f"cannot expand recording rules: {exc}"
+        return AlertResult(
+            alert.alert,
+            alert.severity,
+            alert.for_seconds,
+            alert.expr,
+            NowResult("error", error=error),
+            BacktestResult(error=error) if since else None,
+        ), None
+    now = evaluate_now(server, alert, expr, at)
+    missing, unmatched = counter.without_data(expr) if counter else ((), ())
+    backtest, step = None, None
+    if since and start:
+        step = choose_step(since, alert.interval, options.step_seconds)
+        backtest = backtest_alert(server, alert, expr, start, at, step)
+    result = AlertResult(
+        alert.alert,
+        alert.severity,
+        alert.for_seconds,
+        expr,
+        now,
+        backtest,
+        missing_metrics=missing,
+        unmatched=unmatched,
+    )
+    return result, step
 
 
 def _coverage(
