@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from obskit.catalog.durations import format_duration
 from obskit.catalog.model import Catalog, ResolvedService
@@ -24,6 +26,9 @@ from obskit.preview.retention import data_start, retention_warnings
 from obskit.preview.rules import AlertRule, RuleSet
 from obskit.preview.selectors import SeriesCounter
 from obskit.queries import has_metrics, preset_of, selector
+
+#: alerts queried at the same time (Prometheus runs 20 queries at once by default)
+WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -61,12 +66,21 @@ def run_preview(
             warnings += _coverage(server, service, start, at, since, options.step_seconds)
         expander = Expander(ruleset.recording)
         alerts: list[AlertResult] = []
-        for alert in ruleset.alerts:
-            progress(f"{name}: {alert.alert}")
-            result, step = _alert_result(server, alert, expander, at, start, options, counter)
-            alerts.append(result)
-            if step:
-                step_used = max(step_used or 0.0, step)
+        progress(f"{name}: {len(ruleset.alerts)} alerts")
+        work = partial(
+            _alert_result,
+            server=server,
+            expander=expander,
+            at=at,
+            start=start,
+            options=options,
+            counter=counter,
+        )
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            for result, step in pool.map(work, ruleset.alerts):
+                alerts.append(result)
+                if step:
+                    step_used = max(step_used or 0.0, step)
         if not ruleset.alerts:
             warnings.append(f"{name}: no alerting rules rendered for this service")
         services.append(ServiceResult(name, tuple(checks), tuple(alerts)))
@@ -81,8 +95,9 @@ def run_preview(
 
 
 def _alert_result(
-    server: Server,
     alert: AlertRule,
+    *,
+    server: Server,
     expander: Expander,
     at: datetime,
     start: datetime | None,
