@@ -50,6 +50,11 @@ def objects_for_files(
     return objects
 
 
+def _platform_name(stem: str) -> str:
+    """Objects in the platform namespace are prefixed ``obskit-`` (once)."""
+    return stem if stem.startswith("obskit-") else f"obskit-{stem}"
+
+
 def _service_named(catalog: Catalog, name: str) -> ResolvedService | None:
     return next((s for s in catalog.services if s.name == name), None)
 
@@ -76,7 +81,7 @@ def _dashboard(
     else:
         service = owner or _service_named(catalog, rel)
         if service is None:
-            name, key = f"obskit-dashboard-{slug(rel)}", f"{slug(rel)}.json"
+            name, key = _platform_name(f"dashboard-{slug(rel)}"), f"{slug(rel)}.json"
             namespace, folder = STACK_NAMESPACE, OVERVIEW_FOLDER
         else:
             namespace, folder = service.namespace, service.team
@@ -115,7 +120,7 @@ def _rules(
             break
     service = owner or _service_named(catalog, stem)
     if service is None:
-        name, namespace = f"obskit-{slug(stem)}", STACK_NAMESPACE
+        name, namespace = _platform_name(slug(stem)), STACK_NAMESPACE
     else:
         namespace = service.namespace
         name = service.name if stem == service.name else f"{service.name}-{slug(stem)}"
