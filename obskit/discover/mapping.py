@@ -138,7 +138,7 @@ def guess_team(
         for where, labels in places:
             if label in labels and (team := team_name(labels[label])):
                 return team, f"{where} label {label}={labels[label]}"
-    return default_team, f"no {' or '.join(team_labels)} label: default team"
+    return default_team, f"no {' or '.join(team_labels)} label (default team)"
 
 
 def guess_preset(w: Any, services: list[Any], ns_labels: dict[str, str]) -> tuple[str, str]:

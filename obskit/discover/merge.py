@@ -146,7 +146,7 @@ def _service_items(plan: Plan) -> list[tuple[list[str], dict[str, Any]]]:
     return [
         (
             [
-                f"discovered: {d.ref}; team from {d.team_reason}; "
+                f"discovered: {d.ref} | team {d.team}: {d.team_reason} | "
                 f"preset {d.preset}: {d.preset_reason}",
                 *(f"check: {n}" for n in d.notes),
             ],
