@@ -140,14 +140,10 @@ def test_merge_keeps_the_human_catalog(snapshot, tmp_path):
 
 def test_merge_reports_differences_without_changing_them(snapshot, tmp_path):
     out = tmp_path / "catalog.yaml"
-    text = (
-        (REPO / "catalog.yaml")
-        .read_text()
-        .replace(
-            "  - name: cart\n    team: storefront\n    description: Shopping cart (OpenTelemetry instrumented)\n    metrics:\n      preset: otel-http",
-            "  - name: cart\n    team: storefront\n    description: Shopping cart (OpenTelemetry instrumented)\n    metrics:\n      preset: prometheus-http",
-        )
-    )
+    marker = "description: Shopping cart (OpenTelemetry instrumented)\n    metrics:\n      preset: "
+    text = (REPO / "catalog.yaml").read_text()
+    assert marker + "otel-http" in text
+    text = text.replace(marker + "otel-http", marker + "prometheus-http")
     out.write_text(text)
     result = run("--out", str(out), "--write")
     assert result.exit_code == 0, result.stderr
