@@ -23,6 +23,8 @@ from obskit.renderers.manifests.objects import (
 )
 from obskit.stack import OVERVIEW_FOLDER, STACK_NAMESPACE
 
+#: libyaml's loader: rule files of thousands of services are read back (10x faster)
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: sort order of kinds inside one file
 KIND_ORDER = {"PrometheusRule": 0, "ServiceMonitor": 1, "PodMonitor": 2, "ConfigMap": 3}
 RULE_SUFFIXES = (".rules.yaml", ".rules.yml", ".yaml", ".yml")
@@ -103,7 +105,7 @@ def _rules(
     owner: ResolvedService | None,
 ) -> dict[str, Any] | None:
     try:
-        content = yaml.safe_load(data)
+        content = yaml.load(data, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise ManifestError(f"{path} is not YAML: {exc}") from None
     if content is None:
