@@ -25,6 +25,7 @@ from obskit.stack import (
     STACK_NAMESPACE,
 )
 
+REPO_CATALOG = Path(__file__).resolve().parent.parent / "catalog.yaml"
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
@@ -316,3 +317,38 @@ def test_with_the_real_renderers(example_catalog, tmp_path, kubectl, shared_refe
             stem = path.removeprefix("alerts/").removesuffix(".rules.yaml")
             if groups and stem in {s.name for s in example_catalog.services}:
                 assert rules[stem]["spec"]["groups"] == groups
+
+
+RULE_FILES = {
+    "plain": "groups:\n- name: a\n  rules:\n  - record: x\n    expr: up\n",
+    "header, literal block with blank line and comment": (
+        "# generated\ngroups:\n- name: a\n  interval: 1m\n  rules:\n  - alert: X\n"
+        "    expr: |-\n      sum(up)\n\n      # not a comment\n      > 1\n"
+        "    annotations:\n      description: |\n        two\n        lines\n"
+    ),
+    "nested indented sequence": (
+        "groups:\n  - name: a\n    rules:\n      - record: x\n        expr: up\n"
+    ),
+    "other top-level key": "groups:\n- name: a\n  rules: []\nextra: 1\n",
+    "flow style": "groups: [{name: a, rules: [{record: x, expr: up}]}]\n",
+    "empty": "groups: []\n",
+}
+
+
+@pytest.mark.parametrize("text", RULE_FILES.values(), ids=RULE_FILES.keys())
+def test_rule_groups_carried_as_text_parse_the_same(text):
+    from obskit.renderers.manifests.build import objects_for_files
+    from obskit.renderers.manifests.objects import Serializer
+    from obskit.renderers.manifests.rawyaml import dump_documents
+
+    catalog = load_catalog(REPO_CATALOG)
+    objects = objects_for_files(
+        Serializer(), catalog, {"alerts/cart.rules.yaml": text.encode()}, None
+    )
+    expected = yaml.safe_load(text)["groups"]
+    if not expected:
+        assert objects == []
+        return
+    (doc,) = [d for d in yaml.safe_load_all(dump_documents(objects, "h")) if d]
+    assert doc["spec"] == {"groups": expected}
+    assert doc["metadata"]["name"] == "cart"

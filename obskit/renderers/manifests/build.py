@@ -21,6 +21,7 @@ from obskit.renderers.manifests.objects import (
     dashboard_config_map,
     prometheus_rule,
 )
+from obskit.renderers.manifests.rawyaml import RawGroups, groups_block
 from obskit.stack import OVERVIEW_FOLDER, STACK_NAMESPACE
 
 #: libyaml's loader: rule files of thousands of services are read back (10x faster)
@@ -104,16 +105,10 @@ def _rules(
     data: bytes,
     owner: ResolvedService | None,
 ) -> dict[str, Any] | None:
-    try:
-        content = yaml.load(data, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise ManifestError(f"{path} is not YAML: {exc}") from None
-    if content is None:
-        return None
-    if not isinstance(content, dict) or not isinstance(content.get("groups", []), list):
-        raise ManifestError(f"{path} is not a Prometheus rule file (no `groups:` list)")
-    groups = content.get("groups") or []
-    if not groups:
+    groups: Any = groups_block(data.decode("utf-8"))
+    if groups is None:
+        groups = _parsed_groups(path, data)
+    if not groups or (isinstance(groups, RawGroups) and groups.empty):
         return None
     stem = path.removeprefix("alerts/")
     for suffix in RULE_SUFFIXES:
@@ -127,6 +122,18 @@ def _rules(
         namespace = service.namespace
         name = service.name if stem == service.name else f"{service.name}-{slug(stem)}"
     return prometheus_rule(ser, name=name, namespace=namespace, groups=groups, source=path)
+
+
+def _parsed_groups(path: str, data: bytes) -> list[Any]:
+    try:
+        content = yaml.load(data, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise ManifestError(f"{path} is not YAML: {exc}") from None
+    if content is None:
+        return []
+    if not isinstance(content, dict) or not isinstance(content.get("groups", []), list):
+        raise ManifestError(f"{path} is not a Prometheus rule file (no `groups:` list)")
+    return content.get("groups") or []
 
 
 def sort_and_check(objects: Iterable[dict[str, Any]], where: str) -> list[dict[str, Any]]:

@@ -95,7 +95,7 @@ def dashboard_config_map(
 
 
 def prometheus_rule(
-    ser: Serializer, *, name: str, namespace: str, groups: list[Any], source: str
+    ser: Serializer, *, name: str, namespace: str, groups: list[Any] | str, source: str
 ) -> dict[str, Any]:
     """A PrometheusRule holding the groups of one rule file."""
     what = f"rule file {source}"
