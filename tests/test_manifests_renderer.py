@@ -91,7 +91,7 @@ def test_kubectl_kustomize_builds_with_common_labels(rendered, kubectl):
 def test_custom_resources_validate_against_crds(rendered, shared_reference):
     objects = load_objects(rendered)
     custom = [o for o in objects if o["kind"] in ("PrometheusRule", "ServiceMonitor", "PodMonitor")]
-    assert {o["kind"] for o in custom} == {"PrometheusRule", "ServiceMonitor"}
+    assert {o["kind"] for o in custom} == {"PrometheusRule", "ServiceMonitor", "PodMonitor"}
     for obj in custom:
         assert crd_errors(shared_reference / "crds", obj) == [], obj["metadata"]
 
@@ -159,6 +159,30 @@ def test_service_monitor_from_scrape(rendered, example_catalog):
         "selector": {"matchLabels": {"app.kubernetes.io/name": "checkout"}},
     }
     assert monitors["catalog"]["spec"]["endpoints"][0]["path"] == "/actuator/prometheus"
+
+
+def test_istio_sidecar_pod_monitor(rendered, example_catalog):
+    (monitor,) = by_kind(load_objects(rendered), "PodMonitor").values()
+    istio = {s.namespace for s in example_catalog.services if s.metrics.preset == "istio"}
+    assert istio == {"shop"}
+    assert monitor["metadata"] == {
+        "name": "obskit-istio-sidecars",
+        "namespace": STACK_NAMESPACE,
+        "labels": MONITOR_SELECTOR_LABELS,
+    }
+    assert monitor["spec"] == {
+        "namespaceSelector": {"matchNames": ["shop"]},
+        "selector": {},
+        "podMetricsEndpoints": [
+            {"port": "http-envoy-prom", "path": "/stats/prometheus", "interval": "30s"}
+        ],
+    }
+
+
+def test_no_pod_monitor_without_istio(fakes, tmp_path):
+    root = render_manifests(tiny_catalog(tmp_path, "metrics: {preset: grpc}"), tmp_path / "o")
+    assert not by_kind(load_objects(root), "PodMonitor")
+    assert not (root / "platform/istio-sidecars.yaml").exists()
 
 
 def test_numeric_port_and_workload_name(fakes, tmp_path):
@@ -343,7 +367,10 @@ def test_rule_groups_carried_as_text_parse_the_same(text):
 
     catalog = load_catalog(REPO_CATALOG)
     objects = objects_for_files(
-        Serializer(), catalog, {"alerts/cart.rules.yaml": text.encode()}, None
+        Serializer(),
+        {s.name: s for s in catalog.services},
+        {"alerts/cart.rules.yaml": text.encode()},
+        None,
     )
     expected = yaml.safe_load(text)["groups"]
     if not expected:

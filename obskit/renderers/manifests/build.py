@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from obskit.catalog.model import Catalog, ResolvedService
+from obskit.catalog.model import ResolvedService
 from obskit.renderers.manifests.names import ManifestError, slug
 from obskit.renderers.manifests.objects import (
     Serializer,
@@ -33,21 +33,25 @@ RULE_SUFFIXES = (".rules.yaml", ".rules.yml", ".yaml", ".yml")
 
 def objects_for_files(
     ser: Serializer,
-    catalog: Catalog,
+    services: Mapping[str, ResolvedService],
     files: Mapping[str, bytes],
     owner: ResolvedService | None,
 ) -> list[dict[str, Any]]:
-    """The objects made from one unit's files (``owner``: the service the unit renders)."""
+    """The objects made from one unit's files (``owner``: the service the unit renders).
+
+    ``services`` maps the catalog's service names to services: files of units that render
+    no single service are placed by the service their path names.
+    """
     objects: list[dict[str, Any]] = []
     for path in sorted(files):
         if path.startswith("dashboards/") and path.endswith(".json"):
-            objects.append(_dashboard(ser, catalog, path, files[path], owner))
+            objects.append(_dashboard(ser, services, path, files[path], owner))
         elif (
             path.startswith("alerts/")
             and not path.startswith("alerts/tests/")
             and path.endswith(RULE_SUFFIXES)
         ):
-            rule = _rules(ser, catalog, path, files[path], owner)
+            rule = _rules(ser, services, path, files[path], owner)
             if rule is not None:
                 objects.append(rule)
     return objects
@@ -58,13 +62,9 @@ def _platform_name(stem: str) -> str:
     return stem if stem.startswith("obskit-") else f"obskit-{stem}"
 
 
-def _service_named(catalog: Catalog, name: str) -> ResolvedService | None:
-    return next((s for s in catalog.services if s.name == name), None)
-
-
 def _dashboard(
     ser: Serializer,
-    catalog: Catalog,
+    services: Mapping[str, ResolvedService],
     path: str,
     data: bytes,
     owner: ResolvedService | None,
@@ -82,7 +82,7 @@ def _dashboard(
         name, key = f"obskit-overview-{stem}", f"overview-{stem}.json"
         namespace, folder = STACK_NAMESPACE, OVERVIEW_FOLDER
     else:
-        service = owner or _service_named(catalog, rel)
+        service = owner or services.get(rel)
         if service is None:
             name, key = _platform_name(f"dashboard-{slug(rel)}"), f"{slug(rel)}.json"
             namespace, folder = STACK_NAMESPACE, OVERVIEW_FOLDER
@@ -100,7 +100,7 @@ def _dashboard(
 
 def _rules(
     ser: Serializer,
-    catalog: Catalog,
+    services: Mapping[str, ResolvedService],
     path: str,
     data: bytes,
     owner: ResolvedService | None,
@@ -115,7 +115,7 @@ def _rules(
         if stem.endswith(suffix):
             stem = stem.removesuffix(suffix)
             break
-    service = owner or _service_named(catalog, stem)
+    service = owner or services.get(stem)
     if service is None:
         name, namespace = _platform_name(slug(stem)), STACK_NAMESPACE
     else:
