@@ -22,7 +22,23 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def snapshot(monkeypatch):
     snap = shop_cluster()
-    monkeypatch.setattr(cluster, "read_cluster", lambda *a, **k: snap)
+
+    def read(context=None, namespaces=(), kubeconfig=None):
+        """The adapter's contract: only the namespaces asked for."""
+        if not namespaces:
+            return snap
+        keep = [o for o in snap.deployments if o.metadata.namespace in namespaces]
+        return cluster.ClusterSnapshot(
+            deployments=keep,
+            statefulsets=[o for o in snap.statefulsets if o.metadata.namespace in namespaces],
+            daemonsets=[o for o in snap.daemonsets if o.metadata.namespace in namespaces],
+            services=[o for o in snap.services if o.metadata.namespace in namespaces],
+            namespace_labels={n: snap.namespace_labels[n] for n in namespaces},
+            context=snap.context,
+            namespaces=tuple(namespaces),
+        )
+
+    monkeypatch.setattr(cluster, "read_cluster", read)
     return snap
 
 
@@ -111,6 +127,7 @@ def test_merge_keeps_the_human_catalog(snapshot, tmp_path):
     assert "= service payment" not in dry.stdout
     assert "+ service order-worker" in dry.stdout
     assert "? service ads" in dry.stdout  # in the catalog, not in the cluster
+    assert "? service ingress" not in dry.stdout
 
     result = run("--out", str(out), "--write")
     assert result.exit_code == 0, result.stderr
@@ -175,7 +192,7 @@ environments:
 
 def test_merge_text_at_column_zero_and_before_trailing_comments():
     catalog_path = "catalog.yaml"
-    plan = make_plan(discover(shop_cluster()), None, ())
+    plan = make_plan(discover(shop_cluster()), None)
     plan.added = [d for d in plan.added if d.name in ("checkout", "redis-cache")]
     plan.new_teams = [("payments", "workload label team=payments")]
     text = merged_text(MINIMAL, plan, catalog_path)
@@ -190,7 +207,7 @@ def test_merge_text_at_column_zero_and_before_trailing_comments():
 
 
 def test_flow_style_list_is_refused_clearly():
-    plan = make_plan(discover(shop_cluster()), None, ())
+    plan = make_plan(discover(shop_cluster()), None)
     text = MINIMAL.replace(
         "teams:\n- name: storefront   # the web team\n", "teams: [{name: storefront}]\n"
     )
@@ -208,6 +225,15 @@ def test_directory_catalog_gets_discovered_yaml(snapshot, tmp_path):
     catalog = load_catalog(folder)
     assert len(catalog.services) == 12
     assert (folder / "discovered.yaml").read_text().startswith("# Written by `obskit discover`")
+
+
+def test_unseen_only_in_scanned_namespaces(snapshot, tmp_path):
+    out = tmp_path / "catalog.yaml"
+    shutil.copy(REPO / "catalog.yaml", out)
+    result = run("--out", str(out), "-n", "ingress-nginx")
+    assert result.exit_code == 0, result.stderr
+    assert "? service" not in result.stdout
+    assert "would add" not in result.stdout and "nothing to add" in result.stdout
 
 
 def test_write_needs_out(snapshot):

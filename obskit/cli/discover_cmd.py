@@ -62,7 +62,7 @@ def discover(
     except DiscoveryError as exc:
         fail(str(exc), EXIT_ENV)
     found = map_workloads(snap, tuple(team_label) or DEFAULT_TEAM_LABELS, default_team)
-    plan = make_plan(found, existing, namespace)
+    plan = make_plan(found, existing, tuple(namespace) or None)
     to_stderr = out is None
     say = (lambda m: typer.echo(m, err=True)) if to_stderr else typer.echo
     scope = ", ".join(namespace) if namespace else "all namespaces but kube-*"
@@ -77,11 +77,10 @@ def discover(
                 return
             name = catalog_name or team_name(snap.context or "") or "discovered"
             text = new_catalog_text(plan, name, snap.context)
+            check_result(None, None, text)
             if out is None:
-                check_result(Path("catalog.yaml"), Path("catalog.yaml"), text)
                 sys.stdout.write(text)
                 return
-            check_result(out, out, text)
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(text, encoding="utf-8")
             say(f"wrote {out}: {len(plan.added)} services, {len(plan.new_teams)} teams")

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from obskit.catalog.model import NAME_RE, Catalog
+from obskit.discover.cluster import SYSTEM_NAMESPACES
 from obskit.discover.mapping import Discovered
 from obskit.render.serialize import dump_yaml
 
@@ -49,9 +50,13 @@ class Plan:
 def make_plan(
     discovered: Sequence[Discovered],
     existing: Catalog | None,
-    scanned: Sequence[str] = (),
+    scanned: Sequence[str] | None = None,
 ) -> Plan:
-    """Match workloads to catalog services; name and collect the new ones."""
+    """Match workloads to catalog services; name and collect the new ones.
+
+    ``scanned``: the namespaces read (None: all but the system ones), where every catalog
+    service should have had a workload.
+    """
     plan = Plan()
     services = list(existing.services) if existing else []
     by_workload = {(s.namespace, s.workload.kind, s.workload_name): s for s in services}
@@ -80,9 +85,13 @@ def make_plan(
         if d.team not in teams:
             teams.add(d.team)
             plan.new_teams.append((d.team, d.team_reason))
-    namespaces = set(scanned) if scanned else {d.namespace for d in discovered}
     plan.unseen = sorted(
-        s.name for s in services if s.name not in matched and s.namespace in namespaces
+        s.name
+        for s in services
+        if s.name not in matched
+        and (
+            s.namespace in scanned if scanned is not None else s.namespace not in SYSTEM_NAMESPACES
+        )
     )
     return plan
 
@@ -257,11 +266,18 @@ def apply_text(catalog_path: Path, plan: Plan) -> tuple[Path, str]:
     return target, merged_text(header, plan, str(target))
 
 
-def check_result(catalog_path: Path, target: Path, text: str) -> Catalog:
-    """Load the catalog as it would be after writing ``text`` to ``target`` (nothing written)."""
+def check_result(catalog_path: Path | None, target: Path | None, text: str) -> Catalog:
+    """Load the catalog as it would be after writing ``text`` to ``target`` (nothing written).
+
+    Without a path, ``text`` is a whole catalog on its own.
+    """
     from obskit.catalog.loader import load_catalog
 
     with tempfile.TemporaryDirectory(prefix="obskit-discover-") as tmp:
+        if catalog_path is None or target is None:
+            alone = Path(tmp) / "catalog.yaml"
+            alone.write_text(text, encoding="utf-8")
+            return load_catalog(alone)
         if catalog_path.is_dir():
             copy = Path(tmp) / "catalog"
             shutil.copytree(catalog_path, copy)
