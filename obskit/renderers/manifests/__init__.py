@@ -116,7 +116,7 @@ class _Renderer:
             resources.append(path)
             yield RenderUnit(
                 key="platform/istio-sidecars",
-                inputs="\0".join(istio).encode(),
+                inputs="\0".join([catalog.metadata.name, *istio]).encode(),
                 produce=_istio_producer(ser, catalog, path, istio),
             )
         kustomization = kustomization_file(catalog, resources)
