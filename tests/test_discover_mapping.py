@@ -206,6 +206,23 @@ def test_merge_text_at_column_zero_and_before_trailing_comments():
     assert {op for op, *_ in ops} == {"equal", "insert"}
 
 
+def test_merge_into_empty_and_missing_lists():
+    import yaml
+
+    plan = make_plan(discover(shop_cluster()), None)
+    plan.added = plan.added[:2]
+    plan.new_teams = [("payments", "label")]
+    for text in (
+        "apiVersion: obskit/v1\nkind: ServiceCatalog\nteams: []\nservices:\n",
+        "apiVersion: obskit/v1\nkind: ServiceCatalog\n",
+        "apiVersion: obskit/v1\nkind: ServiceCatalog",
+    ):
+        data = yaml.safe_load(merged_text(text, plan, "x.yaml"))
+        assert data["teams"] == [{"name": "payments"}]
+        assert [s["name"] for s in data["services"]] == [d.name for d in plan.added]
+        assert data["apiVersion"] == "obskit/v1"
+
+
 def test_flow_style_list_is_refused_clearly():
     plan = make_plan(discover(shop_cluster()), None)
     text = MINIMAL.replace(

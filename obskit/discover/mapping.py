@@ -90,6 +90,11 @@ def _one(
         preset_reason=preset_reason,
     )
     d.scrape = guess_scrape(w, services, d.notes)
+    if preset == "nginx-ingress":
+        d.notes.append(
+            "the nginx-ingress preset selects exported_service/exported_namespace: set "
+            "metrics.selector to the backend whose traffic this service should measure"
+        )
     return d
 
 
