@@ -27,7 +27,14 @@ app = typer.Typer(
 )
 
 #: command modules; each registers its commands on ``app`` when imported
-COMMAND_MODULES = ("catalog_cmds", "render_cmd", "test_cmd", "lint_cmd", "preview_cmd")
+COMMAND_MODULES = (
+    "catalog_cmds",
+    "render_cmd",
+    "test_cmd",
+    "lint_cmd",
+    "preview_cmd",
+    "discover_cmd",
+)
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"obskit.cli.{_name}")

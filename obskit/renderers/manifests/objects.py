@@ -1,0 +1,181 @@
+"""Builders for the objects the manifests renderer emits.
+
+Core kinds are built from the ``kubernetes`` client's typed models and turned into plain
+data by ``ApiClient.sanitize_for_serialization``; Prometheus Operator kinds have no typed
+model there, so they are plain dicts with the same key layout (and the tests check them
+against the pinned CRD schemas). ``kubernetes`` is imported lazily: only a render needs it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from obskit.catalog.model import ResolvedService
+from obskit.renderers.manifests.names import ManifestError, check_labels, check_name
+from obskit.stack import (
+    GRAFANA_DASHBOARD_LABEL,
+    GRAFANA_DASHBOARD_LABEL_VALUE,
+    GRAFANA_FOLDER_ANNOTATION,
+    MONITOR_SELECTOR_LABELS,
+)
+
+MONITORING_API = "monitoring.coreos.com/v1"
+#: the API server refuses a ConfigMap whose data (keys + values) exceeds 1 MiB
+CONFIGMAP_MAX_BYTES = 1024 * 1024
+#: label the ServiceMonitor selects the service's Kubernetes Service by
+SERVICE_NAME_LABEL = "app.kubernetes.io/name"
+
+
+class Serializer:
+    """One ``ApiClient`` per render (building one is not free), used for every object."""
+
+    def __init__(self) -> None:
+        from kubernetes.client import ApiClient
+
+        self._client = ApiClient()
+
+    def data(self, model: Any) -> dict[str, Any]:
+        return self._client.sanitize_for_serialization(model)
+
+    def metadata(
+        self,
+        name: str,
+        namespace: str,
+        *,
+        labels: dict[str, str] | None = None,
+        annotations: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        from kubernetes.client import V1ObjectMeta
+
+        return self.data(
+            V1ObjectMeta(
+                name=name,
+                namespace=namespace,
+                labels=dict(labels) if labels else None,
+                annotations=dict(annotations) if annotations else None,
+            )
+        )
+
+
+def dashboard_config_map(
+    ser: Serializer,
+    *,
+    name: str,
+    namespace: str,
+    key: str,
+    dashboard: bytes,
+    folder: str,
+    source: str,
+) -> dict[str, Any]:
+    """A ConfigMap the Grafana sidecar loads as one dashboard, into ``folder``."""
+    from kubernetes.client import V1ConfigMap, V1ObjectMeta
+
+    what = f"dashboard {source}"
+    check_name("ConfigMap", name, what)
+    labels = check_labels({GRAFANA_DASHBOARD_LABEL: GRAFANA_DASHBOARD_LABEL_VALUE}, what)
+    text = dashboard.decode("utf-8")
+    size = len(key.encode()) + len(dashboard)
+    if size > CONFIGMAP_MAX_BYTES:
+        raise ManifestError(
+            f"dashboard {source} is {size} bytes: too large for one ConfigMap "
+            f"(the API server limit is {CONFIGMAP_MAX_BYTES} bytes); split the dashboard"
+        )
+    cm = V1ConfigMap(
+        api_version="v1",
+        kind="ConfigMap",
+        metadata=V1ObjectMeta(
+            name=name,
+            namespace=namespace,
+            labels=labels,
+            annotations={GRAFANA_FOLDER_ANNOTATION: folder},
+        ),
+        data={key: text},
+    )
+    return ser.data(cm)
+
+
+def prometheus_rule(
+    ser: Serializer, *, name: str, namespace: str, groups: list[Any] | str, source: str
+) -> dict[str, Any]:
+    """A PrometheusRule holding the groups of one rule file."""
+    what = f"rule file {source}"
+    check_name("PrometheusRule", name, what)
+    return {
+        "apiVersion": MONITORING_API,
+        "kind": "PrometheusRule",
+        "metadata": ser.metadata(
+            name, namespace, labels=check_labels(dict(MONITOR_SELECTOR_LABELS), what)
+        ),
+        "spec": {"groups": groups},
+    }
+
+
+def service_monitor(ser: Serializer, service: ResolvedService) -> dict[str, Any] | None:
+    """The ServiceMonitor scraping ``service`` (None without ``metrics.scrape``).
+
+    It selects Services labelled ``app.kubernetes.io/name: <workload name>`` in the
+    service's namespace. A named port is the Service port name; a number is the container
+    port (``targetPort``). When the service's selector matches on ``job``, the scraped
+    series get exactly that ``job`` label, so the preset queries match whatever the
+    Kubernetes Service is called.
+    """
+    scrape = service.metrics.scrape
+    if scrape is None:
+        return None
+    what = f"service {service.name}"
+    check_name("ServiceMonitor", service.name, what)
+    endpoint: dict[str, Any] = {"path": scrape.path, "interval": scrape.interval}
+    if isinstance(scrape.port, int):
+        endpoint["targetPort"] = scrape.port
+    else:
+        endpoint["port"] = scrape.port
+    job = service.metrics.selector.get("job")
+    if job is not None:
+        endpoint["relabelings"] = [{"action": "replace", "targetLabel": "job", "replacement": job}]
+    selector = check_labels({SERVICE_NAME_LABEL: service.workload_name}, what)
+    return {
+        "apiVersion": MONITORING_API,
+        "kind": "ServiceMonitor",
+        "metadata": ser.metadata(
+            service.name,
+            service.namespace,
+            labels=check_labels(dict(MONITOR_SELECTOR_LABELS), what),
+        ),
+        "spec": {
+            "endpoints": [endpoint],
+            "namespaceSelector": {"matchNames": [service.namespace]},
+            "selector": {"matchLabels": selector},
+        },
+    }
+
+
+#: the Envoy sidecar's Prometheus port, as the Istio sidecar injector names it (15090)
+ISTIO_ENVOY_PORT = "http-envoy-prom"
+ISTIO_ENVOY_PATH = "/stats/prometheus"
+
+
+def istio_sidecar_pod_monitor(
+    ser: Serializer, name: str, namespace: str, namespaces: list[str], interval: str = "30s"
+) -> dict[str, Any]:
+    """A PodMonitor scraping the Envoy sidecars of ``namespaces`` (the istio preset's metrics).
+
+    ``istio_requests_total`` and its histogram come from the sidecars, not the application,
+    and kube-prometheus-stack does not scrape them by default. Every Pod in those namespaces
+    is selected; the named port narrows the targets to the ``istio-proxy`` containers.
+    """
+    what = "the istio sidecar PodMonitor"
+    check_name("PodMonitor", name, what)
+    return {
+        "apiVersion": MONITORING_API,
+        "kind": "PodMonitor",
+        "metadata": ser.metadata(
+            name, namespace, labels=check_labels(dict(MONITOR_SELECTOR_LABELS), what)
+        ),
+        "spec": {
+            "namespaceSelector": {"matchNames": sorted(namespaces)},
+            "selector": {},
+            "podMetricsEndpoints": [
+                {"port": ISTIO_ENVOY_PORT, "path": ISTIO_ENVOY_PATH, "interval": interval}
+            ],
+        },
+    }
