@@ -97,6 +97,8 @@ def _emit(data: Mapping[str, Any], comments: Mapping[Path, str], path: Path, ind
             out.extend(_emit(value, comments, sub, indent + 2))
         else:
             for line in dump_yaml({str(key): value}).decode().splitlines():
+                if line == "...":  # document end after a keep-chomped block: not mid-document
+                    continue
                 out.append(f"{pad}{line}" if line else "")
     return out
 
