@@ -16,7 +16,7 @@ def lint(
     ),
     list_checks: bool = typer.Option(False, "--list", help="List the checks and exit."),
 ) -> None:
-    """Check the rules rendered from CATALOG (duplicates, `for`, rate ranges, counters, labels)."""
+    """Check what CATALOG renders: rules (duplicates, `for`, ranges, counters) and Helm keys."""
     from rich.console import Console
     from rich.markup import escape
 

@@ -20,6 +20,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "rate_range",
     "counter_without_rate",
     "rule_contract",
+    "helm_keys",
 )
 
 

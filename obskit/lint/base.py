@@ -14,8 +14,8 @@ from obskit.catalog.model import Catalog, ResolvedService
 
 #: scrape interval assumed when the catalog sets none (kube-prometheus-stack's default)
 DEFAULT_SCRAPE_INTERVAL = "30s"
-#: renderers whose output lint reads (the Helm check will add "helm")
-LINT_RENDERERS: tuple[str, ...] = ("alerts",)
+#: renderers whose output lint reads
+LINT_RENDERERS: tuple[str, ...] = ("alerts", "helm")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,32 @@
+"""Helm values that set keys the pinned chart does not have (a typo is silently ignored by Helm)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import yaml
+
+from obskit.lint.base import Finding, LintContext
+
+NAME = "helm-unknown-key"
+DESCRIPTION = (
+    "Every key set in helm-values/<environment>/<chart>.yaml must exist in the pinned chart's "
+    "defaults (key index in obskit/data/chart-keys/; free-form maps excepted). Helm ignores "
+    "unknown keys, so `prometheusSpec.retension` would silently keep the default retention."
+)
+
+
+def run(ctx: LintContext) -> Iterable[Finding]:
+    from obskit.renderers.helm.keyindex import available, unknown_key_messages
+
+    charts = available()
+    for path, data in sorted(ctx.files.items()):
+        parts = path.split("/")
+        if len(parts) != 3 or parts[0] != "helm-values" or not path.endswith(".yaml"):
+            continue
+        chart = parts[2].removesuffix(".yaml")
+        if chart not in charts:
+            continue
+        values = yaml.safe_load(data) or {}
+        for message in unknown_key_messages(chart, values):
+            yield Finding(NAME, path, "", chart, message)
