@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Callable, Iterable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -62,6 +64,45 @@ def load_renderer(name: str) -> Renderer:
     """Import and return one registered renderer."""
     module_name, attr = REGISTRY[name].split(":")
     return getattr(importlib.import_module(module_name), attr)
+
+
+#: recently produced units of the render in progress: ``(renderer, key, sha256(inputs))
+#: -> files``; small and bounded; None outside :func:`render_session`
+_RECENT: OrderedDict[tuple[str, str, bytes], Files] | None = None
+_RECENT_SIZE = 16
+
+
+@contextmanager
+def render_session() -> Iterator[None]:
+    """Within one render, :func:`shared_produce` may reuse a unit's output; never across."""
+    global _RECENT
+    previous, _RECENT = _RECENT, OrderedDict()
+    try:
+        yield
+    finally:
+        _RECENT = previous
+
+
+def shared_produce(renderer: str, unit: RenderUnit) -> Files:
+    """``unit.produce()``, reusing the result when the same unit was just produced.
+
+    The manifests renderer wraps the dashboards' and alerts' output of a service; the pipeline
+    runs units ordered by key, so a service's dashboards and alerts units were produced right
+    before its manifests unit and are served from here instead of being rendered twice. Only
+    a few results are kept, so output still streams.
+    """
+    if _RECENT is None:
+        return dict(unit.produce())
+    memo_key = (renderer, unit.key, hashlib.sha256(unit.inputs).digest())
+    files = _RECENT.get(memo_key)
+    if files is not None:
+        _RECENT.move_to_end(memo_key)
+        return dict(files)  # a copy: callers may change their mapping
+    files = dict(unit.produce())
+    _RECENT[memo_key] = files
+    while len(_RECENT) > _RECENT_SIZE:
+        _RECENT.popitem(last=False)
+    return dict(files)
 
 
 def catalog_inputs(catalog: Catalog) -> bytes:

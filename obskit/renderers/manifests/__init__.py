@@ -136,14 +136,16 @@ def _producer(
     service: ResolvedService | None,
 ):
     def produce() -> Files:
+        from obskit.render.registry import shared_produce
         from obskit.renderers.manifests.build import objects_for_files, sort_and_check
         from obskit.renderers.manifests.objects import service_monitor
         from obskit.renderers.manifests.rawyaml import dump_documents
 
         s = ser.get()
         objects = []
-        for _name, unit in sources:
-            objects.extend(objects_for_files(s, services, unit.produce(), service))
+        for name, unit in sources:
+            files = shared_produce(name, unit)
+            objects.extend(objects_for_files(s, services, files, service))
         if service is not None:
             monitor = service_monitor(s, service)
             if monitor is not None:
