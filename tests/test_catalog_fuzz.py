@@ -31,7 +31,9 @@ def services(draw, teams: list[str], names: list[str]):
             if draw(st.booleans()):
                 slos.append({"name": "availability", "objective": draw(OBJECTIVES)})
             if draw(st.booleans()):
-                bound = draw(st.sampled_from(PRESETS[preset].buckets_seconds))
+                # thresholds are durations in whole milliseconds: istio's 0.5ms bucket is not one
+                bounds = [b for b in PRESETS[preset].buckets_seconds if b >= 0.001]
+                bound = draw(st.sampled_from(bounds))
                 slos.append(
                     {
                         "name": "latency",
