@@ -84,8 +84,21 @@ def floor_seconds(rendered: Path, runs: int) -> float:
     return statistics.median(times)
 
 
+def in_child(*args: str) -> str:
+    """Run this script's helper mode in a child process (keeps the parent's RSS small).
+
+    A child's peak RSS (wait4) starts from its parent's size at fork time, so the parent
+    never holds catalogs or rendered content itself.
+    """
+    proc = subprocess.run(
+        [sys.executable, __file__, *args], check=True, capture_output=True, text=True
+    )
+    return proc.stdout.strip()
+
+
 def bench(n: int, runs: int) -> dict:
-    catalog = write_catalog(n, OUT / f"catalog-{n}.yaml")
+    catalog = OUT / f"catalog-{n}.yaml"
+    in_child("--generate", str(n), str(catalog))
     changed = OUT / f"catalog-{n}-changed.yaml"
     original = catalog.read_text()
     victim = f"Synthetic service {n // 2}\n"
@@ -116,7 +129,7 @@ def bench(n: int, runs: int) -> dict:
         results["validate"].append((wall, rss))
     files = tree_files(out)
     total_bytes = sum(p.stat().st_size for p in files)
-    floor = floor_seconds(out, runs)
+    floor = float(in_child("--floor", str(out), str(runs)))
     row = {
         "n": n,
         "files": len(files),
@@ -153,7 +166,15 @@ def main() -> None:
     )
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--generate", nargs=2, metavar=("N", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--floor", nargs=2, metavar=("DIR", "RUNS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate:
+        write_catalog(int(args.generate[0]), Path(args.generate[1]))
+        return
+    if args.floor:
+        print(floor_seconds(Path(args.floor[0]), int(args.floor[1])))
+        return
     OUT.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):

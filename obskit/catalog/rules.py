@@ -145,7 +145,9 @@ def _resolve_service(
         if threshold is not None and preset is not None:
             matches = [b for b in buckets if abs(b - threshold) < 1e-9]
             if not matches:
-                nearest = sorted(buckets, key=lambda b: abs(b - threshold))[:2]
+                # only bounds a duration can name (whole milliseconds) make a usable hint
+                nameable = [b for b in buckets if abs(b * 1000 - round(b * 1000)) < 1e-6]
+                nearest = sorted(nameable or buckets, key=lambda b: abs(b - threshold))[:2]
                 shown = ", ".join(format_duration(b) for b in sorted(nearest))
                 problem(
                     ("slos", i, "threshold"),
