@@ -1,7 +1,8 @@
 """Names of the recording rules obskit generates (shared by alerts, dashboards and preview).
 
-SLO series carry the labels ``service`` and ``slo`` (plus ``team``); service series carry
-``service`` (plus ``team``). Names follow Prometheus' ``level:metric:operations`` convention
+SLO series carry the labels ``service`` and ``slo`` (plus ``team`` and ``tier``); service
+series carry ``service`` (plus ``team`` and ``tier``), so overviews filter by tier or team
+with a constant-size matcher. Names follow Prometheus' ``level:metric:operations`` convention
 and slok/sloth's SLO names, so existing SLO dashboards recognise them.
 """
 

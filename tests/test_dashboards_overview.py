@@ -70,7 +70,14 @@ def test_fleet_tables_are_tier_sorted_and_team_overviews_filtered(example_catalo
         "Tier low: services",
     ]
     critical = tables[0]["targets"][0]["expr"]
-    assert 'service=~"checkout|frontend|ingress|payment"' in critical
+    assert 'tier="critical"' in critical and "service=~" not in critical
+    # the recording rules the tables read carry that label (alerts renderer)
+    from obskit.render.registry import load_renderer
+
+    rules = next(
+        u for u in load_renderer("alerts").units(example_catalog) if u.key == "service/checkout"
+    ).produce()["alerts/checkout.rules.yaml"]
+    assert b"tier: critical" in rules
     team = rendered["dashboards/overview/team-payments.json"]
     for expr in exprs(team):
         assert 'team="payments"' in expr

@@ -280,7 +280,12 @@ def test_expansion_evaluates_like_the_recording_rule(prom: PrometheusServer) -> 
         got = server.query(expanded)
         want = server.query(error_ratio(catalog.service("checkout"), "1h"))
     assert len(got) == 1
-    assert got[0]["metric"] == {"service": "checkout", "slo": "availability", "team": "storefront"}
+    assert got[0]["metric"] == {
+        "service": "checkout",
+        "slo": "availability",
+        "team": "storefront",
+        "tier": "critical",
+    }
     assert float(got[0]["value"][1]) == pytest.approx(float(want[0]["value"][1]))
 
 

@@ -165,7 +165,7 @@ def _override(service: ResolvedService, slo: ResolvedSlo, bad: Timeline) -> dict
 
 
 def _labels(service: ResolvedService, slo: ResolvedSlo, severity: str) -> dict[str, str]:
-    return {**contract_labels(service, severity), "slo": slo.name}
+    return {**contract_labels(service, severity), "slo": slo.name, "tier": service.tier}
 
 
 def _burn_expect(
@@ -226,7 +226,12 @@ def healthy(service: ResolvedService) -> dict[str, Any]:
                         {
                             "labels": series_text(
                                 name,
-                                {"service": service.name, "slo": slo.name, "team": service.team},
+                                {
+                                    "service": service.name,
+                                    "slo": slo.name,
+                                    "team": service.team,
+                                    "tier": service.tier,
+                                },
                             ),
                             "value": float(format_number(value)),
                         }

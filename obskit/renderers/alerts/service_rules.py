@@ -20,7 +20,7 @@ ABSENT_FOR = "15m"
 
 def golden_signals(service: ResolvedService) -> list[dict[str, Any]]:
     """``service:requests:rate5m``, ``service:errors:ratio_rate5m``, p99 latency (seconds)."""
-    labels = {"service": service.name, "team": service.team}
+    labels = {"service": service.name, "team": service.team, "tier": service.tier}
     return [
         record_rule(slo_names.SERVICE_REQUESTS_RATE, queries.requests_rate(service, "5m"), labels),
         record_rule(slo_names.SERVICE_ERROR_RATIO, queries.error_ratio(service, "5m"), labels),

@@ -26,7 +26,7 @@ def error_budget(slo: ResolvedSlo) -> float:
 
 
 def slo_labels(service: ResolvedService, slo: ResolvedSlo) -> dict[str, str]:
-    return {"service": service.name, "slo": slo.name, "team": service.team}
+    return {"service": service.name, "slo": slo.name, "team": service.team, "tier": service.tier}
 
 
 def slo_selector(service: ResolvedService, slo: ResolvedSlo) -> str:
