@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install obskit and the tools its tests use on a Debian machine with Python >= 3.11:
-#   - promtool and prometheus from Debian (apt-get install -y prometheus), when root or sudo;
+#   - promtool, prometheus and amtool from Debian (apt-get install -y prometheus
+#     prometheus-alertmanager), when root or sudo;
 #   - a virtual environment in .venv with obskit and its dev dependencies.
 # Idempotent: safe to run again.
 set -euo pipefail
@@ -12,13 +13,19 @@ if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2
   elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
     sudo apt-get update -qq && sudo apt-get install -y -qq prometheus prometheus-alertmanager >/dev/null
   else
-    echo "note: not root and no sudo: install promtool yourself (apt-get install -y prometheus);" >&2
-    echo "      until then the promtool and Prometheus tests are skipped." >&2
+    echo "note: not root and no sudo: install them yourself" \
+         "(apt-get install -y prometheus prometheus-alertmanager);" >&2
+    echo "      until then the promtool, Prometheus and amtool tests are skipped." >&2
   fi
   # Debian starts no service here (no systemd in containers); stop one if it did.
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
     systemctl stop prometheus || true
   fi
+fi
+
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "note: kubectl not found (it is not a Debian package): the \`kubectl kustomize\` checks" \
+       "are skipped; install kubectl from your Kubernetes distribution to run them." >&2
 fi
 
 PYTHON=${PYTHON:-python3}

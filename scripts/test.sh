@@ -23,6 +23,8 @@ fi
 if command -v kubectl >/dev/null 2>&1; then
   echo "== kubectl kustomize manifests/"
   kubectl kustomize manifests/ >/dev/null && echo "kustomize build: OK"
+else
+  echo "== kubectl missing: the kustomize build of manifests/ is skipped"
 fi
 echo "== pytest"
 pytest -q "$@"

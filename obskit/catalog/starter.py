@@ -2,7 +2,7 @@
 
 STARTER_CATALOG = """\
 # yaml-language-server: $schema={schema}
-# An obskit service catalog. Format: `obskit schema`, README "Catalog format".
+# An obskit service catalog. Format: docs/catalog.md in the obskit repository; `obskit schema`.
 apiVersion: obskit/v1
 kind: ServiceCatalog
 metadata:
