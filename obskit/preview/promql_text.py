@@ -69,18 +69,26 @@ def skip_space(text: str, i: int) -> int:
     return i
 
 
+def skip_literal(text: str, i: int) -> int | None:
+    """Index after the string or comment starting at ``text[i]``; None when neither does."""
+    c = text[i]
+    if c in "\"'`":
+        return skip_string(text, i)
+    if c == "#":
+        end = text.find("\n", i)
+        return len(text) if end < 0 else end
+    return None
+
+
 def close_bracket(text: str, i: int, opening: str, closing: str) -> int:
     """Index after the bracket closing the one at ``text[i]`` (nesting, strings, comments)."""
     assert text[i] == opening
     depth = 0
     while i < len(text):
         c = text[i]
-        if c in "\"'`":
-            i = skip_string(text, i)
-            continue
-        if c == "#":
-            end = text.find("\n", i)
-            i = len(text) if end < 0 else end
+        skipped = skip_literal(text, i)
+        if skipped is not None:
+            i = skipped
             continue
         if c == opening:
             depth += 1
@@ -107,12 +115,9 @@ def top_level_split(text: str) -> list[tuple[str, int, int]]:
     i = 0
     while i < len(text):
         c = text[i]
-        if c in "\"'`":
-            i = skip_string(text, i)
-            continue
-        if c == "#":
-            end = text.find("\n", i)
-            i = len(text) if end < 0 else end
+        skipped = skip_literal(text, i)
+        if skipped is not None:
+            i = skipped
             continue
         if c in "([{":
             depth += 1
