@@ -30,19 +30,27 @@ def shared_reference() -> Path:
     return SHARED_REFERENCE
 
 
+def require_tool(name: str, install_hint: str) -> str:
+    """Path of a real tool on PATH, or skip the test saying how to install it."""
+    path = shutil.which(name)
+    if not path:
+        pytest.skip(f"{name} not on PATH: {install_hint}")
+    return path
+
+
 @pytest.fixture(scope="session")
 def promtool() -> str:
-    """Path of the real promtool (Debian: apt-get install -y prometheus), or skip."""
-    path = shutil.which("promtool")
-    if not path:
-        pytest.skip("promtool not on PATH: apt-get install -y prometheus")
-    return path
+    """The real promtool (Debian package prometheus)."""
+    return require_tool("promtool", "apt-get install -y prometheus")
+
+
+@pytest.fixture(scope="session")
+def amtool() -> str:
+    """The real amtool (Debian package prometheus-alertmanager)."""
+    return require_tool("amtool", "apt-get install -y prometheus-alertmanager")
 
 
 @pytest.fixture(scope="session")
 def kubectl() -> str:
-    """Path of kubectl (for `kubectl kustomize`), or skip."""
-    path = shutil.which("kubectl")
-    if not path:
-        pytest.skip("kubectl not on PATH")
-    return path
+    """kubectl, for `kubectl kustomize`."""
+    return require_tool("kubectl", "install kubectl from your Kubernetes distribution")

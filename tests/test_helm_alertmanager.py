@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -34,14 +33,6 @@ teams:
 services:
   - {name: api, team: paging}
 """
-
-
-@pytest.fixture(scope="module")
-def amtool() -> str:
-    path = shutil.which("amtool")
-    if not path:
-        pytest.skip("amtool not on PATH: apt-get install -y prometheus-alertmanager")
-    return path
 
 
 @pytest.fixture(scope="module")
