@@ -9,22 +9,16 @@ modules live next to this file; every value that is not obvious carries a ``#`` 
 from __future__ import annotations
 
 import hashlib
+import typing
 from collections.abc import Callable, Iterable
 
-from obskit.catalog.model import Catalog
+from obskit.catalog.model import Catalog, HelmChartName
 from obskit.render.registry import Files, RenderUnit
 from obskit.renderers.helm.commented import Values
 
 FOLDER = "helm-values"
-CHARTS = (
-    "kube-prometheus-stack",
-    "kube-state-metrics",
-    "eck-operator",
-    "eck-stack",
-    "fluentd",
-    "fluent-bit",
-    "jaeger",
-)
+#: the charts of one environment, in the catalog model's order (one list: HelmChartName)
+CHARTS: tuple[str, ...] = typing.get_args(HelmChartName)
 
 
 def chart_values(catalog: Catalog, environment: str) -> dict[str, Values]:
