@@ -14,7 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
 REQUESTS = Counter(
-    "http_requests_total", "HTTP requests by code, method and handler.", ["code", "method", "handler"]
+    "http_requests_total",
+    "HTTP requests by code, method and handler.",
+    ["code", "method", "handler"],
 )
 DURATION = Histogram(
     "http_request_duration_seconds",
