@@ -63,7 +63,11 @@ PRESET_CASES = {
     ),
     "email": (
         "flask_http_request_duration_seconds_count",
-        {"job": ("=", "email"), "namespace": NS, "path": ("!~", "/metrics|/health.*|/livez|/readyz|/ready|/live")},
+        {
+            "job": ("=", "email"),
+            "namespace": NS,
+            "path": ("!~", "/metrics|/health.*|/livez|/readyz|/ready|/live"),
+        },
         ("status", "5.."),
         "flask_http_request_duration_seconds_bucket",
     ),
