@@ -8,23 +8,42 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from obskit.catalog.model import ResolvedService, ResolvedSlo
-from obskit.catalog.presets import PRESETS, Preset, format_le
+from obskit.catalog.model import ResolvedService, ResolvedSli, ResolvedSlo
+from obskit.catalog.presets import Preset, format_le, split_matcher
 from obskit.render.serialize import format_number
+
+#: the placeholder custom SLI queries hold for the window (Sloth's spelling)
+WINDOW_PLACEHOLDER = "{{.window}}"
 
 
 def preset_of(service: ResolvedService) -> Preset:
-    """The service's preset (``KeyError`` for ``none``: callers check ``has_metrics``)."""
-    return PRESETS[service.metrics.preset]
+    """The service's preset, overrides applied (``KeyError`` for ``none``: callers check
+    ``has_metrics``)."""
+    if service.metrics.spec is None:
+        raise KeyError(service.metrics.preset)
+    return service.metrics.spec
 
 
 def has_metrics(service: ResolvedService) -> bool:
     """False for ``preset: none`` (workload panels and alerts only)."""
-    return service.metrics.preset in PRESETS
+    return service.metrics.spec is not None
 
 
 def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def label_matcher(label: str, value: str) -> str:
+    """``job="a"``; a value ``~a|b`` is ``job=~"a|b"``, ``!~a`` is ``job!~"a"``."""
+    op, text = split_matcher(value)
+    return f"{label}{op}{_quote(text)}"
+
+
+def handler_exclusion(preset: Preset) -> list[str]:
+    """``handler!~"/metrics|/health.*"``: the exporter's own and probe requests never count."""
+    if not preset.handler_label or not preset.exclude_handlers:
+        return []
+    return [f"{preset.handler_label}!~{_quote('|'.join(preset.exclude_handlers))}"]
 
 
 def matchers(
@@ -46,7 +65,9 @@ def matchers(
         if overrides and label in overrides:
             out.append(overrides[label])
         else:
-            out.append(f"{label}={_quote(value)}")
+            out.append(label_matcher(label, value))
+    if has_metrics(service):
+        out.extend(handler_exclusion(preset_of(service)))
     out.extend(extra)
     return out
 
@@ -98,7 +119,7 @@ def requests_rate_by_status_class(
     """Requests per second by status: HTTP codes folded into ``2xx``..``5xx`` (label
     ``status_class``); gRPC by ``grpc_code`` (its codes are names, not numbers)."""
     preset = preset_of(service)
-    if preset.name == "grpc":
+    if preset.protocol == "grpc":
         return requests_rate(
             service, window, by=(preset.status_label,), overrides=overrides, extra=extra
         )
@@ -117,20 +138,34 @@ def error_ratio(
     overrides: Mapping[str, str] | None = None,
     extra: Iterable[str] = (),
 ) -> str:
-    """Error requests / all requests over ``window`` (NaN without traffic: never alerts)."""
+    """Error requests / all requests over ``window``.
+
+    0 with traffic and no error series yet (``or 0 * total``), NaN with idle series (never
+    alerts), no value without series.
+    """
     errors = requests_rate(service, window, errors_only=True, overrides=overrides, extra=extra)
     total = requests_rate(service, window, overrides=overrides, extra=extra)
-    return f"({errors})\n/\n({total})"
+    return zero_filled_ratio(errors, total)
+
+
+def zero_filled_ratio(part: str, total: str) -> str:
+    """``(part or 0 * total) / total``: 0, not empty, when ``part`` has no series yet."""
+    return f"(\n  {part}\n  or\n  0 * {total}\n)\n/\n{total}"
 
 
 def le_matcher(service: ResolvedService, threshold_seconds: float) -> str:
-    """``le="0.3"`` for a bound in seconds, in the histogram's unit (istio: ``le="300"``).
+    """``le="0.3"`` for a bound in seconds, in the histogram's unit (istio: ``le="300"``)."""
+    return le_bound_matcher(threshold_seconds, preset_of(service).unit)
+
+
+def le_bound_matcher(threshold_seconds: float, unit: str) -> str:
+    """``le="0.3"`` for a bound in seconds written in ``unit`` (``s`` or ``ms``).
 
     Whole-number bounds match both spellings, ``le=~"1(\\.0)?"``: Go clients and
     Prometheus 2 write ``le="1"``, Prometheus 3 normalises classic-histogram ``le`` values to
     ``"1.0"`` on ingestion (and the Python client writes ``"1.0"``).
     """
-    value = format_le(threshold_seconds, preset_of(service).unit)
+    value = format_le(threshold_seconds, unit)
     if "." in value or "e" in value:
         return f"le={_quote(value)}"
     pattern = value + r"(\.0)?"
@@ -161,6 +196,8 @@ def slo_error_ratio(
     overrides: Mapping[str, str] | None = None,
 ) -> str:
     """The SLI error ratio of one SLO over ``window``."""
+    if slo.sli is not None:
+        return custom_error_ratio(service, slo.sli, slo.threshold_seconds, window)
     if slo.kind == "latency":
         assert slo.threshold_seconds is not None
         return latency_error_ratio(service, slo.threshold_seconds, window, overrides=overrides)
@@ -198,5 +235,36 @@ def absent_requests(service: ResolvedService) -> str:
 def equality_labels(service: ResolvedService) -> dict[str, str]:
     """The labels an ``absent()`` over the service's selector returns (its ``=`` matchers)."""
     labels = {lbl: val for lbl, op, val in preset_of(service).fixed_matchers if op == "="}
-    labels.update(service.metrics.selector)
+    for label, value in service.metrics.selector.items():
+        op, text = split_matcher(value)
+        if op == "=":
+            labels[label] = text
     return labels
+
+
+def _window(query: str, window: str) -> str:
+    return f"sum({query.replace(WINDOW_PLACEHOLDER, window).strip()})"
+
+
+def custom_error_ratio(
+    service: ResolvedService, sli: ResolvedSli, threshold_seconds: float | None, window: str
+) -> str:
+    """The error ratio of a custom SLI: queries (Sloth's ``{{.window}}``) or a histogram.
+
+    Each query is summed to one series, so any label set it returns works.
+    """
+    if sli.kind == "histogram":
+        assert sli.histogram is not None and threshold_seconds is not None
+        le = le_bound_matcher(threshold_seconds, "ms" if sli.unit == "milliseconds" else "s")
+        sel = [label_matcher(k, v) for k, v in sorted(sli.selector.items())]
+        fast_sel = "{" + ", ".join([*sel, le]) + "}"
+        all_sel = "{" + ", ".join(sel) + "}"
+        fast = f"sum(rate({sli.histogram}_bucket{fast_sel}[{window}]))"
+        total = f"sum(rate({sli.histogram}_count{all_sel}[{window}]))"
+        return f"1 - (\n  ({fast})\n  /\n  ({total})\n)"
+    assert sli.total_query is not None
+    total = _window(sli.total_query, window)
+    if sli.error_query is not None:
+        return zero_filled_ratio(_window(sli.error_query, window), total)
+    assert sli.good_query is not None
+    return f"1 - (\n{zero_filled_ratio(_window(sli.good_query, window), total)}\n)"

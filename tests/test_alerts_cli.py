@@ -35,7 +35,7 @@ def test_obskit_test_on_the_example_catalog(promtool, example_catalog, tmp_path)
     for service in example_catalog.services:
         row = next(line for line in text.splitlines() if f" {service.name} " in line)
         assert row.count("ok") == 2, row
-    summary = re.search(r"12 services, (\d+) rules, (\d+) test groups: all passed", text)
+    summary = re.search(r"13 services, (\d+) rules, (\d+) test groups: all passed", text)
     assert summary, text
     assert int(summary.group(1)) > 300 and int(summary.group(2)) > 150
     # --out keeps the rendered files

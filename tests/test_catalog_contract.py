@@ -111,7 +111,7 @@ CASES = [
         "      preset: grcp",
         16,
         "services[0].metrics.preset",
-        "'grcp' is not allowed",
+        "unknown preset `grcp`",
         "did you mean `grpc`?",
     ),
     (
@@ -263,9 +263,9 @@ CASES = [
         "preset-none-slo",
         "      preset: grpc",
         "      preset: none",
-        17,
-        "services[0].slos",
-        "cannot have SLOs",
+        18,
+        "services[0].slos[0]",
+        "has no SLI for this SLO",
         "",
     ),
     (

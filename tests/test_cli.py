@@ -96,7 +96,7 @@ def test_bad_catalog_exits_2_writes_nothing(tmp_path):
 
 def test_validate_summary(tmp_path):
     proc = run("validate", str(EXAMPLE_CATALOG), check_rc=0)
-    assert "12 services" in proc.stdout and "4 teams" in proc.stdout
+    assert "13 services" in proc.stdout and "4 teams" in proc.stdout
 
 
 def test_init_then_validate_and_render(tmp_path):

@@ -31,7 +31,11 @@ PRESET_CASES = {
     "checkout": (
         "grpc_server_handled_total",
         {"job": ("=", "checkout"), "namespace": NS},
-        ("grpc_code", "Unknown|ResourceExhausted|Internal|Unavailable|DataLoss|DeadlineExceeded"),
+        # case-insensitive: Go writes Internal, Python INTERNAL
+        (
+            "grpc_code",
+            "(?i)unknown|resource_?exhausted|internal|unavailable|data_?loss|deadline_?exceeded",
+        ),
         "grpc_server_handling_seconds_bucket",
     ),
     "catalog": (
@@ -56,6 +60,34 @@ PRESET_CASES = {
         {"exported_service": ("=", "frontend"), "exported_namespace": ("=", "shop")},
         ("status", "5.."),
         "nginx_ingress_controller_request_duration_seconds_bucket",
+    ),
+    "email": (
+        "flask_http_request_duration_seconds_count",
+        {
+            "job": ("=", "email"),
+            "namespace": NS,
+            "path": ("!~", "/metrics|/health.*|/livez|/readyz|/ready|/live"),
+        },
+        ("status", "5.."),
+        "flask_http_request_duration_seconds_bucket",
+    ),
+    "ads": (
+        "http_requests_total",
+        {"job": ("=", "ads"), "namespace": NS},
+        ("status", "5.."),
+        "http_request_duration_seconds_bucket",
+    ),
+    "recommendation": (
+        "http_server_duration_milliseconds_count",
+        {"job": ("=", "recommendation"), "namespace": NS},
+        ("http_status_code", "5.."),
+        "http_server_duration_milliseconds_bucket",
+    ),
+    "reviews": (
+        "starlette_requests_total",
+        {"job": ("=~", "reviews|reviews-canary"), "namespace": NS},
+        ("status_code", "5.."),
+        "starlette_request_duration_seconds_bucket",
     ),
 }
 

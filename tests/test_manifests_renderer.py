@@ -120,7 +120,7 @@ def test_crd_validation_can_fail(rendered, shared_reference):
 
 def test_core_objects_validate_with_kubernetes_validate(rendered):
     config_maps = [o for o in load_objects(rendered) if o["kind"] == "ConfigMap"]
-    assert len(config_maps) == 12 + 1 + 4  # one per service, fleet, one per team
+    assert len(config_maps) == 13 + 1 + 4  # one per service, fleet, one per team
     for cm in config_maps:
         assert core_errors(cm) == [], cm["metadata"]["name"]
     broken = dict(config_maps[0], data={"x.json": 1})

@@ -9,32 +9,28 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, field_validator
 
+from obskit.catalog.base import LABEL_NAME_RE, METRIC_NAME_RE, NAME_RE, Duration, Model
 from obskit.catalog.durations import parse_duration
-from obskit.catalog.presets import PRESET_NAMES
+from obskit.catalog.presets import PRESET_NAMES, Preset, PresetDefinition, PresetFields
 
-NAME_RE = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 DNS1123_LABEL = Annotated[str, Field(pattern=NAME_RE, max_length=63)]
-Duration = Annotated[str, Field(pattern=r"^(?:\d+(?:ms|s|m|h|d|w|y))+$")]
-PresetName = Literal[
-    "prometheus-http", "otel-http", "grpc", "micrometer", "istio", "nginx-ingress", "none"
+#: a built-in preset (``PRESET_NAMES``) or one the catalog declares under ``presets:``
+PresetName = Annotated[
+    str,
+    Field(
+        pattern=NAME_RE,
+        max_length=63,
+        description="built-in: " + ", ".join(PRESET_NAMES) + "; or a name from `presets:`",
+        json_schema_extra={"examples": list(PRESET_NAMES)},
+    ),
 ]
-assert set(PresetName.__args__) == set(PRESET_NAMES)  # type: ignore[attr-defined]
 Tier = Literal["critical", "standard", "low"]
 Severity = Literal["critical", "warning", "info"]
 SloWindow = Literal["7d", "28d", "30d"]
 WorkloadKind = Literal["Deployment", "StatefulSet", "DaemonSet"]
 Quantity = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P|m)?$")]
-
-
-class Model(BaseModel):
-    """Base: unknown keys are errors, YAML keys are camelCase."""
-
-    model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
-    )
 
 
 class SecretRef(Model):
@@ -104,12 +100,14 @@ class Metrics(Model):
     scrape: Scrape | None = None
     #: histogram bucket bounds as durations; default: the preset's default buckets
     buckets: list[Duration] | None = None
+    #: single preset fields replaced for this service (e.g. ``{statusLabel: status}``)
+    overrides: PresetFields | None = None
 
     @field_validator("selector")
     @classmethod
     def _label_names(cls, value: dict[str, str] | None) -> dict[str, str] | None:
         for label in value or {}:
-            if not re.match(r"^[a-zA-Z_][a-zA-Z0-9_]*$", label):
+            if not re.match(LABEL_NAME_RE, label):
                 raise ValueError(f"{label!r} is not a Prometheus label name")
         return value
 
@@ -119,12 +117,33 @@ class Workload(Model):
     name: DNS1123_LABEL | None = None
 
 
+class Sli(Model):
+    """A custom SLI: PromQL with a ``{{.window}}`` placeholder (as in Sloth), or a histogram.
+
+    ``errorQuery`` or ``goodQuery`` with ``totalQuery``; or ``histogram`` (+ threshold).
+    """
+
+    error_query: Annotated[str, Field(min_length=1)] | None = None
+    good_query: Annotated[str, Field(min_length=1)] | None = None
+    total_query: Annotated[str, Field(min_length=1)] | None = None
+    #: histogram base name (``<name>_bucket`` and ``<name>_count`` are read)
+    histogram: Annotated[str, Field(pattern=METRIC_NAME_RE)] | None = None
+    #: unit of the histogram's ``le`` bounds
+    unit: Literal["seconds", "milliseconds"] | None = None
+    #: latency threshold (or the SLO's ``threshold``)
+    threshold: Duration | None = None
+    #: matchers of the histogram's series; default: the service's selector
+    selector: dict[str, str] | None = None
+
+
 class Slo(Model):
     name: Annotated[str, Field(pattern=NAME_RE)]
     objective: Annotated[float, Field(gt=0, lt=100)]
     threshold: Duration | None = None
     description: str | None = None
     window: SloWindow | None = None
+    #: a custom SLI instead of the preset's (any instrumentation)
+    sli: Sli | None = None
 
 
 class Logs(Model):
@@ -292,6 +311,8 @@ class CatalogDocument(Model):
     kind: Literal["ServiceCatalog"]
     metadata: Metadata | None = None
     defaults: Defaults | None = None
+    #: the catalog's own metric presets (same fields as the built-in ones)
+    presets: list[PresetDefinition] = Field(default_factory=list)
     teams: list[Team] = Field(default_factory=list)
     services: list[Service] = Field(default_factory=list)
     environments: dict[Annotated[str, Field(pattern=NAME_RE)], Environment] | None = None
@@ -301,16 +322,34 @@ class CatalogDocument(Model):
 
 
 class ResolvedMetrics(Model):
-    preset: PresetName
+    preset: str
+    #: the preset with the service's overrides applied (None for ``preset: none``)
+    spec: Preset | None = None
     selector: dict[str, str]
     scrape: Scrape | None = None
     #: bucket bounds in seconds, ascending
     buckets: tuple[float, ...] = ()
 
 
+class ResolvedSli(Model):
+    """A custom SLI, resolved: ``ratio`` (queries) or ``histogram``."""
+
+    kind: Literal["ratio", "histogram"]
+    #: ratio: error (or good) and total queries, ``{{.window}}`` still in place
+    error_query: str | None = None
+    good_query: str | None = None
+    total_query: str | None = None
+    #: histogram: base name, unit and matchers (``label -> value`` as in selectors)
+    histogram: str | None = None
+    unit: Literal["seconds", "milliseconds"] = "seconds"
+    selector: dict[str, str] = Field(default_factory=dict)
+
+
 class ResolvedSlo(Model):
     name: str
     kind: Literal["availability", "latency"]
+    #: a custom SLI (None: the preset's)
+    sli: ResolvedSli | None = None
     objective: float
     window: SloWindow
     #: latency threshold in seconds (latency SLOs only)

@@ -1,227 +1,482 @@
-"""Metric presets: the metric names a common instrumentation exports (catalog contract table)."""
+"""Metric presets: what an instrumentation library exports, as data.
+
+A preset names the request counter, the label that carries the status and the values that
+mark an error, the latency histogram and its unit, the default selector, and the label whose
+values are the exporter's own endpoints (``/metrics``, health checks), which never count in an
+SLI. The built-in presets below were checked against the real libraries
+(``tests/conformance/``); a catalog may declare its own (``presets:``, same fields, optionally
+``extends`` a built-in one) and a service may override single fields
+(``metrics.overrides``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_validator
+
+from obskit.catalog.base import LABEL_NAME_RE, METRIC_NAME_RE, NAME_RE, Duration, Model
+from obskit.catalog.durations import parse_duration
+
+MetricName = Annotated[str, Field(pattern=METRIC_NAME_RE)]
+LabelName = Annotated[str, Field(pattern=LABEL_NAME_RE)]
+
+#: requests to these handlers are the exporter's own or probes: never part of an SLI
+DEFAULT_EXCLUDED_HANDLERS: tuple[str, ...] = (
+    "/metrics",
+    "/health.*",
+    "/livez",
+    "/readyz",
+    "/ready",
+    "/live",
+)
+#: selector templates: ``{service}`` and ``{namespace}`` are replaced per service
+DEFAULT_SELECTOR = {"job": "{service}", "namespace": "{namespace}"}
 
 
-@dataclass(frozen=True)
-class Preset:
-    """What a preset's instrumentation exports, and how to select one service's series."""
+class TestValues(Model):
+    """Status label values for generated promtool tests: one success, one error."""
+
+    ok: Annotated[str, Field(min_length=1)]
+    error: Annotated[str, Field(min_length=1)]
+
+
+class PresetFields(Model):
+    """Every field of a preset, all optional: a service's ``metrics.overrides``."""
+
+    description: str | None = None
+    #: the instrumentation library (and version) the preset was checked against
+    library: str | None = None
+    #: counter with one increment per request (a histogram's ``_count`` is fine)
+    requests: MetricName | None = None
+    #: label holding the response status
+    status_label: LabelName | None = None
+    #: RE2 regex (fully anchored, ``(?i)`` for case-insensitive) of the error status values
+    error_regex: Annotated[str, Field(min_length=1)] | None = None
+    #: RE2 regex every status value has (``[1-5][0-9][0-9]``): preview checks live values
+    status_shape: Annotated[str, Field(min_length=1)] | None = None
+    #: ``http`` (status classes 1xx..5xx on dashboards) or ``grpc`` (status names)
+    protocol: Literal["http", "grpc"] | None = None
+    #: latency histogram base name (without ``_bucket``); none: no latency SLOs
+    histogram: MetricName | None = None
+    #: unit of the histogram's ``le`` bounds
+    unit: Literal["seconds", "milliseconds"] | None = None
+    #: default histogram bucket bounds (durations) the library exports
+    buckets: list[Duration] | None = None
+    #: default selector; values may use ``{service}`` and ``{namespace}``
+    selector: dict[LabelName, str] | None = None
+    #: matchers always added to every query (istio: ``reporter: destination``)
+    matchers: dict[LabelName, str] | None = None
+    #: label naming the handler / route / path (its exporter and probe values are excluded)
+    handler_label: LabelName | None = None
+    #: regexes of handler values that never count in an SLI
+    exclude_handlers: list[Annotated[str, Field(min_length=1)]] | None = None
+    #: status values for generated tests (default: picked from the error regex)
+    test_values: TestValues | None = None
+
+    @field_validator("error_regex", "status_shape")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regex: {exc}") from None
+        return value
+
+
+class PresetDefinition(PresetFields):
+    """A catalog's own preset (``presets:``): a name, then fields or ``extends``."""
+
+    name: Annotated[str, Field(pattern=NAME_RE, max_length=63)]
+    #: a built-in or earlier catalog preset whose fields this one starts from
+    extends: str | None = None
+
+
+class Preset(Model):
+    """A complete preset: what every query, test and check reads."""
 
     name: str
-    #: request counter metric name (series counted per request)
+    description: str = ""
+    library: str = ""
     requests: str
-    #: extra matchers always added to the request/histogram selectors (istio's reporter)
-    fixed_matchers: tuple[tuple[str, str, str], ...]
-    #: label and regex that mark an error request
-    error_label: str
-    error_regex: str
-    #: label used to group requests into status classes on dashboards
     status_label: str
-    #: histogram bucket series (``..._bucket``) and the unit of its ``le`` bounds
-    histogram: str
-    unit: str  # "s" or "ms"
-    #: default selector labels: ``{label: "name"|"namespace"}`` (which service field fills it)
-    selector_labels: tuple[tuple[str, str], ...]
-    #: default histogram bucket bounds in seconds (what the instrumentation exports by default)
-    buckets_seconds: tuple[float, ...] = field(default=())
-    #: where the default buckets come from
-    buckets_source: str = ""
+    error_regex: str
+    status_shape: str = ".+"
+    protocol: Literal["http", "grpc"] = "http"
+    histogram_base: str | None = Field(default=None, alias="histogram")
+    unit_name: Literal["seconds", "milliseconds"] = Field(default="seconds", alias="unit")
+    buckets: tuple[str, ...] = ()
+    selector: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SELECTOR))
+    matchers: dict[str, str] = Field(default_factory=dict)
+    handler_label: str | None = None
+    exclude_handlers: tuple[str, ...] = ()
+    test_values: TestValues | None = None
+
+    # --- derived names ---------------------------------------------------------------
+    @property
+    def error_label(self) -> str:
+        """The label the error regex applies to (the status label)."""
+        return self.status_label
+
+    @property
+    def has_histogram(self) -> bool:
+        return self.histogram_base is not None
+
+    @property
+    def histogram(self) -> str:
+        """The histogram's ``_bucket`` series."""
+        return f"{self.histogram_base}_bucket"
 
     @property
     def histogram_count(self) -> str:
-        """The histogram's ``_count`` series."""
-        return self.histogram.removesuffix("_bucket") + "_count"
+        return f"{self.histogram_base}_count"
 
     @property
     def histogram_sum(self) -> str:
-        """The histogram's ``_sum`` series."""
-        return self.histogram.removesuffix("_bucket") + "_sum"
+        return f"{self.histogram_base}_sum"
+
+    @property
+    def unit(self) -> str:
+        """``s`` or ``ms``: the unit of the ``le`` bounds."""
+        return "ms" if self.unit_name == "milliseconds" else "s"
+
+    @property
+    def buckets_seconds(self) -> tuple[float, ...]:
+        return tuple(sorted(parse_duration(b) for b in self.buckets))
+
+    @property
+    def fixed_matchers(self) -> tuple[tuple[str, str, str], ...]:
+        """``(label, op, value)`` of the always-added matchers."""
+        return tuple((label, *split_matcher(value)) for label, value in self.matchers.items())
+
+    @property
+    def selector_labels(self) -> tuple[tuple[str, str], ...]:
+        """``(label, "name"|"namespace")`` for selector labels that are pure templates."""
+        out = []
+        for label, template in self.selector.items():
+            if template == "{service}":
+                out.append((label, "name"))
+            elif template == "{namespace}":
+                out.append((label, "namespace"))
+        return tuple(out)
 
     def default_selector(self, service: str, namespace: str) -> dict[str, str]:
         """The default label matchers of a service using this preset."""
-        values = {"name": service, "namespace": namespace}
-        return {label: values[source] for label, source in self.selector_labels}
+        return {
+            label: template.replace("{service}", service).replace("{namespace}", namespace)
+            for label, template in self.selector.items()
+        }
+
+    def with_fields(self, fields: PresetFields, name: str | None = None) -> Preset:
+        """This preset with the fields set in ``fields`` replaced."""
+        data = self.model_dump(by_alias=True)
+        for key in fields.model_fields_set:
+            value = getattr(fields, key)
+            if value is None:
+                continue
+            alias = PresetFields.model_fields[key].alias or key
+            data[alias] = value.model_dump() if isinstance(value, Model) else value
+        if name is not None:
+            data["name"] = name
+        return Preset.model_validate(data)
 
 
-_PROM_DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-_JOB_NS = (("job", "name"), ("namespace", "namespace"))
+def split_matcher(value: str) -> tuple[str, str]:
+    """A selector value's operator and text: ``~a|b`` is ``=~``, ``!~a`` is ``!~``, else ``=``."""
+    if value.startswith("!~"):
+        return "!~", value[2:]
+    if value.startswith("~"):
+        return "=~", value[1:]
+    return "=", value
 
-PRESETS: dict[str, Preset] = {
-    p.name: p
-    for p in (
-        Preset(
-            name="prometheus-http",
-            requests="http_requests_total",
-            fixed_matchers=(),
-            error_label="code",
-            error_regex="5..",
-            status_label="code",
-            histogram="http_request_duration_seconds_bucket",
-            unit="s",
-            selector_labels=_JOB_NS,
-            buckets_seconds=_PROM_DEFAULT_BUCKETS,
-            buckets_source="Prometheus client libraries' DefBuckets",
-        ),
-        Preset(
-            name="otel-http",
-            requests="http_server_request_duration_seconds_count",
-            fixed_matchers=(),
-            error_label="http_response_status_code",
-            error_regex="5..",
-            status_label="http_response_status_code",
-            histogram="http_server_request_duration_seconds_bucket",
-            unit="s",
-            selector_labels=_JOB_NS,
-            buckets_seconds=(
-                0.005,
-                0.01,
-                0.025,
-                0.05,
-                0.075,
-                0.1,
-                0.25,
-                0.5,
-                0.75,
-                1.0,
-                2.5,
-                5.0,
-                7.5,
-                10.0,
-            ),
-            buckets_source="OpenTelemetry semantic conventions, http.server.request.duration",
-        ),
-        Preset(
-            name="grpc",
-            requests="grpc_server_handled_total",
-            fixed_matchers=(),
-            error_label="grpc_code",
-            error_regex="Unknown|ResourceExhausted|Internal|Unavailable|DataLoss|DeadlineExceeded",
-            status_label="grpc_code",
-            histogram="grpc_server_handling_seconds_bucket",
-            unit="s",
-            selector_labels=_JOB_NS,
-            buckets_seconds=(
-                0.001,
-                0.005,
-                0.01,
-                0.025,
-                0.05,
-                0.1,
-                0.25,
-                0.3,
-                0.5,
-                0.6,
-                1.0,
-                2.5,
-                3.0,
-                5.0,
-                6.0,
-                10.0,
-                30.0,
-                60.0,
-                120.0,
-            ),
-            buckets_source=(
-                "DefBuckets merged with go-grpc-prometheus's documented "
-                "WithHistogramBuckets example (0.001 ... 120)"
-            ),
-        ),
-        Preset(
-            name="micrometer",
-            requests="http_server_requests_seconds_count",
-            fixed_matchers=(),
-            error_label="status",
-            error_regex="5..",
-            status_label="status",
-            histogram="http_server_requests_seconds_bucket",
-            unit="s",
-            selector_labels=_JOB_NS,
-            buckets_seconds=(
-                0.001,
-                0.005,
-                0.01,
-                0.025,
-                0.05,
-                0.1,
-                0.2,
-                0.25,
-                0.3,
-                0.4,
-                0.5,
-                0.75,
-                1.0,
-                1.5,
-                2.0,
-                2.5,
-                3.0,
-                5.0,
-                10.0,
-                30.0,
-            ),
-            buckets_source="common management.metrics.distribution.slo settings",
-        ),
-        Preset(
-            name="istio",
-            requests="istio_requests_total",
-            fixed_matchers=(("reporter", "=", "destination"),),
-            error_label="response_code",
-            error_regex="5..",
-            status_label="response_code",
-            histogram="istio_request_duration_milliseconds_bucket",
-            unit="ms",
-            selector_labels=(
-                ("destination_workload", "name"),
-                ("destination_workload_namespace", "namespace"),
-            ),
-            buckets_seconds=(
-                0.0005,
-                0.001,
-                0.005,
-                0.01,
-                0.025,
-                0.05,
-                0.1,
-                0.25,
-                0.5,
-                1.0,
-                2.5,
-                5.0,
-                10.0,
-                30.0,
-                60.0,
-                300.0,
-                600.0,
-                1800.0,
-                3600.0,
-            ),
-            buckets_source="Istio's default request duration buckets (milliseconds)",
-        ),
-        Preset(
-            name="nginx-ingress",
-            requests="nginx_ingress_controller_requests",
-            fixed_matchers=(),
-            error_label="status",
-            error_regex="5..",
-            status_label="status",
-            histogram="nginx_ingress_controller_request_duration_seconds_bucket",
-            unit="s",
-            selector_labels=(("exported_service", "name"), ("exported_namespace", "namespace")),
-            buckets_seconds=_PROM_DEFAULT_BUCKETS,
-            buckets_source="ingress-nginx --time-buckets default",
-        ),
-    )
-}
 
+_PROM_DEFAULT_BUCKETS = (
+    "5ms 10ms 25ms 50ms 100ms 250ms 500ms 1s 2500ms 5s 10s"  # client_golang DefBuckets
+)
+_PY_DEFAULT_BUCKETS = (
+    # prometheus_client's Histogram.DEFAULT_BUCKETS (used by flask and starlette exporters)
+    "5ms 10ms 25ms 50ms 75ms 100ms 250ms 500ms 750ms 1s 2500ms 5s 7500ms 10s"
+)
+_HTTP_STATUS = "[1-5][0-9][0-9]"
+
+_BUILTIN: tuple[dict[str, Any], ...] = (
+    {
+        "name": "prometheus-http",
+        "description": "Prometheus client conventions: Go promhttp InstrumentHandlerCounter / "
+        "InstrumentHandlerDuration, and clients that follow them",
+        "library": "client_golang promhttp 1.x",
+        "requests": "http_requests_total",
+        "statusLabel": "code",
+        "errorRegex": "5..",
+        "statusShape": _HTTP_STATUS,
+        "histogram": "http_request_duration_seconds",
+        "buckets": _PROM_DEFAULT_BUCKETS.split(),
+        "handlerLabel": "handler",
+    },
+    {
+        "name": "fastapi-instrumentator",
+        "description": "prometheus-fastapi-instrumentator defaults: status grouped as 2xx..5xx",
+        "library": "prometheus-fastapi-instrumentator 8.1",
+        "requests": "http_requests_total",
+        "statusLabel": "status",
+        "errorRegex": "5..",
+        "statusShape": "[1-5]([0-9][0-9]|xx)",
+        "histogram": "http_request_duration_seconds",
+        "buckets": ["100ms", "500ms", "1s"],
+        "handlerLabel": "handler",
+    },
+    {
+        "name": "flask-exporter",
+        "description": "prometheus-flask-exporter defaults (requests from the duration "
+        "histogram, which carries the path label; flask_http_request_total has none)",
+        "library": "prometheus-flask-exporter 0.23",
+        "requests": "flask_http_request_duration_seconds_count",
+        "statusLabel": "status",
+        "errorRegex": "5..",
+        "statusShape": _HTTP_STATUS,
+        "histogram": "flask_http_request_duration_seconds",
+        "buckets": _PY_DEFAULT_BUCKETS.split(),
+        "handlerLabel": "path",
+    },
+    {
+        "name": "starlette-exporter",
+        "description": "starlette-exporter PrometheusMiddleware defaults",
+        "library": "starlette-exporter 0.24",
+        "requests": "starlette_requests_total",
+        "statusLabel": "status_code",
+        "errorRegex": "5..",
+        "statusShape": _HTTP_STATUS,
+        "histogram": "starlette_request_duration_seconds",
+        "buckets": _PY_DEFAULT_BUCKETS.split(),
+        "handlerLabel": "path",
+    },
+    {
+        "name": "otel-http",
+        "description": "OpenTelemetry stable HTTP semantic conventions (1.21+), exported to "
+        "Prometheus: http.server.request.duration in seconds",
+        "library": "OpenTelemetry Python 1.45 / instrumentation 0.66b1 with "
+        "OTEL_SEMCONV_STABILITY_OPT_IN=http",
+        "requests": "http_server_request_duration_seconds_count",
+        "statusLabel": "http_response_status_code",
+        "errorRegex": "5..",
+        "statusShape": _HTTP_STATUS,
+        "histogram": "http_server_request_duration_seconds",
+        "buckets": [
+            "5ms",
+            "10ms",
+            "25ms",
+            "50ms",
+            "75ms",
+            "100ms",
+            "250ms",
+            "500ms",
+            "750ms",
+            "1s",
+            "2500ms",
+            "5s",
+            "7500ms",
+            "10s",
+        ],
+        "handlerLabel": "http_route",
+    },
+    {
+        "name": "otel-http-legacy",
+        "description": "OpenTelemetry HTTP semantic conventions before 1.21 (the Python "
+        "instrumentations' default): http.server.duration in milliseconds",
+        "library": "OpenTelemetry Python 1.45 / instrumentation 0.66b1, default",
+        "requests": "http_server_duration_milliseconds_count",
+        "statusLabel": "http_status_code",
+        "errorRegex": "5..",
+        "statusShape": _HTTP_STATUS,
+        "histogram": "http_server_duration_milliseconds",
+        "unit": "milliseconds",
+        "buckets": [
+            "0ms",
+            "5ms",
+            "10ms",
+            "25ms",
+            "50ms",
+            "75ms",
+            "100ms",
+            "250ms",
+            "500ms",
+            "750ms",
+            "1s",
+            "2500ms",
+            "5s",
+            "7500ms",
+            "10s",
+        ],
+        "handlerLabel": "http_target",
+    },
+    {
+        "name": "grpc",
+        "description": "go-grpc-prometheus and py-grpc-prometheus: status codes matched "
+        "case-insensitively (Go writes Internal, Python INTERNAL)",
+        "library": "go-grpc-prometheus 1.2, py-grpc-prometheus 0.8",
+        "requests": "grpc_server_handled_total",
+        "statusLabel": "grpc_code",
+        "errorRegex": "(?i)unknown|resource_?exhausted|internal|unavailable|data_?loss"
+        "|deadline_?exceeded",
+        "statusShape": "[A-Za-z_]+",
+        "protocol": "grpc",
+        "histogram": "grpc_server_handling_seconds",
+        # DefBuckets, Python's default buckets and go-grpc-prometheus's documented
+        # WithHistogramBuckets example, merged
+        "buckets": [
+            "1ms",
+            "5ms",
+            "10ms",
+            "25ms",
+            "50ms",
+            "75ms",
+            "100ms",
+            "250ms",
+            "300ms",
+            "500ms",
+            "600ms",
+            "750ms",
+            "1s",
+            "2500ms",
+            "3s",
+            "5s",
+            "6s",
+            "7500ms",
+            "10s",
+            "30s",
+            "60s",
+            "120s",
+        ],
+    },
+    {
+        "name": "micrometer",
+        "description": "Spring Boot Actuator / Micrometer http.server.requests",
+        "library": "Micrometer 1.x (documented exposition; not run here)",
+        "requests": "http_server_requests_seconds_count",
+        "statusLabel": "status",
+        "errorRegex": "5..",
+        "statusShape": _HTTP_STATUS,
+        "histogram": "http_server_requests_seconds",
+        # common management.metrics.distribution.slo settings
+        "buckets": [
+            "1ms",
+            "5ms",
+            "10ms",
+            "25ms",
+            "50ms",
+            "100ms",
+            "200ms",
+            "250ms",
+            "300ms",
+            "400ms",
+            "500ms",
+            "750ms",
+            "1s",
+            "1500ms",
+            "2s",
+            "2500ms",
+            "3s",
+            "5s",
+            "10s",
+            "30s",
+        ],
+        "handlerLabel": "uri",
+        "excludeHandlers": ["/actuator/.*", *DEFAULT_EXCLUDED_HANDLERS],
+    },
+    {
+        "name": "istio",
+        "description": "Istio standard metrics, reported by the destination sidecar",
+        "library": "Istio 1.2x (documented exposition; not run here)",
+        "requests": "istio_requests_total",
+        "statusLabel": "response_code",
+        "errorRegex": "5..",
+        "statusShape": "[0-9]+",
+        "histogram": "istio_request_duration_milliseconds",
+        "unit": "milliseconds",
+        "buckets": [
+            "0ms",
+            "1ms",
+            "5ms",
+            "10ms",
+            "25ms",
+            "50ms",
+            "100ms",
+            "250ms",
+            "500ms",
+            "1s",
+            "2500ms",
+            "5s",
+            "10s",
+            "30s",
+            "60s",
+            "300s",
+            "600s",
+            "1800s",
+            "3600s",
+        ],
+        "selector": {
+            "destination_workload": "{service}",
+            "destination_workload_namespace": "{namespace}",
+        },
+        "matchers": {"reporter": "destination"},
+    },
+    {
+        "name": "nginx-ingress",
+        "description": "ingress-nginx controller metrics (exported_* after the scrape)",
+        "library": "ingress-nginx controller 1.x (documented exposition; not run here)",
+        "requests": "nginx_ingress_controller_requests",
+        "statusLabel": "status",
+        "errorRegex": "5..",
+        "statusShape": _HTTP_STATUS,
+        "histogram": "nginx_ingress_controller_request_duration_seconds",
+        "buckets": _PROM_DEFAULT_BUCKETS.split(),
+        "selector": {"exported_service": "{service}", "exported_namespace": "{namespace}"},
+    },
+)
+
+
+def _builtin(data: dict[str, Any]) -> Preset:
+    data = dict(data)
+    if "handlerLabel" in data and "excludeHandlers" not in data:
+        data["excludeHandlers"] = list(DEFAULT_EXCLUDED_HANDLERS)
+    return Preset.model_validate(data)
+
+
+PRESETS: dict[str, Preset] = {p["name"]: _builtin(p) for p in _BUILTIN}
+
+#: the built-in names a service may use (``none``: no request metrics)
 PRESET_NAMES: tuple[str, ...] = (*PRESETS, "none")
+
+
+def define(definition: PresetDefinition, known: dict[str, Preset]) -> Preset:
+    """A catalog preset: its base (``extends``, else empty) with its own fields."""
+    if definition.extends is not None:
+        return known[definition.extends].with_fields(definition, name=definition.name)
+    data: dict[str, Any] = {"name": definition.name}
+    for key in definition.model_fields_set - {"name", "extends"}:
+        value = getattr(definition, key)
+        alias = PresetFields.model_fields[key].alias or key
+        data[alias] = value.model_dump() if isinstance(value, Model) else value
+    if "handlerLabel" in data and "excludeHandlers" not in data:
+        data["excludeHandlers"] = list(DEFAULT_EXCLUDED_HANDLERS)
+    return Preset.model_validate(data)
+
+
+def missing_fields(definition: PresetDefinition) -> list[str]:
+    """Required fields a preset without ``extends`` leaves out."""
+    if definition.extends is not None:
+        return []
+    need = ("requests", "status_label", "error_regex")
+    return [PresetFields.model_fields[f].alias or f for f in need if getattr(definition, f) is None]
 
 
 def format_le(bound_seconds: float, unit: str) -> str:
     """The ``le`` label value Prometheus client libraries write for a bound given in seconds.
 
-    Go and Python clients format floats in their shortest round-trip form (``0.3``, ``1``,
-    ``2.5``, ``+Inf``); istio writes milliseconds (``250``).
+    Go clients format floats in their shortest round-trip form (``0.3``, ``1``, ``2.5``);
+    istio writes milliseconds (``250``). Python clients write ``1.0``: queries match both.
     """
     value = bound_seconds * 1000.0 if unit == "ms" else bound_seconds
     value = round(value, 9)

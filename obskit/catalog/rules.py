@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from obskit.catalog.durations import format_duration, parse_duration
@@ -17,14 +18,16 @@ from obskit.catalog.model import (
     Metrics,
     ResolvedMetrics,
     ResolvedService,
+    ResolvedSli,
     ResolvedSlo,
     Service,
+    Slo,
     SloDefaults,
     Team,
     Traces,
     Workload,
 )
-from obskit.catalog.presets import PRESETS, format_le
+from obskit.catalog.presets import PRESETS, Preset, define, format_le, missing_fields
 from obskit.promql import PromQLError, parse_promql
 
 if TYPE_CHECKING:
@@ -81,9 +84,11 @@ def _resolve_service(
     teams: dict[str, Team],
     service_names: set[str],
     problems: list[Problem],
+    presets: dict[str, Preset],
 ) -> ResolvedService | None:
     file, index = where
     base = ("services", index)
+    known = presets
 
     def problem(path: tuple[str | int, ...], message: str, hint: str = "", key: bool = False):
         problems.append(file.smap.problem((*base, *path), message, hint, key=key))
@@ -103,7 +108,20 @@ def _resolve_service(
 
     namespace = svc.namespace or defaults.namespace or DEFAULT_NAMESPACE
     metrics = _merge_metrics(defaults.metrics, svc.metrics)
-    preset = PRESETS.get(metrics.preset)
+    preset: Preset | None = None
+    if metrics.preset != "none":
+        preset = known.get(metrics.preset)
+        if preset is None:
+            problem(
+                ("metrics", "preset"),
+                f"unknown preset `{metrics.preset}`",
+                did_you_mean(metrics.preset, [*known, "none"])
+                or "use a built-in preset or declare it under `presets:`",
+            )
+        elif metrics.overrides is not None:
+            preset = preset.with_fields(metrics.overrides)
+    elif metrics.overrides is not None:
+        problem(("metrics", "overrides"), "`preset: none` has no fields to override", "remove it")
     selector = (
         dict(metrics.selector)
         if metrics.selector is not None
@@ -125,13 +143,14 @@ def _resolve_service(
     window_default = (defaults.slo or SloDefaults()).window
     slos: list[ResolvedSlo] = []
     seen_slos: set[str] = set()
-    if svc.slos and metrics.preset == "none":
-        problem(
-            ("slos",),
-            "a service with `metrics.preset: none` cannot have SLOs",
-            "pick the preset its instrumentation exports, or remove the SLOs",
-        )
     for i, slo in enumerate(svc.slos):
+        if slo.sli is None and metrics.preset == "none":
+            problem(
+                ("slos", i),
+                "a service with `metrics.preset: none` has no SLI for this SLO",
+                "pick the preset its instrumentation exports, give the SLO its own `sli:`, "
+                "or remove the SLO",
+            )
         if slo.name in seen_slos:
             problem(
                 ("slos", i, "name"),
@@ -139,10 +158,23 @@ def _resolve_service(
                 "SLO names are unique per service",
             )
         seen_slos.add(slo.name)
-        threshold = parse_duration(slo.threshold) if slo.threshold else None
+        sli, sli_threshold = _resolve_sli(slo, selector, functools.partial(_at, problem, i))
+        threshold_text = slo.threshold or sli_threshold
+        threshold = parse_duration(threshold_text) if threshold_text else None
         if slo.name == "latency" and threshold is None:
             problem(("slos", i), "a latency SLO needs a `threshold`", "e.g. threshold: 300ms")
-        if threshold is not None and preset is not None:
+        if (
+            threshold is not None
+            and sli is None
+            and preset is not None
+            and not preset.has_histogram
+        ):
+            problem(
+                ("slos", i, "threshold"),
+                f"preset `{preset.name}` has no latency histogram",
+                "set the preset's `histogram`, or give the SLO `sli: {histogram: <name>}`",
+            )
+        elif threshold is not None and sli is None and preset is not None and buckets:
             matches = [b for b in buckets if abs(b - threshold) < 1e-9]
             if not matches:
                 # only bounds a duration can name (whole milliseconds) make a usable hint
@@ -160,10 +192,11 @@ def _resolve_service(
             ResolvedSlo(
                 name=slo.name,
                 kind="latency" if threshold is not None else "availability",
+                sli=sli,
                 objective=slo.objective,
                 window=slo.window or window_default,
                 threshold_seconds=threshold,
-                threshold=slo.threshold,
+                threshold=threshold_text,
                 description=slo.description,
             )
         )
@@ -208,7 +241,11 @@ def _resolve_service(
         tier=svc.tier or defaults.tier or DEFAULT_TIER,
         description=svc.description,
         metrics=ResolvedMetrics(
-            preset=metrics.preset, selector=selector, scrape=metrics.scrape, buckets=buckets
+            preset=metrics.preset,
+            spec=preset,
+            selector=selector,
+            scrape=metrics.scrape,
+            buckets=buckets,
         ),
         runbook=svc.runbook,
         workload=Workload(
@@ -282,9 +319,10 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
             )
         )
 
+    presets = _catalog_presets(files, problems)
     service_names = set(names)
     services = [
-        _resolve_service(svc, where, defaults, teams, service_names, problems)
+        _resolve_service(svc, where, defaults, teams, service_names, problems, presets)
         for svc, where in located
     ]
     if problems or metadata is None:
@@ -302,3 +340,138 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
         sources=tuple(f.path for f in files),
     )
     return catalog, []
+
+
+WINDOW_PLACEHOLDER = "{{.window}}"
+
+
+def _at(problem: Callable[..., None], index: int, path: tuple, message: str, hint: str = ""):
+    """Report a problem below ``slos[index]``."""
+    problem(("slos", index, *path), message, hint)
+
+
+def _check_query(
+    query: str, field: str, report: Callable[[tuple[str, ...], str, str], None]
+) -> None:
+    """A custom SLI query must hold ``{{.window}}`` and parse once it is replaced."""
+    if WINDOW_PLACEHOLDER not in query:
+        report(
+            ("sli", field),
+            f"`{field}` has no `{WINDOW_PLACEHOLDER}` placeholder",
+            f"write the range as [{WINDOW_PLACEHOLDER}], e.g. "
+            f"sum(rate(my_requests_total[{WINDOW_PLACEHOLDER}]))",
+        )
+        return
+    try:
+        parse_promql(query.replace(WINDOW_PLACEHOLDER, "5m"))
+    except PromQLError as exc:
+        report(("sli", field), f"not valid PromQL: {exc}", "check it with promtool or Grafana")
+
+
+def _resolve_sli(
+    slo: Slo,
+    service_selector: dict[str, str],
+    report: Callable[..., None],
+) -> tuple[ResolvedSli | None, str | None]:
+    """The SLO's custom SLI (None: the preset's) and the threshold it names."""
+    sli = slo.sli
+    if sli is None:
+        return None, None
+    queries = {
+        "errorQuery": sli.error_query,
+        "goodQuery": sli.good_query,
+        "totalQuery": sli.total_query,
+    }
+    given = [name for name, q in queries.items() if q is not None]
+    if sli.histogram is not None:
+        if given:
+            report(
+                ("sli",),
+                "`histogram` and queries are two kinds of SLI",
+                f"keep `histogram` or {', '.join(given)}",
+            )
+            return None, None
+        if (
+            sli.threshold
+            and slo.threshold
+            and parse_duration(sli.threshold) != parse_duration(slo.threshold)
+        ):
+            report(
+                ("sli", "threshold"),
+                f"differs from the SLO's threshold {slo.threshold}",
+                "give the threshold once",
+            )
+        if not (sli.threshold or slo.threshold):
+            report(("sli",), "a histogram SLI needs a threshold", "e.g. threshold: 300ms")
+        resolved = ResolvedSli(
+            kind="histogram",
+            histogram=sli.histogram,
+            unit=sli.unit or "seconds",
+            selector=dict(sli.selector if sli.selector is not None else service_selector),
+        )
+        return resolved, sli.threshold
+    if (sli.error_query is None) == (sli.good_query is None) or sli.total_query is None:
+        report(
+            ("sli",),
+            "a query SLI needs `totalQuery` and one of `errorQuery` or `goodQuery`",
+            "e.g. sli: {errorQuery: 'sum(rate(x_total{code=~\"5..\"}[{{.window}}]))', "
+            "totalQuery: 'sum(rate(x_total[{{.window}}]))'}",
+        )
+        return None, None
+    for name in given:
+        _check_query(queries[name] or "", name, report)
+    if slo.threshold or sli.threshold or sli.unit or sli.selector:
+        report(
+            ("sli",),
+            "threshold, unit and selector belong to histogram SLIs",
+            "put the latency condition into the queries",
+        )
+    return (
+        ResolvedSli(
+            kind="ratio",
+            error_query=sli.error_query,
+            good_query=sli.good_query,
+            total_query=sli.total_query,
+        ),
+        None,
+    )
+
+
+def _catalog_presets(files: Sequence[LoadedFile], problems: list[Problem]) -> dict[str, Preset]:
+    """Built-in presets plus the catalog's own (``presets:``, across files, in order)."""
+    known: dict[str, Preset] = dict(PRESETS)
+    for f in files:
+        for i, definition in enumerate(f.document.presets):
+            path = ("presets", i)
+            if definition.name in known or definition.name == "none":
+                what = "a built-in preset" if definition.name in PRESETS else "declared twice"
+                problems.append(
+                    f.smap.problem(
+                        (*path, "name"),
+                        f"preset `{definition.name}` is {what}",
+                        "pick another name (a preset may `extends:` a built-in one)",
+                    )
+                )
+                continue
+            if definition.extends is not None and definition.extends not in known:
+                problems.append(
+                    f.smap.problem(
+                        (*path, "extends"),
+                        f"unknown preset `{definition.extends}`",
+                        did_you_mean(definition.extends, known)
+                        or "extend a built-in preset or one declared above",
+                    )
+                )
+                continue
+            missing = missing_fields(definition)
+            if missing:
+                problems.append(
+                    f.smap.problem(
+                        path,
+                        f"preset `{definition.name}` needs {', '.join(missing)}",
+                        "set them, or `extends:` a preset that has them",
+                    )
+                )
+                continue
+            known[definition.name] = define(definition, known)
+    return known

@@ -34,7 +34,8 @@ from typing import Any
 from obskit import queries, slo_names
 from obskit.catalog.durations import parse_duration
 from obskit.catalog.model import ResolvedService, ResolvedSlo
-from obskit.catalog.presets import format_le
+from obskit.catalog.presets import format_le, split_matcher
+from obskit.catalog.samples import Sample, samples_for
 from obskit.render.serialize import clean_float, dump_yaml, format_number
 from obskit.renderers.alerts import burnrate, slo_alerts
 from obskit.renderers.alerts.common import contract_annotations, contract_labels
@@ -68,14 +69,38 @@ def humanize_percentage(value: float) -> str:
     return f"{value * 100:.4g}%"
 
 
-def status_values(service: ResolvedService) -> tuple[str, str]:
-    """(ok, error) values of the preset's status label, checked against its error regex."""
-    preset = queries.preset_of(service)
-    regex = preset.error_regex
-    err = "500" if re.fullmatch(regex, "500") else regex.split("|")[0]
-    ok = "200" if err == "500" else "OK"
-    assert re.fullmatch(regex, err) and not re.fullmatch(regex, ok)
-    return ok, err
+def example_value(value: str, service: ResolvedService) -> str | None:
+    """A label value a ``~regex`` selector value matches (its first alternative, or the
+    service's name); None when neither does."""
+    op, text = split_matcher(value)
+    if op != "=~":
+        return text if op == "=" else None
+    first = text.split("|", 1)[0].strip("()^$")
+    for guess in (first, service.name):
+        if re.fullmatch(text, guess):
+            return guess
+    return None
+
+
+def base_labels(service: ResolvedService, selector: dict[str, str] | None = None) -> dict:
+    """Labels every input series of the service carries: fixed matchers and selector values
+    (regex selector values as an example value they match)."""
+    out = {}
+    if queries.has_metrics(service):
+        out = {lbl: val for lbl, op, val in queries.preset_of(service).fixed_matchers if op == "="}
+    for label, value in (service.metrics.selector if selector is None else selector).items():
+        example = example_value(value, service)
+        if example is not None:
+            out[label] = example
+    return out
+
+
+def testable(service: ResolvedService, slo: ResolvedSlo) -> bool:
+    """SLOs whose input series the tests can make: the preset's, and histogram SLIs (query
+    SLIs read metrics only the catalog's author knows)."""
+    if slo.sli is not None:
+        return slo.sli.kind == "histogram"
+    return queries.has_metrics(service)
 
 
 def page_plan(slo: ResolvedSlo) -> tuple[int, str] | None:
@@ -108,40 +133,64 @@ class Traffic:
     minutes: int
     timelines: dict[str, Timeline]
     flat: bool = False
+    #: whose label sets the series carry (default: the preset's first recorded library)
+    sample: Sample | None = None
 
     def series(self) -> list[dict[str, str]]:
         svc = self.service
-        preset = queries.preset_of(svc)
-        base = queries.equality_labels(svc)
-        ok, err = status_values(svc)
         out: dict[str, str] = {}
-        total = self.minutes
-        avail = next((s for s in svc.slos if s.kind == "availability"), None)
-        bad = self.timelines[avail.name] if avail else [(0.0, total)]
         scale = 0.0 if self.flat else RATE
-        status = preset.status_label
-        out[series_text(preset.requests, {**base, status: ok})] = counter(
+        if queries.has_metrics(svc):
+            self._preset_series(out, scale)
+        for slo in svc.slos:
+            if slo.sli is not None and slo.sli.kind == "histogram":
+                self._histogram_sli_series(out, slo, scale)
+        return [{"series": k, "values": v} for k, v in out.items()]
+
+    def _preset_series(self, out: dict[str, str], scale: float) -> None:
+        svc = self.service
+        preset = queries.preset_of(svc)
+        sample = self.sample or samples_for(preset)[0]
+        base = base_labels(svc)
+        total = self.minutes
+        avail = next((s for s in svc.slos if s.kind == "availability" and s.sli is None), None)
+        bad = self.timelines[avail.name] if avail else [(0.0, total)]
+        out[series_text(preset.requests, {**sample.ok, **base})] = counter(
             [((1 - f) * scale, m) for f, m in bad]
         )
-        out[series_text(preset.requests, {**base, status: err})] = counter(
+        out[series_text(preset.requests, {**sample.error, **base})] = counter(
             [(f * scale, m) for f, m in bad]
         )
+        if not preset.has_histogram:
+            return
+        hist = {**sample.histogram, **base}
         if preset.histogram_count != preset.requests:
-            out[series_text(preset.histogram_count, base)] = counter([(scale, total)])
+            out[series_text(preset.histogram_count, hist)] = counter([(scale, total)])
         for slo in svc.slos:
-            if slo.kind != "latency":
+            if slo.kind != "latency" or slo.sli is not None:
                 continue
             assert slo.threshold_seconds is not None
             le = format_le(slo.threshold_seconds, preset.unit)
-            out[series_text(preset.histogram, {**base, "le": le})] = counter(
+            out[series_text(preset.histogram, {**hist, "le": le})] = counter(
                 [((1 - f) * scale, m) for f, m in self.timelines[slo.name]]
             )
-        return [{"series": k, "values": v} for k, v in out.items()]
+
+    def _histogram_sli_series(self, out: dict[str, str], slo: ResolvedSlo, scale: float) -> None:
+        sli = slo.sli
+        assert sli is not None and sli.histogram and slo.threshold_seconds is not None
+        labels = base_labels(self.service, sli.selector)
+        le = format_le(slo.threshold_seconds, "ms" if sli.unit == "milliseconds" else "s")
+        out[series_text(f"{sli.histogram}_count", labels)] = counter([(scale, self.minutes)])
+        out[series_text(f"{sli.histogram}_bucket", {**labels, "le": le})] = counter(
+            [((1 - f) * scale, m) for f, m in self.timelines[slo.name]]
+        )
 
 
 def _series_key(slo: ResolvedSlo) -> tuple:
-    """SLOs with equal keys read the same series (all availability SLOs; equal thresholds)."""
-    return (slo.kind, slo.threshold_seconds)
+    """SLOs with equal keys read the same series (all availability SLOs; equal thresholds;
+    a histogram SLI's histogram and threshold)."""
+    histogram = slo.sli.histogram if slo.sli is not None else None
+    return (slo.kind, slo.threshold_seconds, histogram)
 
 
 def _sharing(service: ResolvedService, slo: ResolvedSlo) -> list[ResolvedSlo]:
@@ -190,8 +239,13 @@ def _quiet_slo(service: ResolvedService, at: int) -> list[dict[str, Any]]:
     return [
         _check(at, slo_alerts.alert_name(service, slo, kind))
         for slo in service.slos
+        if testable(service, slo)
         for kind in ("page", "ticket")
     ]
+
+
+def _quiet_absent(service: ResolvedService, at: int) -> list[dict[str, Any]]:
+    return [_check(at, absent_alert_name(service))] if queries.has_metrics(service) else []
 
 
 def _group(
@@ -210,7 +264,7 @@ def healthy(service: ResolvedService) -> dict[str, Any]:
     checks = []
     for at in (15, 60, HEALTHY_MINUTES):
         checks += _quiet_slo(service, at)
-        checks.append(_check(at, absent_alert_name(service)))
+        checks += _quiet_absent(service, at)
     exprs = []
     for slo in service.slos:
         sel = f'{{service="{service.name}", slo="{slo.name}"}}'
@@ -241,14 +295,72 @@ def healthy(service: ResolvedService) -> dict[str, Any]:
     return _group(f"{service.name}: healthy traffic fires nothing", traffic.series(), checks, exprs)
 
 
-def outage(service: ResolvedService, slo: ResolvedSlo) -> dict[str, Any] | None:
+def _sli_labels(service: ResolvedService, slo: ResolvedSlo, name: str) -> str:
+    labels = {"service": service.name, "slo": slo.name, "team": service.team}
+    return series_text(name, {**labels, "tier": service.tier})
+
+
+def zero_errors(service: ResolvedService) -> dict[str, Any]:
+    """Traffic and not one error series yet: the SLIs are 0, not empty (panels not blank)."""
+    minutes = 40
+    traffic = Traffic(service, minutes, {s.name: [(0.0, minutes)] for s in service.slos})
+    series = [
+        s
+        for s in traffic.series()
+        if not any(
+            s["series"] == series_text(queries.preset_of(service).requests, labels)
+            for labels in _error_label_sets(service)
+        )
+    ]
+    exprs = []
+    for slo in service.slos:
+        if not testable(service, slo):
+            continue
+        for window in ("5m", "30m"):
+            name = slo_names.sli_error_ratio(window)
+            exprs.append(
+                {
+                    "expr": f'{name}{{service="{service.name}", slo="{slo.name}"}}',
+                    "eval_time": "30m",
+                    "exp_samples": [{"labels": _sli_labels(service, slo, name), "value": 0.0}],
+                }
+            )
+    if queries.has_metrics(service):
+        labels = {"service": service.name, "team": service.team, "tier": service.tier}
+        exprs.append(
+            {
+                "expr": f'{slo_names.SERVICE_ERROR_RATIO}{{service="{service.name}"}}',
+                "eval_time": "30m",
+                "exp_samples": [
+                    {"labels": series_text(slo_names.SERVICE_ERROR_RATIO, labels), "value": 0.0}
+                ],
+            }
+        )
+    checks = _quiet_slo(service, 30)
+    name = f"{service.name}: traffic without one error series yet: SLIs are 0, not empty"
+    return _group(name, series, checks, exprs)
+
+
+def _error_label_sets(service: ResolvedService) -> list[dict[str, str]]:
+    if not queries.has_metrics(service):
+        return []
+    base = base_labels(service)
+    return [{**s.error, **base} for s in samples_for(queries.preset_of(service))]
+
+
+def outage(
+    service: ResolvedService, slo: ResolvedSlo, sample: Sample | None = None
+) -> dict[str, Any] | None:
     plan = page_plan(slo)
     if plan is None:
         return None
     after, _ = plan
     over = _override(service, slo, [(_healthy(service, slo), HISTORY), (1.0, after + 10)])
     traffic = Traffic(
-        service, HISTORY + after + 10, _timelines(service, HISTORY + after + 10, **over)
+        service,
+        HISTORY + after + 10,
+        _timelines(service, HISTORY + after + 10, **over),
+        sample=sample,
     )
     page, ticket = (slo_alerts.alert_name(service, slo, k) for k in ("page", "ticket"))
     checks = [
@@ -257,6 +369,8 @@ def outage(service: ResolvedService, slo: ResolvedSlo) -> dict[str, Any] | None:
         _check(HISTORY + after, page, [_burn_expect(service, slo, "page", 1.0)]),
     ]
     name = f"{service.name} {slo.name}: total outage pages within {duration(after)}"
+    if sample is not None:
+        name += f" ({sample.library} labels)"
     return _group(name, traffic.series(), checks)
 
 
@@ -282,7 +396,7 @@ def no_traffic(service: ResolvedService) -> dict[str, Any]:
     checks = []
     for at in (10, 60):
         checks += _quiet_slo(service, at)
-        checks.append(_check(at, absent_alert_name(service)))
+        checks += _quiet_absent(service, at)
     return _group(f"{service.name}: no traffic (0/0) fires nothing", traffic.series(), checks)
 
 
@@ -329,17 +443,30 @@ def workload_groups(service: ResolvedService, alert: WorkloadAlert) -> list[dict
     ]
 
 
+def _outages(service: ResolvedService, slo: ResolvedSlo) -> list[dict[str, Any] | None]:
+    """The outage test; an availability SLO on a preset gets one per recorded library (each
+    library's own status values must page)."""
+    if slo.sli is None and slo.kind == "availability":
+        samples = samples_for(queries.preset_of(service))
+        if len(samples) > 1:
+            return [outage(service, slo, sample) for sample in samples]
+    return [outage(service, slo)]
+
+
 def test_file(service: ResolvedService, workload: list[WorkloadAlert]) -> bytes:
     """The promtool test file of one service."""
     groups: list[dict[str, Any]] = []
-    if queries.has_metrics(service):
+    slos = [slo for slo in service.slos if testable(service, slo)]
+    if queries.has_metrics(service) or slos:
         groups.append(healthy(service))
-        for slo in service.slos:
-            for make in (outage, slow_burn):
-                group = make(service, slo)
-                if group is not None:
-                    groups.append(group)
+        groups.append(zero_errors(service))
+        for slo in slos:
+            groups.extend(g for g in _outages(service, slo) if g is not None)
+            group = slow_burn(service, slo)
+            if group is not None:
+                groups.append(group)
         groups.append(no_traffic(service))
+    if queries.has_metrics(service):
         groups.append(metrics_absent(service))
     for alert in workload:
         groups.extend(workload_groups(service, alert))
@@ -352,4 +479,10 @@ def test_file(service: ResolvedService, workload: list[WorkloadAlert]) -> bytes:
         f"promtool unit tests for {service.name}'s rules, generated by obskit.\n"
         f"Run: promtool test rules alerts/tests/{service.name}.test.yaml"
     )
+    untested = [slo.name for slo in service.slos if not testable(service, slo)]
+    if untested:
+        header += (
+            f"\nNot tested here: SLO {', '.join(untested)} (custom query SLI: its input series "
+            "are known only to the catalog's author; preview it against a real Prometheus)."
+        )
     return dump_yaml(doc, sort_keys=False, header=header)

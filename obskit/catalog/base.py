@@ -1,0 +1,21 @@
+"""The pydantic base of every catalog model: unknown keys are errors, YAML keys camelCase."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+NAME_RE = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
+Duration = Annotated[str, Field(pattern=r"^(?:\d+(?:ms|s|m|h|d|w|y))+$")]
+METRIC_NAME_RE = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
+LABEL_NAME_RE = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+
+
+class Model(BaseModel):
+    """Base: unknown keys are errors, YAML keys are camelCase."""
+
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
+    )
