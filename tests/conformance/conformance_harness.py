@@ -69,8 +69,12 @@ class AppSpec:
     versions_of: tuple[str, ...]
     #: extra environment of the app process
     env: tuple[tuple[str, str], ...] = ()
+    #: the library's own request counter (all requests, probes and /metrics included)
+    requests_metric: str = ""
     #: latency SLO threshold: a bucket bound the library emits by default
     threshold: str = "1s"
+    #: the ``latency-fast`` SLO's threshold: a bound below the ``slow`` route's 150 ms
+    fast_threshold: str = "100ms"
     #: one-line description for docs and headers
     description: str = ""
 
@@ -91,6 +95,7 @@ APPS: tuple[AppSpec, ...] = (
         lang="python",
         protocol="http",
         source="fastapi_instrumentator.py",
+        requests_metric="http_requests_total",
         versions_of=(
             "prometheus-fastapi-instrumentator",
             "fastapi",
@@ -106,6 +111,7 @@ APPS: tuple[AppSpec, ...] = (
         lang="python",
         protocol="http",
         source="flask_exporter.py",
+        requests_metric="flask_http_request_duration_seconds_count",
         versions_of=("prometheus-flask-exporter", "flask", "werkzeug", "prometheus-client"),
         description="Flask (werkzeug server), PrometheusMetrics(app)",
     ),
@@ -116,6 +122,7 @@ APPS: tuple[AppSpec, ...] = (
         lang="python",
         protocol="http",
         source="starlette_exporter_app.py",
+        requests_metric="starlette_requests_total",
         versions_of=("starlette-exporter", "starlette", "uvicorn", "prometheus-client"),
         description="Starlette + uvicorn, app.add_middleware(PrometheusMiddleware)",
     ),
@@ -126,6 +133,7 @@ APPS: tuple[AppSpec, ...] = (
         lang="python",
         protocol="http",
         source="otel_flask.py",
+        requests_metric="http_server_duration_milliseconds_count",
         versions_of=(
             "opentelemetry-sdk",
             "opentelemetry-exporter-prometheus",
@@ -141,6 +149,7 @@ APPS: tuple[AppSpec, ...] = (
         lang="python",
         protocol="http",
         source="otel_flask.py",
+        requests_metric="http_server_request_duration_seconds_count",
         versions_of=(
             "opentelemetry-sdk",
             "opentelemetry-exporter-prometheus",
@@ -157,6 +166,7 @@ APPS: tuple[AppSpec, ...] = (
         lang="python",
         protocol="grpc",
         source="grpc_prometheus_app.py",
+        requests_metric="grpc_server_handled_total",
         versions_of=("py-grpc-prometheus", "grpcio", "prometheus-client"),
         description="grpcio server, PromServerInterceptor(enable_handling_time_histogram=True)",
     ),
@@ -167,6 +177,7 @@ APPS: tuple[AppSpec, ...] = (
         lang="python",
         protocol="http",
         source="prometheus_client_http.py",
+        requests_metric="http_requests_total",
         versions_of=("prometheus-client",),
         description="http.server + prometheus_client, Go client naming conventions",
     ),
@@ -177,6 +188,7 @@ APPS: tuple[AppSpec, ...] = (
         lang="go",
         protocol="http",
         source="promhttp",
+        requests_metric="http_requests_total",
         versions_of=("golang-go", "golang-github-prometheus-client-golang-dev"),
         description="net/http, promhttp.InstrumentHandlerCounter/Duration (handler curried)",
     ),
@@ -187,6 +199,7 @@ APPS: tuple[AppSpec, ...] = (
         lang="go",
         protocol="grpc",
         source="grpcserver",
+        requests_metric="grpc_server_handled_total",
         versions_of=(
             "golang-go",
             "golang-google-grpc-dev",
@@ -368,6 +381,10 @@ class RunningApp:
                 self._channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
             return self._channel
 
+    def supports(self, route: str) -> bool:
+        """gRPC apps have no /healthz."""
+        return not (self.spec.protocol == "grpc" and route == "healthz")
+
     def call(self, route: str, timeout: float = 5.0) -> str:
         """One request to ``route`` (ok, fail, slow, healthz); returns the status seen."""
         if self.spec.protocol == "grpc":
@@ -488,8 +505,9 @@ def start_apps(
 class Traffic:
     """Background request drivers, one thread per app, each at ``rate`` requests/s.
 
-    All drivers call the same ``route`` (switch with :meth:`set_route`); each stops after
-    ``max_seconds`` or ``max_requests``, whichever comes first, or at :meth:`stop`.
+    All drivers cycle through the same ``routes`` (switch with :meth:`set_routes`; gRPC apps
+    skip ``healthz``); each stops after ``max_seconds`` or ``max_requests``, whichever comes
+    first, or at :meth:`stop`. A slow route lowers the rate: one request at a time per app.
     """
 
     def __init__(
@@ -503,13 +521,14 @@ class Traffic:
         self.interval = 1.0 / rate
         self.max_seconds = max_seconds
         self.max_requests = max_requests
-        self.route = "ok"
+        self.routes: tuple[str, ...] = ("ok",)
         self.counts: dict[str, dict[str, int]] = {a.spec.service: {} for a in self.apps}
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
-    def set_route(self, route: str) -> None:
-        self.route = route
+    def set_routes(self, *routes: str) -> None:
+        """Cycle through ``routes`` from the next request on; none: pause."""
+        self.routes = routes
 
     def start(self) -> Traffic:
         for app in self.apps:
@@ -523,15 +542,23 @@ class Traffic:
         start = time.monotonic()
         next_at = start
         sent = 0
+        tick = 0
         while not self._stop.is_set() and sent < self.max_requests:
             now = time.monotonic()
             if now - start > self.max_seconds:
                 break
+            if not self.routes:  # paused
+                self._stop.wait(self.interval)
+                next_at = time.monotonic()
+                continue
+            routes = [r for r in self.routes if app.supports(r)] or ["ok"]
+            route = routes[tick % len(routes)]
+            tick += 1
             try:
-                seen = app.call(self.route, timeout=2.0)
+                seen = app.call(route, timeout=2.0)
             except OSError as exc:
                 seen = type(exc).__name__
-            key = f"{self.route}:{seen}"
+            key = f"{route}:{seen}"
             counts[key] = counts.get(key, 0) + 1
             sent += 1
             next_at += self.interval
@@ -635,8 +662,9 @@ class Prometheus:
 
 # --------------------------------------------------------------------------- session state
 
-#: the SLOs every conformance service has
-SLOS = ("availability", "latency")
+#: the SLOs every conformance service has: availability, latency at a default bucket bound
+#: the ``slow`` route stays under, and latency at a bound the ``slow`` route exceeds
+SLOS = ("availability", "latency", "latency-fast")
 
 
 @dataclass
@@ -656,18 +684,27 @@ class Env:
 
 @dataclass
 class Healthy:
-    #: service -> slo -> value of slo:sli_error:ratio_rate5m (None: no series)
-    sli: dict[str, dict[str, float | None]]
+    """The end of the healthy phase (successful requests and probes only)."""
+
+    #: service -> slo -> value of slo:sli_error:ratio_rate5m (missing: no series)
+    sli: dict[str, dict[str, float]]
+    #: service -> obskit's service:requests:rate5m / the library's counter, all requests
+    counted_share: dict[str, float | None]
     seconds: float
     request_counts: dict[str, dict[str, int]]
 
 
 @dataclass
-class Outage:
-    #: service -> seconds from the outage start to the firing page (None: never fired)
+class Phase:
+    """A failure phase: every request to one route until an alert fires for every service."""
+
+    name: str
+    #: service -> seconds from the phase start to the firing alert (None: never fired)
     fired_after: dict[str, float | None]
-    #: service -> slo -> value of slo:sli_error:ratio_rate5m at the end of the outage
-    sli: dict[str, dict[str, float | None]]
+    #: service -> slo -> value of slo:sli_error:ratio_rate5m at the end of the phase
+    sli: dict[str, dict[str, float]]
+    #: service -> alerts that fired but must not have (the 1s latency page)
+    wrongly_fired: dict[str, set[str]]
     seconds: float
     request_counts: dict[str, dict[str, int]]
 
@@ -676,7 +713,7 @@ class Outage:
 
 
 def service_entry(spec: AppSpec) -> dict:
-    """The catalog entry of one app: its preset, selected by job, two SLOs."""
+    """The catalog entry of one app: its preset, selected by job, three SLOs."""
     return {
         "name": spec.service,
         "team": "conformance",
@@ -686,6 +723,7 @@ def service_entry(spec: AppSpec) -> dict:
         "slos": [
             {"name": "availability", "objective": 99.9},
             {"name": "latency", "objective": 99, "threshold": spec.threshold},
+            {"name": "latency-fast", "objective": 99, "threshold": spec.fast_threshold},
         ],
     }
 

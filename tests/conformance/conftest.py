@@ -1,11 +1,15 @@
-"""Fixtures of the conformance suite: every runnable app, one Prometheus, two traffic phases.
+"""Fixtures of the conformance suite: every runnable app, one Prometheus, three traffic phases.
 
 One session: the Go apps are built (offline, GOPATH mode) into a temp dir, obskit renders
 the alert rules of a catalog with one service per app, all apps start at once, and one
-Prometheus scrapes them every second with those rules loaded. The ``healthy`` phase drives
-successful requests until every SLI has a value; the ``outage`` phase then sends every
-request to the failing route until every service's page fires. Both phases are polled with
-timeouts, never slept through.
+Prometheus scrapes them every second with those rules loaded. Traffic (~20 requests/s per
+app, half of them /healthz probes on HTTP apps) goes through three phases, each polled with
+a timeout, never slept through:
+
+- ``healthy``: successful fast requests until every SLI of every service reads healthy;
+- ``outage``: every request fails (probes still succeed) until every availability page fires;
+- ``slowdown``: every request takes 150 ms until every ``latency-fast`` (100 ms) page fires,
+  while the 1 s ``latency`` SLO's pages must stay quiet.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from conformance_harness import (
     SLOS,
     Env,
     Healthy,
-    Outage,
+    Phase,
     Prometheus,
     Traffic,
     build_go_apps,
@@ -34,8 +38,8 @@ from conformance_harness import (
 RATE = float(os.environ.get("OBSKIT_CONFORMANCE_RATE", "20"))
 #: how long the healthy phase may take to give every SLI a value
 HEALTHY_TIMEOUT = float(os.environ.get("OBSKIT_CONFORMANCE_HEALTHY_TIMEOUT", "40"))
-#: how long the outage may take to fire every page
-OUTAGE_TIMEOUT = float(os.environ.get("OBSKIT_CONFORMANCE_OUTAGE_TIMEOUT", "60"))
+#: how long an outage (or slowdown) may take to fire every page
+PHASE_TIMEOUT = float(os.environ.get("OBSKIT_CONFORMANCE_PHASE_TIMEOUT", "60"))
 #: healthy traffic before the first SLI check, so the outage has some history to beat
 MIN_HEALTHY_SECONDS = 5.0
 
@@ -80,9 +84,9 @@ def conformance_env(tmp_path_factory) -> Env:
             env.prometheus.stop()
 
 
-def sli_values(prom: Prometheus) -> dict[str, dict[str, float | None]]:
+def sli_values(prom: Prometheus) -> dict[str, dict[str, float]]:
     """service -> slo -> current ``slo:sli_error:ratio_rate5m`` (all services at once)."""
-    out: dict[str, dict[str, float | None]] = {}
+    out: dict[str, dict[str, float]] = {}
     for row in prom.query("slo:sli_error:ratio_rate5m"):
         labels = row["metric"]
         out.setdefault(labels.get("service", ""), {})[labels.get("slo", "")] = float(
@@ -91,119 +95,193 @@ def sli_values(prom: Prometheus) -> dict[str, dict[str, float | None]]:
     return out
 
 
+def healthy_problems(values: dict[str, float]) -> list[str]:
+    """What is wrong with one service's SLIs while every request succeeds fast."""
+    problems = [f"{slo}: no value" for slo in SLOS if slo not in values]
+    availability = values.get("availability")
+    if availability is not None and availability != 0:
+        problems.append(f"availability is {availability}, not 0")
+    for slo in ("latency", "latency-fast"):
+        value = values.get(slo)
+        if value is not None and not (0 <= value < 0.01):  # NaN fails too
+            problems.append(f"{slo} is {value}, not within its 1% budget")
+    return problems
+
+
+def recorded_exprs(prom: Prometheus, record: str) -> dict[str, str]:
+    """service -> the expression of the recording rule ``record`` as Prometheus loaded it."""
+    data = prom.api("rules", type="record")
+    assert isinstance(data, dict)
+    return {
+        rule["labels"].get("service", ""): rule["query"]
+        for group in data["groups"]
+        for rule in group["rules"]
+        if rule["name"] == record
+    }
+
+
+def counted_share(prom: Prometheus, env: Env) -> dict[str, float | None]:
+    """service -> obskit's request rate / the library's own counter's rate, unfiltered.
+
+    Both sides in one instant query (the recording rule's expression, not its last recorded
+    value), so lag and rate extrapolation cancel out.
+    """
+    exprs = recorded_exprs(prom, "service:requests:rate5m")
+    out: dict[str, float | None] = {}
+    for service, app in env.apps.items():
+        if service not in exprs:
+            out[service] = None
+            continue
+        total = f'sum(rate({app.spec.requests_metric}{{job="{service}"}}[5m]))'
+        rows = prom.query(f"({exprs[service]}) / {total}")
+        out[service] = float(rows[0]["value"][1]) if rows else None
+    return out
+
+
 def _expected(env: Env) -> list[str]:
     """Services that run and whose rules rendered: the ones a phase waits for."""
     return [s for s in env.apps if s not in env.render_errors]
 
 
+def _counts_since(env: Env, baseline: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    assert env.traffic is not None
+    out = {}
+    for service, counts in env.traffic.counts.items():
+        before = baseline.get(service, {})
+        out[service] = {k: n - before.get(k, 0) for k, n in counts.items() if n - before.get(k, 0)}
+    return out
+
+
 @pytest.fixture(scope="session")
 def healthy(conformance_env: Env) -> Healthy:
-    """Successful traffic to every app until every SLI of every service reads 0."""
+    """Successful requests and /healthz probes until every SLI of every service is healthy."""
     env = conformance_env
     assert env.prometheus is not None
     env.traffic = Traffic(env.apps.values(), rate=RATE, max_seconds=240, max_requests=5000)
+    env.traffic.set_routes("ok", "healthz")
     env.traffic.start()
     start = time.monotonic()
     expected = _expected(env)
 
     def all_healthy() -> bool:
         values = sli_values(env.prometheus)
-        return all(values.get(service, {}).get(slo) == 0 for service in expected for slo in SLOS)
+        return not any(healthy_problems(values.get(s, {})) for s in expected)
 
-    deadline = start + HEALTHY_TIMEOUT
     time.sleep(MIN_HEALTHY_SECONDS)
-    while time.monotonic() < deadline and not all_healthy():
+    while time.monotonic() - start < HEALTHY_TIMEOUT and not all_healthy():
         time.sleep(0.5)
-    sli = sli_values(env.prometheus)
     result = Healthy(
-        sli=sli,
+        sli=sli_values(env.prometheus),
+        counted_share=counted_share(env.prometheus, env),
         seconds=time.monotonic() - start,
-        request_counts={k: dict(v) for k, v in env.traffic.counts.items()},
+        request_counts=_counts_since(env, {}),
     )
     _SUMMARY["healthy"] = result
     return result
 
 
-@pytest.fixture(scope="session")
-def outage(conformance_env: Env, healthy: Healthy) -> Outage:
-    """Every request to the failing route until every service's fast-burn page fires."""
-    env = conformance_env
+def run_phase(env: Env, name: str, routes: tuple[str, ...], alert: str, quiet: str) -> Phase:
+    """Drive ``routes`` until ``alert`` fires for every service; note any ``quiet`` alert."""
     assert env.prometheus is not None and env.traffic is not None
     baseline = {k: dict(v) for k, v in env.traffic.counts.items()}
-    env.traffic.set_route("fail")
+    env.traffic.set_routes(*routes)
     start = time.monotonic()
     expected = _expected(env)
     fired: dict[str, float | None] = dict.fromkeys(env.apps)
-    while time.monotonic() - start < OUTAGE_TIMEOUT:
-        rows = env.prometheus.query(
-            'ALERTS{alertname=~".*AvailabilityErrorBudgetFastBurn", alertstate="firing"}'
-        )
+    wrongly: dict[str, set[str]] = {s: set() for s in env.apps}
+    while True:
         now = time.monotonic() - start
-        for row in rows:
+        for row in env.prometheus.query(f'ALERTS{{alertname=~"{alert}", alertstate="firing"}}'):
             service = row["metric"].get("service")
             if service in fired and fired[service] is None:
                 fired[service] = now
-        if all(fired[s] is not None for s in expected):
+        for row in env.prometheus.query(f'ALERTS{{alertname=~"{quiet}"}}'):
+            service = row["metric"].get("service")
+            if service in wrongly:
+                wrongly[service].add(row["metric"]["alertname"])
+        if all(fired[s] is not None for s in expected) or now > PHASE_TIMEOUT:
             break
         time.sleep(0.5)
-    seconds = time.monotonic() - start
-    sli = sli_values(env.prometheus)
-    env.traffic.stop()
-    counts = {
-        service: {
-            k: n - baseline.get(service, {}).get(k, 0)
-            for k, n in c.items()
-            if n - baseline.get(service, {}).get(k, 0)
-        }
-        for service, c in env.traffic.counts.items()
-    }
-    result = Outage(fired_after=fired, sli=sli, seconds=seconds, request_counts=counts)
-    _SUMMARY["outage"] = result
+    result = Phase(
+        name=name,
+        fired_after=fired,
+        sli=sli_values(env.prometheus),
+        wrongly_fired=wrongly,
+        seconds=time.monotonic() - start,
+        request_counts=_counts_since(env, baseline),
+    )
+    _SUMMARY[name] = result
     return result
+
+
+#: the 1s latency SLO's pages: the ``slow`` route (150 ms) must never fire them
+QUIET = ".*LatencyErrorBudget(Fast|Slow)Burn"
+
+
+@pytest.fixture(scope="session")
+def outage(conformance_env: Env, healthy: Healthy) -> Phase:
+    """Every request fails (probes still succeed) until every availability page fires."""
+    return run_phase(
+        conformance_env, "outage", ("fail", "healthz"), ".*AvailabilityErrorBudgetFastBurn", QUIET
+    )
+
+
+@pytest.fixture(scope="session")
+def slowdown(conformance_env: Env, outage: Phase) -> Phase:
+    """Every request takes 150 ms until every latency-fast (100 ms) page fires."""
+    phase = run_phase(
+        conformance_env, "slowdown", ("slow", "healthz"), ".*LatencyFastErrorBudgetFastBurn", QUIET
+    )
+    assert conformance_env.traffic is not None
+    conformance_env.traffic.stop()
+    return phase
 
 
 def _fmt(value: float | None) -> str:
     if value is None:
-        return "no value"
+        return "-"
     if math.isnan(value):
         return "NaN"
     return f"{value:.4g}"
 
 
 def pytest_terminal_summary(terminalreporter):
-    """A behaviour table: per app, the SLIs while healthy and whether/when the page fired."""
+    """A behaviour table: per app, the SLIs while healthy and whether/when the pages fired."""
     env = _SUMMARY.get("env")
     if not isinstance(env, Env):
         return
     healthy = _SUMMARY.get("healthy")
-    outage = _SUMMARY.get("outage")
+    phases = [p for p in (_SUMMARY.get("outage"), _SUMMARY.get("slowdown")) if isinstance(p, Phase)]
     tr = terminalreporter
     tr.section("obskit conformance")
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in env.timings.items())
     if isinstance(healthy, Healthy):
-        timings += f", healthy phase {healthy.seconds:.1f}s"
-    if isinstance(outage, Outage):
-        timings += f", outage phase {outage.seconds:.1f}s"
+        timings += f", healthy {healthy.seconds:.1f}s"
+    timings += "".join(f", {p.name} {p.seconds:.1f}s" for p in phases)
     tr.write_line(timings)
-    tr.write_line(f"{'service':24} {'preset':24} {'availability':>12} {'latency':>8}  page fired")
+    head = f"{'service':23} {'preset':23} {'avail':>6} {'lat':>6} {'fast':>6} {'counted':>7}"
+    tr.write_line(head + "".join(f"  {p.name} page" for p in phases))
     for spec in APPS:
         s = spec.service
         if s in env.unavailable:
-            status = "not run: " + env.unavailable[s].splitlines()[0][:60]
-            tr.write_line(f"{s:24} {spec.preset:24} {status}")
+            tr.write_line(f"{s:23} {spec.preset:23} not run: {env.unavailable[s].splitlines()[0]}")
             continue
         if s in env.render_errors:
-            tr.write_line(f"{s:24} {spec.preset:24} refused by obskit (unknown preset?)")
+            tr.write_line(f"{s:23} {spec.preset:23} refused by obskit")
             continue
         sli = healthy.sli.get(s, {}) if isinstance(healthy, Healthy) else {}
-        fired = "-"
-        if isinstance(outage, Outage):
-            after = outage.fired_after.get(s)
-            fired = f"yes, after {after:.1f}s" if after is not None else "NO"
-        tr.write_line(
-            f"{s:24} {spec.preset:24} {_fmt(sli.get('availability')):>12} "
-            f"{_fmt(sli.get('latency')):>8}  {fired}"
+        share = healthy.counted_share.get(s) if isinstance(healthy, Healthy) else None
+        line = (
+            f"{s:23} {spec.preset:23} {_fmt(sli.get('availability')):>6} "
+            f"{_fmt(sli.get('latency')):>6} {_fmt(sli.get('latency-fast')):>6} {_fmt(share):>7}"
         )
+        for p in phases:
+            after = p.fired_after.get(s)
+            cell = f"yes {after:.1f}s" if after is not None else "NO"
+            if p.wrongly_fired.get(s):
+                cell += " +" + ",".join(sorted(p.wrongly_fired[s]))
+            line += f"  {cell:>{len(p.name) + 5}}"
+        tr.write_line(line)
     for spec in APPS:
         if spec.service in env.apps:
             v = ", ".join(f"{k} {ver}" for k, ver in versions(spec).items())
