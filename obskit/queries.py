@@ -243,7 +243,32 @@ def equality_labels(service: ResolvedService) -> dict[str, str]:
 
 
 def _window(query: str, window: str) -> str:
-    return f"sum({query.replace(WINDOW_PLACEHOLDER, window).strip()})"
+    """The query for ``window``, summed to one series (unless it is a plain ``sum(...)``)."""
+    text = query.replace(WINDOW_PLACEHOLDER, window).strip()
+    return text if _is_plain_sum(text) else f"sum({text})"
+
+
+def _is_plain_sum(text: str) -> bool:
+    """``sum(...)`` without ``by``/``without``, whose parenthesis closes at the end."""
+    if not text.startswith("sum("):
+        return False
+    depth = 0
+    quote = ""
+    for i, ch in enumerate(text[3:], start=3):
+        if quote:
+            if ch == "\\":
+                continue
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'`":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i == len(text) - 1
+    return False
 
 
 def custom_error_ratio(
