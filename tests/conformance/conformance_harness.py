@@ -738,24 +738,6 @@ def catalog_document(name: str, specs: Iterable[AppSpec]) -> dict:
     }
 
 
-def obskit_render():
-    """``obskit.render`` (the library API), or the function behind it.
-
-    obskit's lazy ``__getattr__`` returns the function once, but importing
-    ``obskit.render.pipeline`` binds the *package* ``obskit.render`` as the module attribute,
-    so every later ``obskit.render`` is a module (``TypeError: 'module' object is not
-    callable``). Until that is fixed in obskit/__init__.py, fall back to the pipeline function.
-    """
-    import obskit
-
-    render = obskit.render
-    if callable(render):
-        return render
-    from obskit.render.pipeline import render
-
-    return render
-
-
 def render_rules(specs: Sequence[AppSpec], workdir: Path) -> tuple[list[Path], dict[str, str]]:
     """Render the alert rules of all apps with obskit's library API.
 
@@ -770,7 +752,7 @@ def render_rules(specs: Sequence[AppSpec], workdir: Path) -> tuple[list[Path], d
         path.write_text(json.dumps(catalog_document(name, group), indent=2) + "\n")
         catalog = obskit.load_catalog(path)
         out = workdir / f"{name}.out"
-        obskit_render()(catalog, out, only=["alerts"], use_cache=False)
+        obskit.render(catalog, out, only=["alerts"], use_cache=False)
         return sorted((out / "alerts").glob("*.rules.yaml"))
 
     try:
