@@ -2,6 +2,10 @@
 # Install obskit and the tools its tests use on a Debian machine with Python >= 3.11:
 #   - promtool, prometheus and amtool from Debian (apt-get install -y prometheus
 #     prometheus-alertmanager), when root or sudo;
+#   - Go and the Go sources the conformance suite's Go apps build from, offline in GOPATH
+#     mode (apt-get install -y golang-go golang-github-prometheus-client-golang-dev
+#     golang-github-grpc-ecosystem-go-grpc-prometheus-dev golang-google-grpc-dev), when root
+#     or sudo; without them those two conformance cases are skipped;
 #   - a virtual environment in .venv with obskit and its dev dependencies.
 # Idempotent: safe to run again.
 set -euo pipefail
@@ -20,6 +24,22 @@ if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2
   # Debian starts no service here (no systemd in containers); stop one if it did.
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
     systemctl stop prometheus || true
+  fi
+fi
+
+GO_PACKAGES="golang-go golang-github-prometheus-client-golang-dev golang-github-grpc-ecosystem-go-grpc-prometheus-dev golang-google-grpc-dev"
+if ! command -v go >/dev/null 2>&1 \
+   || [ ! -d /usr/share/gocode/src/github.com/prometheus/client_golang ] \
+   || [ ! -d /usr/share/gocode/src/github.com/grpc-ecosystem/go-grpc-prometheus ] \
+   || [ ! -d /usr/share/gocode/src/google.golang.org/grpc ]; then
+  # shellcheck disable=SC2086  # a word list
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq $GO_PACKAGES >/dev/null
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo apt-get update -qq && sudo apt-get install -y -qq $GO_PACKAGES >/dev/null
+  else
+    echo "note: not root and no sudo: install them yourself (apt-get install -y $GO_PACKAGES);" >&2
+    echo "      until then the conformance suite's Go apps (client_golang, go-grpc-prometheus) are skipped." >&2
   fi
 fi
 

@@ -709,6 +709,19 @@ class Phase:
     request_counts: dict[str, dict[str, int]]
 
 
+def healthy_problems(values: dict[str, float]) -> list[str]:
+    """What is wrong with one service's SLIs while every request succeeds fast."""
+    problems = [f"{slo}: no value" for slo in SLOS if slo not in values]
+    availability = values.get("availability")
+    if availability is not None and availability != 0:
+        problems.append(f"availability is {availability}, not 0")
+    for slo in ("latency", "latency-fast"):
+        value = values.get(slo)
+        if value is not None and not (0 <= value < 0.01):  # NaN fails too
+            problems.append(f"{slo} is {value}, not within its 1% budget")
+    return problems
+
+
 # --------------------------------------------------------------------------- catalog, rules
 
 

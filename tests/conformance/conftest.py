@@ -20,15 +20,16 @@ import time
 from pathlib import Path
 
 import pytest
-from conformance_harness import (
+
+from .conformance_harness import (
     APPS,
-    SLOS,
     Env,
     Healthy,
     Phase,
     Prometheus,
     Traffic,
     build_go_apps,
+    healthy_problems,
     render_rules,
     start_apps,
     versions,
@@ -93,19 +94,6 @@ def sli_values(prom: Prometheus) -> dict[str, dict[str, float]]:
             row["value"][1]
         )
     return out
-
-
-def healthy_problems(values: dict[str, float]) -> list[str]:
-    """What is wrong with one service's SLIs while every request succeeds fast."""
-    problems = [f"{slo}: no value" for slo in SLOS if slo not in values]
-    availability = values.get("availability")
-    if availability is not None and availability != 0:
-        problems.append(f"availability is {availability}, not 0")
-    for slo in ("latency", "latency-fast"):
-        value = values.get(slo)
-        if value is not None and not (0 <= value < 0.01):  # NaN fails too
-            problems.append(f"{slo} is {value}, not within its 1% budget")
-    return problems
 
 
 def recorded_exprs(prom: Prometheus, record: str) -> dict[str, str]:

@@ -8,9 +8,8 @@ docs/conformance.md and the fixtures in conftest.py.
 from __future__ import annotations
 
 import pytest
-from conformance_harness import APPS, APPS_BY_SERVICE, Env, Healthy, Phase
 
-from conftest import healthy_problems
+from .conformance_harness import APPS, APPS_BY_SERVICE, Env, Healthy, Phase, healthy_problems
 
 pytestmark = [pytest.mark.conformance, pytest.mark.prometheus, pytest.mark.slow]
 

@@ -15,8 +15,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conformance_harness import APPS, RECORDED_DIR
 from prometheus_client.parser import text_string_to_metric_families
+
+from .conformance_harness import APPS, RECORDED_DIR
 
 pytestmark = pytest.mark.conformance
 
