@@ -250,8 +250,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Exited(RuntimeError):
+    """A child process we wait for has exited: no point in waiting longer."""
+
+
 def wait_until(predicate, timeout: float, interval: float = 0.2, what: str = "condition"):
-    """Call ``predicate`` until it returns a truthy value; TimeoutError after ``timeout``."""
+    """Call ``predicate`` until it returns a truthy value; TimeoutError after ``timeout``.
+
+    Errors of ``predicate`` (not up yet) are retried, except :class:`Exited`.
+    """
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
     while True:
@@ -259,6 +266,8 @@ def wait_until(predicate, timeout: float, interval: float = 0.2, what: str = "co
             value = predicate()
             if value:
                 return value
+        except Exited:
+            raise
         except Exception as exc:  # keep polling; report the last error on timeout
             last_error = exc
         if time.monotonic() >= deadline:
@@ -403,7 +412,7 @@ class RunningApp:
 
     def ready(self) -> bool:
         if self.proc.poll() is not None:
-            raise RuntimeError(
+            raise Exited(
                 f"{self.spec.service} exited with {self.proc.returncode}:\n{self.log_tail()}"
             )
         status, _ = http_get(self.metrics_url, timeout=2)
@@ -490,12 +499,24 @@ def start_apps(
             failed[spec.service] = str(exc)
     deadline = time.monotonic() + timeout
     for service, app in list(started.items()):
-        try:
-            wait_until(app.ready, max(1.0, deadline - time.monotonic()), what=f"{service} ready")
-        except (TimeoutError, RuntimeError) as exc:
-            failed[service] = f"{exc}\n{app.log_tail()}"
-            app.stop()
-            del started[service]
+        for attempt in (1, 2):
+            try:
+                wait_until(
+                    app.ready, max(1.0, deadline - time.monotonic()), what=f"{service} ready"
+                )
+                break
+            except Exited as exc:  # maybe another process took its free port
+                app.stop()
+                if attempt == 2:
+                    failed[service] = str(exc)
+                    del started[service]
+                    break
+                app = started[service] = start_app(app.spec, logdir, binaries.get(service))
+            except TimeoutError as exc:
+                failed[service] = f"{exc}\n{app.log_tail()}"
+                app.stop()
+                del started[service]
+                break
     return started, failed
 
 
@@ -601,6 +622,7 @@ class Prometheus:
         # JSON is YAML: no dependency on the dumper's style
         self.config_path.write_text(json.dumps(config, indent=2))
         self.proc: subprocess.Popen | None = None
+        self.port_retried = False
 
     def start(self, timeout: float = 30.0) -> Prometheus:
         binary = shutil.which("prometheus")
@@ -626,10 +648,19 @@ class Prometheus:
 
         def ready() -> bool:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"prometheus exited:\n{self.log_tail()}")
+                raise Exited(f"prometheus exited:\n{self.log_tail()}")
             return http_get(f"{self.url}/-/ready", timeout=2)[0] == 200
 
-        wait_until(ready, timeout, what="prometheus ready")
+        try:
+            wait_until(ready, timeout, what="prometheus ready")
+        except Exited:
+            # most likely another process took the free port: once more on a new one
+            if self.port_retried:
+                raise
+            self.port_retried = True
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            return self.start(timeout)
         return self
 
     def log_tail(self, lines: int = 30) -> str:
