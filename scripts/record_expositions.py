@@ -66,7 +66,7 @@ def header(spec: h.AppSpec) -> str:
         "then this GET /metrics",
         "# stripped: *_created samples, process_/python_/go_ families, target_info "
         f"service_instance_id; the app's port is written as {STABLE_PORT}; "
-        "duration _sum values vary between recordings",
+        "duration _sum values and cold-request bucket counts vary between recordings",
     ]
     return "\n".join(lines) + "\n"
 
