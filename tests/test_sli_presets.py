@@ -320,3 +320,14 @@ services:
     assert proc.returncode != 0
     assert "py-grpc-prometheus labels" in proc.stdout + proc.stderr
     assert "go-grpc-prometheus labels" not in proc.stdout + proc.stderr
+
+
+def test_which_preset_table_lists_every_builtin_preset() -> None:
+    from obskit.catalog.presets import PRESETS
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "catalog.md").read_text()
+    table = doc.split("### Which preset?", 1)[1].split("\n\n", 2)[1]
+    for preset in PRESETS.values():
+        row = next((r for r in table.splitlines() if f"| `{preset.name}` |" in r), None)
+        assert row, f"{preset.name} missing from the which-preset table"
+        assert f"`{preset.requests}" in row and f"`{preset.status_label}`" in row, row
