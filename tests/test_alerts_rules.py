@@ -34,7 +34,8 @@ def _rules(service) -> list[dict]:
     [
         ("30d", [14.4, 6.0, 3.0, 1.0]),
         ("28d", [13.44, 5.6, 2.8, 0.9333]),
-        ("7d", [3.36, 1.4, 0.7, 0.2333]),
+        # Sloth's 7d window set (../shared/reference/sloth/examples/windows/7d.yaml)
+        ("7d", [13.44, 3.5, 1.4, 0.98]),
     ],
 )
 def test_burn_factors_scale_with_the_slo_window(period, expected):
