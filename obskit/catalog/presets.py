@@ -399,7 +399,7 @@ _BUILTIN: tuple[dict[str, Any], ...] = (
         "histogram": "istio_request_duration_milliseconds",
         "unit": "milliseconds",
         "buckets": [
-            "0ms",
+            # Istio starts at 0.5ms, which no threshold duration can name
             "1ms",
             "5ms",
             "10ms",
