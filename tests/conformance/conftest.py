@@ -1,8 +1,9 @@
 """Fixtures of the conformance suite: every runnable app, one Prometheus, three traffic phases.
 
-One session: the Go apps are built (offline, GOPATH mode) into a temp dir, obskit renders
-the alert rules of a catalog with one service per app, all apps start at once, and one
-Prometheus scrapes them every second with those rules loaded. Traffic (~20 requests/s per
+Once per run (package-scoped: everything stops after the last test of this folder, not at
+the end of a whole-repository run): the Go apps are built (offline, GOPATH mode) into a temp
+dir, obskit renders the alert rules of a catalog with one service per app, all apps start at
+once, and one Prometheus scrapes them every second with those rules loaded. Traffic (~20 requests/s per
 app, half of them /healthz probes on HTTP apps) goes through three phases, each polled with
 a timeout, never slept through:
 
@@ -47,7 +48,7 @@ MIN_HEALTHY_SECONDS = 5.0
 _SUMMARY: dict[str, object] = {}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def conformance_env(tmp_path_factory) -> Env:
     """Build, render, start every app and Prometheus; stop them all at the end."""
     import shutil
@@ -140,7 +141,7 @@ def _counts_since(env: Env, baseline: dict[str, dict[str, int]]) -> dict[str, di
     return out
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def healthy(conformance_env: Env) -> Healthy:
     """Successful requests and /healthz probes until every SLI of every service is healthy."""
     env = conformance_env
@@ -206,7 +207,7 @@ def run_phase(env: Env, name: str, routes: tuple[str, ...], alert: str, quiet: s
 QUIET = ".*LatencyErrorBudget(Fast|Slow)Burn"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def outage(conformance_env: Env, healthy: Healthy) -> Phase:
     """Every request fails (probes still succeed) until every availability page fires."""
     return run_phase(
@@ -214,7 +215,7 @@ def outage(conformance_env: Env, healthy: Healthy) -> Phase:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def slowdown(conformance_env: Env, outage: Phase) -> Phase:
     """Every request takes 150 ms until every latency-fast (100 ms) page fires."""
     phase = run_phase(
