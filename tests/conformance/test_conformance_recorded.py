@@ -3,7 +3,8 @@
 Fast and static: no app runs. Each ``<preset>--<library>.prom`` file must parse as the
 Prometheus text format, and the preset it is named after must fit it: the request counter
 and the status label exist, both a success and an error value occur and are told apart by
-the preset's error regex, the handler label exists, and every histogram bucket bound the
+the preset's error regex, the handler label exists and excludes exactly the probes and
+``/metrics``, and every histogram bucket bound the
 preset accepts as a latency threshold is one the library really writes. The
 ``*--documented.prom`` files are written from the projects' documentation and source (their
 headers say where from); the others are recorded by scripts/record_expositions.py.
@@ -31,6 +32,9 @@ SCRAPE_RENAMED = {"exported_namespace": "namespace", "exported_service": "servic
 #: labels the scrape adds (job, instance; namespace from Kubernetes service discovery)
 SCRAPE_ADDED = {"job", "instance", "namespace"}
 _SAMPLE_NAME = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]", re.MULTILINE)
+
+#: handler values of the recordings that are probes or the exporter's own endpoint
+PROBE_HANDLERS = {"/metrics", "/healthz"}
 
 _HEADER = re.compile(r"# obskit conformance recording: preset (\S+), library (\S+)$")
 
@@ -109,9 +113,18 @@ def test_preset_fits_the_exposition(path: Path):
     assert any(v[:1] in "2O" for v in oks), f"{path.name}: no success among {sorted(oks)}"
 
     if preset.handler_label:
-        assert all(preset.handler_label in labels for labels, _ in requests), (
-            f"{path.name}: {preset.requests} lacks the handler label {preset.handler_label}"
+        handler = preset.handler_label
+        assert all(handler in labels for labels, _ in requests), (
+            f"{path.name}: {preset.requests} lacks the handler label {handler}"
         )
+        handlers = {labels[handler] for labels, v in requests if v > 0}
+        excluded = {h for h in handlers if any(re.fullmatch(p, h) for p in preset.exclude_handlers)}
+        probes = {h for h in handlers if h in PROBE_HANDLERS or h.startswith("/actuator/")}
+        assert probes <= excluded, (
+            f"{path.name}: {handler} values {sorted(probes - excluded)} are probes or the "
+            f"exporter's own endpoint but count as requests (excluded: {preset.exclude_handlers})"
+        )
+        assert handlers - excluded, f"{path.name}: every {handler} value is excluded: {handlers}"
 
     for label in preset.selector:
         if label in SCRAPE_ADDED:
@@ -136,5 +149,5 @@ def test_preset_fits_the_exposition(path: Path):
         assert not absent, (
             f"{path.name}: preset {preset.name} accepts latency thresholds at {absent} "
             f"({preset.unit}) that {library} does not write (it writes {sorted(written)}): "
-            "an SLO with such a threshold would count every request as slow"
+            "an SLO with such a threshold gets no latency SLI (its le matcher selects nothing)"
         )
