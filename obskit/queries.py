@@ -7,6 +7,8 @@ functions, so a preset's metric names and matchers are written down once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
 
 from obskit.catalog.model import ResolvedService, ResolvedSli, ResolvedSlo
 from obskit.catalog.presets import Preset, format_le, split_matcher
@@ -180,12 +182,61 @@ def latency_error_ratio(
     overrides: Mapping[str, str] | None = None,
 ) -> str:
     """1 - (requests at most ``threshold`` / all requests), from the latency histogram."""
+    parts = _latency_parts(service, threshold_seconds, window, overrides=overrides)
+    return _ratio(parts)
+
+
+def _latency_parts(
+    service: ResolvedService,
+    threshold_seconds: float,
+    window: str,
+    *,
+    overrides: Mapping[str, str] | None = None,
+) -> SliParts:
     preset = preset_of(service)
     fast_sel = selector(service, le_matcher(service, threshold_seconds), overrides=overrides)
     all_sel = selector(service, overrides=overrides)
     fast = f"sum(rate({preset.histogram}{fast_sel}[{window}]))"
     total = f"sum(rate({preset.histogram_count}{all_sel}[{window}]))"
-    return f"1 - (\n  ({fast})\n  /\n  ({total})\n)"
+    return SliParts("good", fast, total)
+
+
+@dataclass(frozen=True)
+class SliParts:
+    """An SLI as events per second: ``bad`` (or ``good``) events and all events."""
+
+    kind: Literal["bad", "good"]
+    events: str
+    total: str
+    #: good events may have no series while there is traffic (a query SLI): zero-fill them
+    fill_good: bool = False
+
+
+def _ratio(parts: SliParts) -> str:
+    """The error ratio: bad/total zero-filled; for good events ``1 - good/total``."""
+    if parts.kind == "bad":
+        return zero_filled_ratio(parts.events, parts.total)
+    if parts.fill_good:
+        return f"1 - (\n{zero_filled_ratio(parts.events, parts.total)}\n)"
+    return f"1 - (\n  ({parts.events})\n  /\n  ({parts.total})\n)"
+
+
+def sli_parts(service: ResolvedService, slo: ResolvedSlo, window: str) -> SliParts:
+    """The SLO's SLI over ``window`` as event rates (preset, histogram SLI or query SLI)."""
+    if slo.sli is not None:
+        return _custom_parts(slo.sli, slo.threshold_seconds, window)
+    if slo.kind == "latency":
+        assert slo.threshold_seconds is not None
+        return _latency_parts(service, slo.threshold_seconds, window)
+    errors = requests_rate(service, window, errors_only=True)
+    return SliParts("bad", errors, requests_rate(service, window))
+
+
+def sli_error_rate(parts: SliParts) -> str:
+    """Bad events per second, 0 (not empty) while there is traffic and no bad series."""
+    if parts.kind == "bad":
+        return f"(\n  {parts.events}\n  or\n  0 * {parts.total}\n)"
+    return f"{parts.total}\n-\n(\n  {parts.events}\n  or\n  0 * {parts.total}\n)"
 
 
 def slo_error_ratio(
@@ -196,12 +247,12 @@ def slo_error_ratio(
     overrides: Mapping[str, str] | None = None,
 ) -> str:
     """The SLI error ratio of one SLO over ``window``."""
-    if slo.sli is not None:
-        return custom_error_ratio(service, slo.sli, slo.threshold_seconds, window)
-    if slo.kind == "latency":
+    if slo.sli is None and slo.kind == "latency":
         assert slo.threshold_seconds is not None
         return latency_error_ratio(service, slo.threshold_seconds, window, overrides=overrides)
-    return error_ratio(service, window, overrides=overrides)
+    if slo.sli is None:
+        return error_ratio(service, window, overrides=overrides)
+    return _ratio(sli_parts(service, slo, window))
 
 
 def latency_quantile(
@@ -243,13 +294,36 @@ def equality_labels(service: ResolvedService) -> dict[str, str]:
 
 
 def _window(query: str, window: str) -> str:
-    return f"sum({query.replace(WINDOW_PLACEHOLDER, window).strip()})"
+    """The query for ``window``, summed to one series (unless it is a plain ``sum(...)``)."""
+    text = query.replace(WINDOW_PLACEHOLDER, window).strip()
+    return text if _is_plain_sum(text) else f"sum({text})"
 
 
-def custom_error_ratio(
-    service: ResolvedService, sli: ResolvedSli, threshold_seconds: float | None, window: str
-) -> str:
-    """The error ratio of a custom SLI: queries (Sloth's ``{{.window}}``) or a histogram.
+def _is_plain_sum(text: str) -> bool:
+    """``sum(...)`` without ``by``/``without``, whose parenthesis closes at the end."""
+    if not text.startswith("sum("):
+        return False
+    depth = 0
+    quote = ""
+    for i, ch in enumerate(text[3:], start=3):
+        if quote:
+            if ch == "\\":
+                continue
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'`":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i == len(text) - 1
+    return False
+
+
+def _custom_parts(sli: ResolvedSli, threshold_seconds: float | None, window: str) -> SliParts:
+    """A custom SLI's event rates: queries (Sloth's ``{{.window}}``) or a histogram.
 
     Each query is summed to one series, so any label set it returns works.
     """
@@ -261,10 +335,10 @@ def custom_error_ratio(
         all_sel = "{" + ", ".join(sel) + "}"
         fast = f"sum(rate({sli.histogram}_bucket{fast_sel}[{window}]))"
         total = f"sum(rate({sli.histogram}_count{all_sel}[{window}]))"
-        return f"1 - (\n  ({fast})\n  /\n  ({total})\n)"
+        return SliParts("good", fast, total)
     assert sli.total_query is not None
     total = _window(sli.total_query, window)
     if sli.error_query is not None:
-        return zero_filled_ratio(_window(sli.error_query, window), total)
+        return SliParts("bad", _window(sli.error_query, window), total)
     assert sli.good_query is not None
-    return f"1 - (\n{zero_filled_ratio(_window(sli.good_query, window), total)}\n)"
+    return SliParts("good", _window(sli.good_query, window), total, fill_good=True)

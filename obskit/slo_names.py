@@ -17,6 +17,11 @@ def sli_error_ratio(window: str) -> str:
     return f"slo:sli_error:ratio_rate{window}"
 
 
+#: bad events per second over 5m (zero-filled) and all events per second over 5m: the SLO
+#: window's ratio is summed from these recorded series, never from raw ``rate(x[30d])``
+SLI_ERRORS_RATE = "slo:sli_errors:rate5m"
+SLI_EVENTS_RATE = "slo:sli_events:rate5m"
+
 #: objective as a ratio (99.9 -> 0.999)
 OBJECTIVE = "slo:objective:ratio"
 #: error budget as a ratio (1 - objective)

@@ -28,6 +28,7 @@ from pathlib import Path
 from obskit.catalog.loader import load_catalog
 from obskit.catalog.model import ResolvedService
 from obskit.catalog.presets import format_le
+from obskit.catalog.samples import samples_for
 from obskit.queries import has_metrics, preset_of
 from obskit.renderers.alerts.workload import EXAMPLE_POD
 
@@ -88,10 +89,9 @@ def _labels(labels: dict[str, str]) -> str:
 
 def status_values(service: ResolvedService) -> tuple[str, str]:
     """A success and an error value of the preset's status label."""
-    preset = preset_of(service)
-    if preset.error_regex == "5..":
-        return "200", "500"
-    return "OK", preset.error_regex.split("|")[0]
+    sample = samples_for(preset_of(service))[0]
+    status = preset_of(service).status_label
+    return sample.ok[status], sample.error[status]
 
 
 def openmetrics(

@@ -34,7 +34,8 @@ def _rules(service) -> list[dict]:
     [
         ("30d", [14.4, 6.0, 3.0, 1.0]),
         ("28d", [13.44, 5.6, 2.8, 0.9333]),
-        ("7d", [3.36, 1.4, 0.7, 0.2333]),
+        # Sloth's 7d window set (../shared/reference/sloth/examples/windows/7d.yaml)
+        ("7d", [13.44, 3.5, 1.4, 0.98]),
     ],
 )
 def test_burn_factors_scale_with_the_slo_window(period, expected):
@@ -279,3 +280,22 @@ def test_counter_is_monotonic_as_promtool_expands_it(segments):
         for _ in range(int(steps)):
             value += float(inc)
         previous = max(value, float(start) + float(inc) * int(steps))
+
+
+def test_slo_window_ratio_reads_recorded_rates_not_raw_series(example_catalog):
+    """No rule reads raw series over the SLO window (7d/28d/30d): at a few hundred series
+    that exceeds Prometheus' query sample limit. The window's ratio sums recorded 5m rates."""
+    import re
+
+    for service in example_catalog.services:
+        for rule in _rules(service):
+            assert not re.search(r"\b(rate|increase)\([^\[]*\[(7d|28d|30d)\]", rule["expr"]), rule
+        for slo in service.slos:
+            period = [
+                r
+                for r in _rules(service)
+                if r.get("record") == f"slo:sli_error:ratio_rate{slo.window}"
+                and r["labels"]["slo"] == slo.name
+            ]
+            assert len(period) == 1
+            assert period[0]["expr"].startswith("sum_over_time(slo:sli_errors:rate5m{")

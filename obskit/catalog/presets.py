@@ -113,6 +113,8 @@ class Preset(Model):
     handler_label: str | None = None
     exclude_handlers: tuple[str, ...] = ()
     test_values: TestValues | None = None
+    #: the built-in preset this one extends (its recorded library labels feed the tests)
+    builtin: str | None = None
 
     # --- derived names ---------------------------------------------------------------
     @property
@@ -174,12 +176,13 @@ class Preset(Model):
         data = self.model_dump(by_alias=True)
         for key in fields.model_fields_set:
             value = getattr(fields, key)
-            if value is None:
+            if value is None or key not in PresetFields.model_fields:
                 continue
             alias = PresetFields.model_fields[key].alias or key
             data[alias] = value.model_dump() if isinstance(value, Model) else value
         if name is not None:
             data["name"] = name
+            data["builtin"] = self.builtin or self.name
         return Preset.model_validate(data)
 
 
@@ -396,7 +399,7 @@ _BUILTIN: tuple[dict[str, Any], ...] = (
         "histogram": "istio_request_duration_milliseconds",
         "unit": "milliseconds",
         "buckets": [
-            "0ms",
+            # Istio starts at 0.5ms, which no threshold duration can name
             "1ms",
             "5ms",
             "10ms",
@@ -438,7 +441,7 @@ _BUILTIN: tuple[dict[str, Any], ...] = (
 
 
 def _builtin(data: dict[str, Any]) -> Preset:
-    data = dict(data)
+    data = {**data, "builtin": data["name"]}
     if "handlerLabel" in data and "excludeHandlers" not in data:
         data["excludeHandlers"] = list(DEFAULT_EXCLUDED_HANDLERS)
     return Preset.model_validate(data)

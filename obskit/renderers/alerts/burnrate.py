@@ -17,8 +17,13 @@ budget, so for another SLO period (7d, 28d) the factor that consumes the same fr
 
     factor = fraction * period / long_window
 
-e.g. 2% in 1h of 30d: ``0.02 * 720h / 1h = 14.4``; of 28d: ``13.44``; of 7d: ``3.36``. The
-short window (1/12 of the long one) only makes the alert stop soon after the burn stops.
+e.g. 2% in 1h of 30d: ``0.02 * 720h / 1h = 14.4``; of 28d: ``13.44``. The short window
+(1/12 of the long one) only makes the alert stop soon after the burn stops.
+
+The same fractions over a **7-day** period give factors 3.36 / 1.4 / 0.7 / 0.23: a page at a
+2x burn and a ticket below 1x, i.e. on an SLO that is being met. 7d SLOs therefore use
+Sloth's shipped 7d window set (``examples/windows/7d.yaml``: 8%, 12.5%, 20%, 42% of the
+budget), whose factors 13.44 / 3.5 / 1.4 / 0.98 never page below 3.5x nor ticket at 1x.
 """
 
 from __future__ import annotations
@@ -39,6 +44,12 @@ class BurnWindow:
     short: str
     #: fraction of the period's error budget consumed over ``long`` before alerting
     budget_fraction: float
+    #: the fraction for 7-day periods (Sloth's 7d window set)
+    budget_fraction_7d: float
+
+    def fraction(self, period: str) -> float:
+        """The budget fraction of this window for an SLO period."""
+        return self.budget_fraction_7d if period == "7d" else self.budget_fraction
 
     def factor(self, period: str) -> float:
         """The burn-rate factor for an SLO period (``30d`` -> 14.4 for the 1h window).
@@ -46,15 +57,15 @@ class BurnWindow:
         Rounded to 4 significant digits (``0.9333``): thresholds stay readable in review.
         """
         return clean_float(
-            self.budget_fraction * parse_duration(period) / parse_duration(self.long), 4
+            self.fraction(period) * parse_duration(period) / parse_duration(self.long), 4
         )
 
 
 WINDOWS: tuple[BurnWindow, ...] = (
-    BurnWindow("page", "1h", "5m", 0.02),
-    BurnWindow("page", "6h", "30m", 0.05),
-    BurnWindow("ticket", "1d", "2h", 0.10),
-    BurnWindow("ticket", "3d", "6h", 0.10),
+    BurnWindow("page", "1h", "5m", 0.02, 0.08),
+    BurnWindow("page", "6h", "30m", 0.05, 0.125),
+    BurnWindow("ticket", "1d", "2h", 0.10, 0.20),
+    BurnWindow("ticket", "3d", "6h", 0.10, 0.42),
 )
 
 

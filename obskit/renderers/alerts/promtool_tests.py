@@ -316,7 +316,7 @@ def zero_errors(service: ResolvedService) -> dict[str, Any]:
     for slo in service.slos:
         if not testable(service, slo):
             continue
-        for window in ("5m", "30m"):
+        for window in ("5m", "30m", slo.window):
             name = slo_names.sli_error_ratio(window)
             exprs.append(
                 {

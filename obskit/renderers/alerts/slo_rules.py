@@ -35,11 +35,25 @@ def slo_selector(service: ResolvedService, slo: ResolvedSlo) -> str:
 
 
 def sli_windows(slo: ResolvedSlo) -> tuple[str, ...]:
-    """The alert windows plus the SLO's own window."""
-    out = list(slo_names.SLI_WINDOWS)
-    if slo.window not in out:
-        out.append(slo.window)
-    return tuple(out)
+    """The alert windows (read from the raw series); the SLO's own window is summed from
+    recorded 5m rates (:func:`period_ratio`)."""
+    return tuple(w for w in slo_names.SLI_WINDOWS if w != slo.window)
+
+
+def period_ratio(service: ResolvedService, slo: ResolvedSlo) -> str:
+    """The error ratio over the SLO window, from the recorded 5m event rates.
+
+    ``sum_over_time`` of rates sampled at every evaluation weighs each moment by its
+    traffic, like ``rate(x[30d])`` would, but reads one recorded series per SLO instead of
+    every raw series over 30 days (which exceeds Prometheus' query sample limit from a few
+    hundred series on). It covers the time the rules have been recording.
+    """
+    sel = slo_selector(service, slo)
+    w = slo.window
+    return (
+        f"sum_over_time({slo_names.SLI_ERRORS_RATE}{sel}[{w}])\n/\n"
+        f"sum_over_time({slo_names.SLI_EVENTS_RATE}{sel}[{w}])"
+    )
 
 
 def recording_rules(service: ResolvedService, slo: ResolvedSlo) -> list[dict[str, Any]]:
@@ -47,6 +61,7 @@ def recording_rules(service: ResolvedService, slo: ResolvedSlo) -> list[dict[str
     labels = slo_labels(service, slo)
     sel = slo_selector(service, slo)
     budget = format_number(error_budget(slo))
+    parts = queries.sli_parts(service, slo, "5m")
     rules = [
         record_rule(
             slo_names.sli_error_ratio(window),
@@ -54,6 +69,11 @@ def recording_rules(service: ResolvedService, slo: ResolvedSlo) -> list[dict[str
             labels,
         )
         for window in sli_windows(slo)
+    ]
+    rules += [
+        record_rule(slo_names.SLI_ERRORS_RATE, queries.sli_error_rate(parts), labels),
+        record_rule(slo_names.SLI_EVENTS_RATE, parts.total, labels),
+        record_rule(slo_names.sli_error_ratio(slo.window), period_ratio(service, slo), labels),
     ]
     rules += [
         record_rule(slo_names.OBJECTIVE, f"vector({format_number(objective_ratio(slo))})", labels),
