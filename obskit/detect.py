@@ -253,7 +253,7 @@ def catalog_presets(catalog: Catalog) -> list[Preset]:
     """
     import yaml
 
-    from obskit.catalog.presets import PresetDefinition, PresetFields, define
+    from obskit.catalog.presets import PresetDefinition, define
 
     known = dict(PRESETS)
     out: list[Preset] = []
@@ -265,14 +265,7 @@ def catalog_presets(catalog: Catalog) -> list[Preset]:
             continue
         for item in doc.get("presets") or [] if isinstance(doc, dict) else []:
             try:
-                definition = PresetDefinition.model_validate(item)
-                if definition.extends is not None:
-                    # the fields alone: with_fields() knows no `name`/`extends`
-                    own = {k: v for k, v in item.items() if k not in ("name", "extends")}
-                    base = known[definition.extends]
-                    preset = base.with_fields(PresetFields.model_validate(own), definition.name)
-                else:
-                    preset = define(definition, known)
+                preset = define(PresetDefinition.model_validate(item), known)
             except (ValueError, KeyError, AttributeError):
                 continue
             known[preset.name] = preset

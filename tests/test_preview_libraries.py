@@ -251,18 +251,7 @@ def test_case_sensitive_error_regex_fails_on_upper_case_codes(
 
 
 def test_catalog_presets_are_suggested(libprom: PrometheusServer, tmp_path: Path) -> None:
-    own = [
-        {
-            "name": "shop-fastapi",
-            "requests": "http_requests_total",
-            "statusLabel": "status",
-            "errorRegex": "5..",
-            "statusShape": "[1-5]([0-9][0-9]|xx)",
-            "histogram": "http_request_duration_seconds",
-            "buckets": ["100ms", "500ms", "1s"],
-            "handlerLabel": "handler",
-        }
-    ]
+    own = [{"name": "shop-fastapi", "extends": "fastapi-instrumentator", "description": "ours"}]
     code, doc = preview(
         libprom, catalog_file(tmp_path / "c.yaml", {"fastapi-app": "prometheus-http"}, own)
     )
