@@ -73,6 +73,10 @@ def _diagnose(server: Server, metric: str, parts: list[str]) -> str:
         label, _, raw = part.partition("=")
         label = label.rstrip("!~")
         value = raw.lstrip("~").strip('"')
+        if re.fullmatch(r'\w+="[^"]+"', part) and _count(server, f"{{{part}}}"):
+            # the label value is right, the metric is not (a wrong preset)
+            problems.append(f"{part} has series, but none named {metric}")
+            continue
         existing = _values(server, metric, label)
         if not existing:
             problems.append(f'{part}: {metric} has no label "{label}"')
