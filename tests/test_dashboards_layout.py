@@ -99,12 +99,12 @@ def test_links(rendered, example_catalog):
     assert frontend["Runbook"] == "https://runbooks.example.com/frontend"
     for dep in example_catalog.service("frontend").depends_on:
         assert frontend[f"→ {dep}"] == f"/d/{dashboard_uid(example_catalog, dep)}"
-    catalog_links = [link["title"] for link in rendered["dashboards/catalog.json"]["links"]]
-    assert "Runbook" not in catalog_links  # no runbook in the catalog entry
-    traces = {link["title"]: link["url"] for link in rendered["dashboards/catalog.json"]["links"]}
-    assert "service=product-catalog" in traces["Traces (Jaeger)"]  # traces.service wins
+    links = {link["title"]: link["url"] for link in rendered["dashboards/catalog.json"]["links"]}
+    # no runbook in the catalog entry: metadata.runbooks' pattern fills it
+    assert links["Runbook"] == "https://runbooks.example.com/catalog"
+    assert "service=product-catalog" in links["Traces (Jaeger)"]  # traces.service wins
     ads = [link["title"] for link in rendered["dashboards/ads.json"]["links"]]
-    assert ads == []  # no logs, no traces, no runbook, no dependencies
+    assert ads == ["Runbook"]  # no logs, no traces, no dependencies
 
 
 def test_link_base_urls_come_from_the_catalog(tmp_path):

@@ -7,59 +7,11 @@ from what the real libraries emit, tests/conformance/recorded/).
 
 from __future__ import annotations
 
-import subprocess
-import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 
-from obskit import load_catalog, render
-from obskit.catalog.errors import CatalogError
-
-HEAD = """\
-apiVersion: obskit/v1
-kind: ServiceCatalog
-metadata: {name: shop}
-teams: [{name: web}]
-"""
-
-
-def catalog_file(tmp_path: Path, body: str) -> Path:
-    path = tmp_path / "catalog.yaml"
-    path.write_text(HEAD + textwrap.dedent(body))
-    return path
-
-
-def problems(tmp_path: Path, body: str) -> list[str]:
-    with pytest.raises(CatalogError) as info:
-        load_catalog(catalog_file(tmp_path, body))
-    return [str(p) for p in info.value.problems]
-
-
-def rendered(tmp_path: Path, body: str) -> Path:
-    out = tmp_path / "out"
-    render(load_catalog(catalog_file(tmp_path, body)), out, only=["alerts"])
-    return out
-
-
-def run_promtool(promtool: str, out: Path) -> subprocess.CompletedProcess:
-    rules = sorted(str(p) for p in (out / "alerts").glob("*.rules.yaml"))
-    check = subprocess.run([promtool, "check", "rules", *rules], capture_output=True, text=True)
-    assert check.returncode == 0, check.stdout + check.stderr
-    tests = sorted(str(p) for p in (out / "alerts" / "tests").glob("*.test.yaml"))
-    return subprocess.run([promtool, "test", "rules", *tests], capture_output=True, text=True)
-
-
-def rules_of(out: Path, service: str) -> dict[str, list[str]]:
-    doc = yaml.safe_load((out / "alerts" / f"{service}.rules.yaml").read_text())
-    found: dict[str, list[str]] = {}
-    for group in doc["groups"]:
-        for rule in group["rules"]:
-            if "record" in rule:
-                found.setdefault(rule["record"], []).append(rule["expr"])
-    return found
-
+from catalog_support import problems, rendered, rules_of, run_promtool
 
 # --- catalog presets and overrides -------------------------------------------------------
 

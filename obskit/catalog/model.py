@@ -86,6 +86,8 @@ class Metadata(Model):
     cluster: str | None = None
     links: ToolLinks | None = None
     plugins: Plugins | None = None
+    #: runbook URL pattern for services without ``runbook``: ``{service}`` is replaced
+    runbooks: Annotated[str, Field(pattern=r"^https?://")] | None = None
 
 
 class Scrape(Model):
@@ -136,6 +138,23 @@ class Sli(Model):
     selector: dict[str, str] | None = None
 
 
+class SloAlerting(Model):
+    """Controls of one SLO's burn-rate alerts."""
+
+    #: render the fast-burn (page) alert
+    page: bool = True
+    #: render the slow-burn (ticket) alert
+    ticket: bool = True
+    page_severity: Severity = "critical"
+    ticket_severity: Severity = "warning"
+    #: events per second (over 5m) below which the burn alerts stay quiet: no page on a
+    #: handful of requests at night (a real outage at that traffic goes unpaged too)
+    min_request_rate: Annotated[float, Field(ge=0)] | None = None
+    #: extra labels and annotations of both alerts
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+
 class Slo(Model):
     name: Annotated[str, Field(pattern=NAME_RE)]
     objective: Annotated[float, Field(gt=0, lt=100)]
@@ -144,6 +163,8 @@ class Slo(Model):
     window: SloWindow | None = None
     #: a custom SLI instead of the preset's (any instrumentation)
     sli: Sli | None = None
+    #: burn-rate alert controls (labels, severities, page/ticket off, minimum traffic)
+    alerting: SloAlerting | None = None
 
 
 class Logs(Model):
@@ -350,6 +371,7 @@ class ResolvedSlo(Model):
     kind: Literal["availability", "latency"]
     #: a custom SLI (None: the preset's)
     sli: ResolvedSli | None = None
+    alerting: SloAlerting = Field(default_factory=SloAlerting)
     objective: float
     window: SloWindow
     #: latency threshold in seconds (latency SLOs only)

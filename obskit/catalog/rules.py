@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ from obskit.catalog.model import (
     ResolvedSlo,
     Service,
     Slo,
+    SloAlerting,
     SloDefaults,
     Team,
     Traces,
@@ -85,6 +87,7 @@ def _resolve_service(
     service_names: set[str],
     problems: list[Problem],
     presets: dict[str, Preset],
+    runbooks: str | None = None,
 ) -> ResolvedService | None:
     file, index = where
     base = ("services", index)
@@ -158,6 +161,8 @@ def _resolve_service(
                 "SLO names are unique per service",
             )
         seen_slos.add(slo.name)
+        if slo.alerting is not None:
+            _check_slo_alerting(slo.alerting, functools.partial(_at, problem, i))
         sli, sli_threshold = _resolve_sli(slo, selector, functools.partial(_at, problem, i))
         threshold_text = slo.threshold or sli_threshold
         threshold = parse_duration(threshold_text) if threshold_text else None
@@ -193,6 +198,7 @@ def _resolve_service(
                 name=slo.name,
                 kind="latency" if threshold is not None else "availability",
                 sli=sli,
+                alerting=slo.alerting or SloAlerting(),
                 objective=slo.objective,
                 window=slo.window or window_default,
                 threshold_seconds=threshold,
@@ -247,7 +253,7 @@ def _resolve_service(
             scrape=metrics.scrape,
             buckets=buckets,
         ),
-        runbook=svc.runbook,
+        runbook=svc.runbook or (runbooks.replace("{service}", svc.name) if runbooks else None),
         workload=Workload(
             kind=svc.workload.kind if svc.workload else "Deployment",
             name=(svc.workload.name if svc.workload else None) or svc.name,
@@ -322,7 +328,16 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
     presets = _catalog_presets(files, problems)
     service_names = set(names)
     services = [
-        _resolve_service(svc, where, defaults, teams, service_names, problems, presets)
+        _resolve_service(
+            svc,
+            where,
+            defaults,
+            teams,
+            service_names,
+            problems,
+            presets,
+            metadata.runbooks if metadata else None,
+        )
         for svc, where in located
     ]
     if problems or metadata is None:
@@ -343,6 +358,32 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
 
 
 WINDOW_PLACEHOLDER = "{{.window}}"
+
+
+RESERVED_LABELS = ("service", "team", "severity", "slo", "tier")
+RESERVED_ANNOTATIONS = ("summary", "description", "runbook_url", "dashboard")
+
+
+def _check_slo_alerting(alerting: SloAlerting, report: Callable[..., None]) -> None:
+    """Extra labels and annotations must not replace the ones obskit sets."""
+    for label in alerting.labels:
+        if label in RESERVED_LABELS:
+            report(("alerting", "labels", label), f"label `{label}` is set by obskit", "remove it")
+        elif not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", label):
+            report(
+                ("alerting", "labels", label),
+                f"`{label}` is not a label name",
+                "use [a-zA-Z_][a-zA-Z0-9_]*",
+            )
+    for key in alerting.annotations:
+        if key in RESERVED_ANNOTATIONS:
+            report(
+                ("alerting", "annotations", key),
+                f"annotation `{key}` is set by obskit",
+                "remove it (the service's `runbook` and `description` fields feed them)",
+            )
+    if not (alerting.page or alerting.ticket):
+        report(("alerting",), "page and ticket are both off", "remove the SLO, or keep one")
 
 
 def _at(problem: Callable[..., None], index: int, path: tuple, message: str, hint: str = ""):

@@ -135,11 +135,13 @@ class Traffic:
     flat: bool = False
     #: whose label sets the series carry (default: the preset's first recorded library)
     sample: Sample | None = None
+    #: requests per 1m step
+    rate: float = RATE
 
     def series(self) -> list[dict[str, str]]:
         svc = self.service
         out: dict[str, str] = {}
-        scale = 0.0 if self.flat else RATE
+        scale = 0.0 if self.flat else self.rate
         if queries.has_metrics(svc):
             self._preset_series(out, scale)
         for slo in svc.slos:
@@ -202,6 +204,12 @@ def _healthy(service: ResolvedService, slo: ResolvedSlo) -> float:
     return min(healthy_fraction(s) for s in _sharing(service, slo))
 
 
+def busy_rate(service: ResolvedService) -> float:
+    """Requests per step for the firing tests: RATE, or twice every SLO's minimum traffic."""
+    minimums = [s.alerting.min_request_rate or 0 for s in service.slos]
+    return max(RATE, 2 * 60 * max(minimums, default=0))
+
+
 def _timelines(service: ResolvedService, minutes: int, **override: Timeline) -> dict:
     out = {s.name: [(_healthy(service, s), minutes)] for s in service.slos}
     out.update(override)
@@ -226,7 +234,10 @@ def _burn_expect(
         "{{ $value | humanizePercentage }}", humanize_percentage(value)
     )
     return {
-        "exp_labels": _labels(service, slo, slo_alerts.KINDS[kind][1]),
+        "exp_labels": {
+            **slo.alerting.labels,
+            **_labels(service, slo, slo_alerts.severity(slo, kind)),
+        },
         "exp_annotations": annotations,
     }
 
@@ -240,7 +251,7 @@ def _quiet_slo(service: ResolvedService, at: int) -> list[dict[str, Any]]:
         _check(at, slo_alerts.alert_name(service, slo, kind))
         for slo in service.slos
         if testable(service, slo)
-        for kind in ("page", "ticket")
+        for kind in slo_alerts.enabled_kinds(slo)
     ]
 
 
@@ -352,7 +363,7 @@ def outage(
     service: ResolvedService, slo: ResolvedSlo, sample: Sample | None = None
 ) -> dict[str, Any] | None:
     plan = page_plan(slo)
-    if plan is None:
+    if plan is None or not slo.alerting.page:
         return None
     after, _ = plan
     over = _override(service, slo, [(_healthy(service, slo), HISTORY), (1.0, after + 10)])
@@ -361,6 +372,7 @@ def outage(
         HISTORY + after + 10,
         _timelines(service, HISTORY + after + 10, **over),
         sample=sample,
+        rate=busy_rate(service),
     )
     page, ticket = (slo_alerts.alert_name(service, slo, k) for k in ("page", "ticket"))
     checks = [
@@ -374,19 +386,40 @@ def outage(
     return _group(name, traffic.series(), checks)
 
 
+def low_traffic_outage(service: ResolvedService, slo: ResolvedSlo) -> dict[str, Any] | None:
+    """With ``minRequestRate``: a total outage at half that traffic pages nothing."""
+    minimum = slo.alerting.min_request_rate
+    plan = page_plan(slo)
+    if not minimum or plan is None:
+        return None
+    after, _ = plan
+    minutes = HISTORY + after + 10
+    over = _override(service, slo, [(_healthy(service, slo), HISTORY), (1.0, after + 10)])
+    traffic = Traffic(service, minutes, _timelines(service, minutes, **over), rate=minimum * 60 / 2)
+    checks = [
+        _check(HISTORY + after, slo_alerts.alert_name(service, slo, kind))
+        for kind in slo_alerts.enabled_kinds(slo)
+    ]
+    name = (
+        f"{service.name} {slo.name}: an outage below {format_number(minimum)} req/s "
+        "(minRequestRate) pages nothing"
+    )
+    return _group(name, traffic.series(), checks)
+
+
 def slow_burn(service: ResolvedService, slo: ResolvedSlo) -> dict[str, Any] | None:
     burn = ticket_burn(slo)
-    if burn is None:
+    if burn is None or not slo.alerting.ticket:
         return None
     ratio = burn * error_budget(slo)
     minutes = SLOW_BURN_EVAL + 10
     over = _override(service, slo, [(ratio, minutes)])
-    traffic = Traffic(service, minutes, _timelines(service, minutes, **over))
+    traffic = Traffic(
+        service, minutes, _timelines(service, minutes, **over), rate=busy_rate(service)
+    )
     page, ticket = (slo_alerts.alert_name(service, slo, k) for k in ("page", "ticket"))
-    checks = [
-        _check(SLOW_BURN_EVAL, page),
-        _check(SLOW_BURN_EVAL, ticket, [_burn_expect(service, slo, "ticket", ratio)]),
-    ]
+    checks = [_check(SLOW_BURN_EVAL, page)] if slo.alerting.page else []
+    checks.append(_check(SLOW_BURN_EVAL, ticket, [_burn_expect(service, slo, "ticket", ratio)]))
     name = f"{service.name} {slo.name}: {format_number(burn)}x burn opens a ticket, no page"
     return _group(name, traffic.series(), checks)
 
@@ -462,9 +495,10 @@ def test_file(service: ResolvedService, workload: list[WorkloadAlert]) -> bytes:
         groups.append(zero_errors(service))
         for slo in slos:
             groups.extend(g for g in _outages(service, slo) if g is not None)
-            group = slow_burn(service, slo)
-            if group is not None:
-                groups.append(group)
+            for make in (slow_burn, low_traffic_outage):
+                group = make(service, slo)
+                if group is not None:
+                    groups.append(group)
         groups.append(no_traffic(service))
     if queries.has_metrics(service):
         groups.append(metrics_absent(service))

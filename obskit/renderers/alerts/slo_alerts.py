@@ -51,11 +51,35 @@ def _sli_phrase(slo: ResolvedSlo) -> str:
     return "of requests failed"
 
 
+def severity(slo: ResolvedSlo, kind: str) -> str:
+    """The SLO's severity for the kind, before the tier rule."""
+    return slo.alerting.page_severity if kind == "page" else slo.alerting.ticket_severity
+
+
+def enabled_kinds(slo: ResolvedSlo) -> tuple[str, ...]:
+    """``page`` and ``ticket``, less what the SLO's ``alerting`` turns off."""
+    return tuple(
+        k for k, on in (("page", slo.alerting.page), ("ticket", slo.alerting.ticket)) if on
+    )
+
+
+def min_traffic_guard(service: ResolvedService, slo: ResolvedSlo) -> str:
+    """``and slo:sli_events:rate5m{…} >= X`` when the SLO sets a minimum request rate."""
+    minimum = slo.alerting.min_request_rate
+    if not minimum:
+        return ""
+    events = f"{slo_names.SLI_EVENTS_RATE}{slo_selector(service, slo)}"
+    return f"and\n{events} >= {format_number(minimum)}\n"
+
+
 def burn_alert(service: ResolvedService, slo: ResolvedSlo, kind: str) -> dict[str, Any]:
     """The page (kind ``page``) or ticket (``ticket``) alert of one SLO."""
-    _, severity, speed = KINDS[kind]
+    _, _, speed = KINDS[kind]
     wins = burnrate.windows(kind)
     expr = "\nor\n".join(condition(service, slo, w) for w in wins) + "\n"
+    guard = min_traffic_guard(service, slo)
+    if guard:
+        expr = f"(\n{expr})\n{guard}"
     factors = ", or ".join(
         f"{format_number(w.factor(slo.window))}x over {w.long} and {w.short}" for w in wins
     )
@@ -70,11 +94,14 @@ def burn_alert(service: ResolvedService, slo: ResolvedSlo, kind: str) -> dict[st
         alert_name(service, slo, kind),
         expr,
         for_=None,
-        labels=contract_labels(service, severity),
-        annotations=contract_annotations(service, summary, description),
+        labels={**slo.alerting.labels, **contract_labels(service, severity(slo, kind))},
+        annotations={
+            **contract_annotations(service, summary, description),
+            **slo.alerting.annotations,
+        },
     )
 
 
 def slo_alerts(service: ResolvedService, slo: ResolvedSlo) -> list[dict[str, Any]]:
-    """The page and the ticket alert of one SLO."""
-    return [burn_alert(service, slo, "page"), burn_alert(service, slo, "ticket")]
+    """The page and the ticket alert of one SLO (those its ``alerting`` keeps)."""
+    return [burn_alert(service, slo, kind) for kind in enabled_kinds(slo)]
