@@ -110,6 +110,24 @@ OTEL_STABLE_LABELS = {
     "url_scheme": "http",
 }
 GRPC = {"grpc_method": "GetCart", "grpc_service": "shop.Cart"}
+ISTIO_LE = ("0.5", "1", "5", "10", "25", "50", "100", "250", "500", "1000", "2500", "5000")
+ISTIO_LE += ("10000", "30000", "60000", "300000", "600000", "1800000", "3600000")
+
+
+def istio(workload: str, code: str) -> dict[str, str]:
+    """Istio standard metric labels (documented exposition), destination-reported."""
+    return {
+        "reporter": "destination",
+        "source_workload": "frontend",
+        "source_workload_namespace": "shop",
+        "destination_workload": workload,
+        "destination_workload_namespace": "shop",
+        "destination_service": f"{workload}.shop.svc.cluster.local",
+        "request_protocol": "http",
+        "response_code": code,
+        "response_flags": "-",
+    }
+
 
 JOBS: tuple[Job, ...] = (
     Job(
@@ -249,6 +267,25 @@ JOBS: tuple[Job, ...] = (
         ),
         preset="prometheus-http",
         bounds=tuple(float(x) for x in GO_DEF),
+    ),
+    Job(
+        "istio-mesh",
+        "Istio 1.2x standard metrics (documented exposition; not run here): the sidecars of "
+        "two workloads, cart and reviews, scraped as one job",
+        counter=Counter("istio_requests", istio("cart", "200"), istio("cart", "503")),
+        histogram=Histogram(
+            "istio_request_duration_milliseconds",
+            ISTIO_LE,
+            istio("cart", "200"),
+            istio("cart", "503"),
+            ms=True,
+        ),
+        extra=(
+            ("istio_requests", "counter", istio("reviews", "200"), lambda s: s * RPS * 0.99),
+            ("istio_requests", "counter", istio("reviews", "503"), lambda s: s * RPS * 0.01),
+        ),
+        preset="istio",
+        bounds=_ms(ISTIO_LE),
     ),
     Job(
         "prometheus",

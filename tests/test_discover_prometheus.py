@@ -30,6 +30,10 @@ from obskit.preview.connection import Server, Transport
 pytestmark = pytest.mark.prometheus
 
 APPS = [j for j in JOBS if j.preset]
+#: the istio job reports two workloads: one service each, not one for the job
+MESH = JOB["istio-mesh"]
+PER_JOB = [j for j in APPS if j is not MESH]
+SERVICES = len(PER_JOB) + 2
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +69,10 @@ def test_writes_a_valid_catalog_with_the_right_presets(written) -> None:
     assert text.startswith("# Written by `obskit discover --prometheus`")
     catalog = obskit.load_catalog(out)
     presets = {s.name: s.metrics.preset for s in catalog.services}
-    assert presets == {service_name(j.job): j.preset for j in APPS}
+    assert presets == {service_name(j.job): j.preset for j in PER_JOB} | {
+        "cart": "istio",
+        "reviews": "istio",
+    }
     assert [t.name for t in catalog.teams] == ["unassigned"]
     assert {s.team for s in catalog.services} == {"unassigned"}
     # infrastructure jobs are skipped, and the report says why
@@ -83,7 +90,20 @@ def test_writes_a_valid_catalog_with_the_right_presets(written) -> None:
 def test_selectors_and_thresholds_are_real(written) -> None:
     out, _ = written
     catalog = obskit.load_catalog(out)
+    # the mesh's workloads: the preset's own selector labels, scoped to the job
+    for name in ("cart", "reviews"):
+        svc = catalog.service(name)
+        assert svc.metrics.selector == {
+            "job": "istio-mesh",
+            "destination_workload": name,
+            "destination_workload_namespace": "shop",
+        }
+        assert svc.namespace == "shop"
+    assert catalog.service("cart").slos[1].threshold == "250ms"  # le="250" (milliseconds)
+    assert [s.name for s in catalog.service("reviews").slos] == ["availability"]  # no histogram
     for svc in catalog.services:
+        if svc.name in ("cart", "reviews"):
+            continue
         job = JOB[svc.name]
         want = {"job": job.job} | ({"namespace": job.namespace} if job.namespace else {})
         assert svc.metrics.selector == want
@@ -94,7 +114,7 @@ def test_selectors_and_thresholds_are_real(written) -> None:
         # a bucket bound the job really exports, the one nearest 300ms
         assert threshold in job.bounds, (svc.name, threshold, job.bounds)
         assert threshold == nearest_bound(job.bounds)
-    thresholds = {s.name: s.slos[1].threshold for s in catalog.services}
+    thresholds = {s.name: s.slos[-1].threshold for s in catalog.services}
     assert thresholds["fastapi-app"] == "500ms"  # bounds 0.1, 0.5, 1: the tie goes up
     assert thresholds["otel-app"] == "250ms"  # milliseconds: le="250.0"
     assert thresholds["go-app"] == "250ms"
@@ -111,7 +131,7 @@ def test_rendered_sli_rules_return_values_on_the_server(
 
     render(catalog, tmp_path, only=["alerts"])
     files = sorted((tmp_path / "alerts").glob("*.rules.yaml"))
-    assert len(files) == len(APPS)
+    assert len(files) == SERVICES
     promtool = prometheus_binaries()[1]  # type: ignore[index]
     check = subprocess.run(
         [promtool, "check", "rules", *map(str, files)], capture_output=True, text=True
@@ -129,7 +149,7 @@ def test_rendered_sli_rules_return_values_on_the_server(
                     key = (path.name.split(".")[0], rule["labels"]["slo"])
                     assert len(result) == 1, (key, rule["expr"], result)
                     values[key] = float(result[0]["value"][1])
-    assert len(values) == 2 * len(APPS)
+    assert len(values) == 2 * SERVICES - 1  # reviews has no latency SLO
     for (service, slo), value in values.items():
         assert not math.isnan(value), (service, slo)
         if slo == "availability":

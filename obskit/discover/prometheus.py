@@ -4,9 +4,11 @@ For every ``job`` with series in the last hour (label values of ``job``, so targ
 are no longer scraped but still have recent data count too), and every ``namespace`` its
 series carry: preset detection (:mod:`obskit.detect`) over ``{job=..., namespace=...}``,
 the selector, an availability SLO and, when the histogram exists, a latency SLO at the real
-bucket bound nearest 300ms. Infrastructure jobs (Prometheus itself, node exporters,
-kube-state-metrics, Alertmanager, kubelet/cAdvisor, the API server, CoreDNS) are skipped:
-they are not services with request SLOs, and the workload alerts already watch them.
+bucket bound nearest 300ms. A mesh or ingress job (a preset whose selector names the
+workload, not the job: istio, nginx-ingress) gives one service per workload it reports.
+Infrastructure jobs (Prometheus itself, node exporters, kube-state-metrics, Alertmanager,
+kubelet/cAdvisor, the API server, CoreDNS) are skipped: they are not services with request
+SLOs, and the workload alerts already watch them.
 """
 
 from __future__ import annotations
@@ -116,13 +118,19 @@ def to_service(
     namespace: str | None,
     ranked: list[Candidate],
     team: str,
+    selector: dict[str, str] | None = None,
+    name: str | None = None,
 ) -> Discovered:
-    """One catalog service for the job's series in ``namespace``."""
-    name = service_name(job)
+    """One catalog service for the job's series in ``namespace`` (``selector`` and
+    ``name``: a workload behind a mesh or ingress job, see :func:`discover_prometheus`)."""
+    name = service_name(name or job)
     where = f"job {job}" + (f" (namespace {namespace})" if namespace else "")
-    selector = {"job": job}
-    if namespace:
-        selector["namespace"] = namespace
+    if selector is None:
+        selector = {"job": job}
+        if namespace:
+            selector["namespace"] = namespace
+    else:
+        where += " " + ", ".join(f"{k}={v}" for k, v in selector.items() if k != "job")
     best = ranked[0] if ranked and ranked[0].fits else None
     d = Discovered(
         name=name,
@@ -196,5 +204,54 @@ def discover_prometheus(
             if ns is not None:
                 matchers.append(label_matcher("namespace", ns))
             ranked = rank(gather(server, matchers, presets, at), presets)
-            out.services.append(to_service(job, ns, ranked, team))
+            best = ranked[0] if ranked and ranked[0].fits else None
+            split = _workload_labels(best.preset) if best else None
+            if best is None or split is None:
+                out.services.append(to_service(job, ns, ranked, team))
+                continue
+            out.services += _workloads(
+                server, job, ns, matchers, best.preset, split, presets, team, at
+            )
+    return out
+
+
+def _workload_labels(preset: Preset) -> tuple[str, str | None] | None:
+    """The labels naming the service and its namespace when the preset's selector does not
+    use ``job`` (istio: ``destination_workload``, nginx-ingress: ``exported_service``)."""
+    labels = dict((kind, label) for label, kind in preset.selector_labels)
+    if "name" not in labels or labels["name"] == "job":
+        return None
+    return labels["name"], labels.get("namespace")
+
+
+def _workloads(
+    server: Server,
+    job: str,
+    ns: str | None,
+    matchers: list[str],
+    preset: Preset,
+    split: tuple[str, str | None],
+    presets: list[Preset] | None,
+    team: str,
+    at: datetime,
+) -> list[Discovered]:
+    """One service per workload a mesh or ingress job reports (each detected on its own)."""
+    name_label, ns_label = split
+    fixed = [label_matcher(k, v) for k, v in preset.matchers.items()]
+    base = "{" + ", ".join([*matchers, *fixed]) + "}"
+    out = []
+    for workload in _label_values(server, name_label, at, f"{preset.requests}{base}"):
+        selector = {"job": job, name_label: workload}
+        scoped = [*matchers, label_matcher(name_label, workload)]
+        namespace = ns
+        if ns_label:
+            sel = f"{preset.requests}{{{', '.join([*scoped, *fixed])}}}"
+            found = _label_values(server, ns_label, at, sel)
+            if found:
+                namespace = found[0]
+                selector[ns_label] = namespace
+                scoped.append(label_matcher(ns_label, namespace))
+        ranked = rank(gather(server, scoped, presets, at), presets)
+        d = to_service(job, namespace, ranked, team, selector=selector, name=workload)
+        out.append(d)
     return out
