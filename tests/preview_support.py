@@ -13,6 +13,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,13 +141,15 @@ class PrometheusServer:
     end: float = 0.0
     url: str = ""
     process: subprocess.Popen[bytes] | None = None
+    #: writes the OpenMetrics text to backfill (path, end); default: this module's data
+    writer: Callable[[Path, float], object] | None = None
 
     def start(self) -> PrometheusServer:
         data = self.workdir / "data"
         data.mkdir(parents=True)
         self.end = time.time()
         source = self.workdir / "data.om"
-        write_openmetrics(source, self.end)
+        (self.writer or write_openmetrics)(source, self.end)
         subprocess.run(
             [self.promtool, "tsdb", "create-blocks-from", "openmetrics", str(source), str(data)],
             check=True,

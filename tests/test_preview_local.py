@@ -115,3 +115,75 @@ def test_local_mode_cleans_up_on_ctrl_c_and_sigterm(
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def fastapi_exporter():
+    """HOST:PORT of an exporter shaped like prometheus-fastapi-instrumentator 8.1: status
+    grouped as 2xx, no ``code`` label, buckets 0.1, 0.5, 1."""
+    from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+
+    registry = CollectorRegistry()
+    requests = Counter(
+        "http_requests", "requests", ["handler", "method", "status"], registry=registry
+    )
+    latency = Histogram(
+        "http_request_duration_seconds",
+        "latency",
+        ["handler", "method"],
+        buckets=(0.1, 0.5, 1.0),
+        registry=registry,
+    )
+    port = free_port()
+    server, _thread = start_http_server(port, addr="127.0.0.1", registry=registry)
+    stop = threading.Event()
+
+    def traffic() -> None:
+        while not stop.wait(0.05):
+            requests.labels(handler="/ok", method="GET", status="2xx").inc(5)
+            latency.labels(handler="/ok", method="GET").observe(0.02)
+
+    worker = threading.Thread(target=traffic, daemon=True)
+    worker.start()
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+        worker.join()
+
+
+def _web_catalog(path: Path, preset: str) -> Path:
+    path.write_text(
+        "apiVersion: obskit/v1\nkind: ServiceCatalog\nmetadata: {name: local}\n"
+        "teams: [{name: web}]\nservices:\n  - name: web\n    team: web\n"
+        f"    metrics: {{preset: {preset}}}\n"
+        "    slos: [{name: availability, objective: 99}]\n"
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("preset", "code"), [("prometheus-http", 1), ("fastapi-instrumentator", 0)]
+)
+def test_local_mode_runs_the_metric_check(
+    fastapi_exporter: str, tmp_path: Path, preset: str, code: int
+) -> None:
+    """--local checks the metrics the same way as --prometheus (check_service): a wrong
+    preset fails (exit 1) and names the right one."""
+    if not shutil.which("prometheus"):
+        pytest.skip("prometheus not on PATH: apt-get install -y prometheus")
+    catalog = _web_catalog(tmp_path / "catalog.yaml", preset)
+    args = [str(catalog), "-s", "web", "--local", "--scrape", fastapi_exporter]
+    result = CliRunner().invoke(app, ["preview", *args, "--duration", "6s", "--refresh", "1s"])
+    out = " ".join(result.stdout.split())
+    assert "Metric check" in out
+    if code:
+        assert (
+            "metric check failed: preset: job web writes http_requests_total{status} "
+            "(values 2xx): use preset fastapi-instrumentator"
+        ) in out, out
+    else:
+        assert "metric check failed" not in out, out
+    assert result.exit_code == code, out

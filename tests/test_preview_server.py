@@ -67,7 +67,11 @@ def critical(doc: dict, svc: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def checks(prom: PrometheusServer) -> dict:
     code, doc = preview_json(prom, "--since", "0", "-s", "search", "-s", "payment", "-s", "cart")
-    assert code == 0
+    # a selector typo, a threshold without a bucket, a workload missing: failures, exit 1
+    assert code == doc["exitCode"] == 1
+    assert "search/requests" in doc["failedChecks"]
+    assert "payment/latency bucket (latency)" in doc["failedChecks"]
+    assert not any(c.startswith("cart/") for c in doc["failedChecks"])
     return doc
 
 
@@ -77,6 +81,8 @@ def test_metric_check_finds_selector_typo(checks: dict) -> None:
     assert requests["series"] == 0
     assert 'job="serch" matches nothing (did you mean "search"?)' in requests["detail"]
     assert check(checks, "search", "latency histogram")["status"] == "fail"
+    # the selector matches nothing at all: no preset to suggest, the selector is wrong
+    assert "preset" not in {c["check"] for c in service(checks, "search")["checks"]}
 
 
 def test_metric_check_finds_wrong_latency_bucket(checks: dict) -> None:
@@ -84,14 +90,17 @@ def test_metric_check_finds_wrong_latency_bucket(checks: dict) -> None:
     assert bucket["status"] == "fail"
     assert 'no bucket le="0.3"' in bucket["detail"]
     assert 'nearest: le="0.25" and le="0.5"' in bucket["detail"]
-    # the selector itself is right
+    # the selector itself is right, and so is the preset (no suggestion)
     assert check(checks, "payment", "requests")["status"] == "ok"
+    assert "preset" not in {c["check"] for c in service(checks, "payment")["checks"]}
 
 
 def test_metric_check_passes_a_healthy_service(checks: dict) -> None:
     cart = {c["check"]: c for c in service(checks, "cart")["checks"]}
     assert {name: c["status"] for name, c in cart.items()} == {
         "requests": "ok",
+        "status label": "ok",
+        "status values": "ok",
         "latency histogram": "ok",
         "latency bucket (latency)": "ok",
         "latency bucket (latency-slow)": "ok",
@@ -99,6 +108,7 @@ def test_metric_check_passes_a_healthy_service(checks: dict) -> None:
     }
     assert 'matches le="1"' in cart["latency bucket (latency-slow)"]["detail"]
     assert cart["requests"]["series"] == 2  # code 200 and 500
+    assert cart["status values"]["detail"] == "code values 200, 500 fit [1-5][0-9][0-9]"
     assert cart["latency histogram"]["series"] == 12  # 11 bounds and +Inf
     # workload missing from kube-state-metrics, with what exists instead
     ksm = check(checks, "payment", "kube-state-metrics")
@@ -231,6 +241,7 @@ def test_json_structure(run: tuple[int, dict], prom: PrometheusServer) -> None:
         "warnings",
         "services",
         "criticalFiring",
+        "failedChecks",
         "failedAlerts",
         "exitCode",
     }

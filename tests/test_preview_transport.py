@@ -186,8 +186,10 @@ def test_ca_file_and_basic_auth(tls_server: tuple[str, Path]) -> None:
     url, cert = tls_server
     args = [*BASE, "--prometheus", url, "--ca-file", str(cert), "--output", "json", *AUTH]
     code, out, err = preview(*args, env=auth_env())
-    assert code == 0, err
-    assert json.loads(out)["prometheus"] == url
+    # connected and queried: the server holds no data, so the metric check fails (exit 1)
+    assert code == 1, err
+    doc = json.loads(out)
+    assert doc["prometheus"] == url and doc["failedChecks"] and not doc["failedAlerts"]
     code, _, err = preview(*args, env=auth_env("wrong"))
     assert code == 3
     assert "HTTP 401" in one_line_error(err)
@@ -198,5 +200,5 @@ def test_insecure_skip_verify(tls_server: tuple[str, Path]) -> None:
     url, _ = tls_server
     args = [*BASE, "--prometheus", url, "--insecure-skip-verify", *AUTH]
     code, out, err = preview(*args, env=auth_env())
-    assert code == 0, err
-    assert "Metric check" in out
+    assert code == 1, err  # an empty server: the metric check fails
+    assert "Metric check" in out and "metric checks failed" in out

@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 
 HELP = (
     "Check CATALOG's alerts against a real Prometheus before merging.\n\n"
-    "For each service: a metric check (do the preset's metrics exist under the selector, do "
-    "the latency thresholds match real `le` buckets, is kube-state-metrics data there for the "
-    "workload), every alert evaluated now (recording-rule references expanded, `for` "
+    "For each service: a metric check (do the preset's metrics exist under the selector, does "
+    "the counter carry the status label with values shaped like the preset's, do the latency "
+    "thresholds match real `le` buckets, is kube-state-metrics data there for the workload), "
+    "every alert evaluated now (recording-rule references expanded, `for` "
     "honoured), and a backtest over --since: how often and how long each alert would have "
     "fired.\n\n"
     "With --local --scrape HOST:PORT: start a throwaway local Prometheus with the service's "
@@ -29,7 +30,9 @@ HELP = (
     "Ctrl-C.\n\n"
     "Credentials never go on the command line: --token-env / --password-env name environment "
     "variables, --token-file a file.\n\n"
-    "Exit codes: 0 no critical alert firing now; 1 a critical alert is firing now; 2 bad "
+    "Exit codes: 0 no critical alert firing now and every metric check passed; 1 a critical "
+    "alert is firing now or a metric check failed (e.g. the preset does not match what the "
+    "service exports: the check names the preset that does); 2 bad "
     "input (catalog, options, unknown service); 3 the server is unreachable or failing, an "
     "alert could not be evaluated, or the prometheus binary is missing (--local)."
 )
@@ -231,7 +234,11 @@ def _local(
         console = Console(highlight=False)
         if not console.is_terminal:
             console = Console(highlight=False, width=200)
-        code = run_local(cat.service(name), files[name], options, console)
+        from obskit.detect import catalog_presets
+
+        code = run_local(
+            cat.service(name), files[name], options, console, presets=catalog_presets(cat)
+        )
     except LocalError as exc:
         fail(str(exc), EXIT_ENV)
     raise typer.Exit(code)

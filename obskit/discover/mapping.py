@@ -43,10 +43,18 @@ class Discovered:
     #: ``{port, path?, interval?}`` or None
     scrape: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    #: where it was found, when not a workload (``job api (namespace shop)``)
+    source: str | None = None
+    #: ``metrics.selector`` to write (None: the preset's default)
+    selector: dict[str, str] | None = None
+    #: ``metrics.buckets`` to write (None: the preset's default)
+    buckets: list[str] | None = None
+    #: SLOs to write
+    slos: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ref(self) -> str:
-        return f"{self.kind} {self.namespace}/{self.workload}"
+        return self.source or f"{self.kind} {self.namespace}/{self.workload}"
 
 
 def discover(

@@ -112,7 +112,7 @@ def _differences(d: Discovered, known: Any) -> list[str]:
     diffs = []
     if known.metrics.preset != d.preset:
         diffs.append(
-            f"preset {known.metrics.preset} in the catalog; the cluster suggests {d.preset} "
+            f"preset {known.metrics.preset} in the catalog; discovery suggests {d.preset} "
             f"({d.preset_reason})"
         )
     if d.scrape and known.metrics.scrape is None:
@@ -135,9 +135,15 @@ def service_entry(d: Discovered) -> dict[str, Any]:
     if d.kind != "Deployment" or d.workload != d.name:
         entry["workload"] = {"kind": d.kind, "name": d.workload}
     metrics: dict[str, Any] = {"preset": d.preset}
+    if d.selector:
+        metrics["selector"] = dict(d.selector)
+    if d.buckets:
+        metrics["buckets"] = list(d.buckets)
     if d.scrape:
         metrics["scrape"] = dict(d.scrape)
     entry["metrics"] = metrics
+    if d.slos:
+        entry["slos"] = [dict(slo) for slo in d.slos]
     return entry
 
 
@@ -169,12 +175,22 @@ def _team_items(plan: Plan) -> list[tuple[list[str], dict[str, Any]]]:
     return [([f"discovered: {reason}"], {"name": team}) for team, reason in plan.new_teams]
 
 
-def new_catalog_text(plan: Plan, name: str, cluster: str | None) -> str:
+HEADER_COMMENT = "# Written by `obskit discover`: review teams and presets, then add SLOs.\n"
+#: the header of a catalog discovered on a Prometheus (SLOs are proposed)
+PROMETHEUS_HEADER_COMMENT = (
+    "# Written by `obskit discover --prometheus`: presets detected from the live series;\n"
+    "# review teams (unassigned is a placeholder), SLO objectives and thresholds.\n"
+)
+
+
+def new_catalog_text(
+    plan: Plan, name: str, cluster: str | None, header: str = HEADER_COMMENT
+) -> str:
     """A complete starter catalog holding only the discovered services."""
     meta: dict[str, Any] = {"name": name}
     if cluster:
         meta["cluster"] = cluster
-    text = "# Written by `obskit discover`: review teams and presets, then add SLOs.\n"
+    text = header
     text += HEADER + dump_yaml({"metadata": meta}, sort_keys=False).decode()
     text += "teams:\n" + _items(_team_items(plan), 2)
     text += "services:\n" + _items(_service_items(plan), 2)

@@ -1,6 +1,8 @@
 """``preview --local``: a throwaway Prometheus scraping the developer's running service.
 
-It runs the service's rendered rules (group intervals dropped so every rule is evaluated
+It runs the metric check of ``obskit preview`` (:func:`.metric_check.check_service`, the
+same code path) against the local server once the target is up, and the service's rendered
+rules (group intervals dropped so every rule is evaluated
 every ``refresh`` seconds), scrapes ``HOST:PORT`` with the service's selector labels as
 target labels (so the rules' selectors match), and shows the alert states until Ctrl-C,
 SIGTERM or ``duration``. The temp dir and the process are always removed.
@@ -28,10 +30,14 @@ from rich.table import Table
 
 from obskit.catalog.durations import format_duration
 from obskit.catalog.model import ResolvedService
+from obskit.catalog.presets import Preset
 from obskit.preview.connection import QueryFailed, Server, ServerError, Transport
+from obskit.preview.metric_check import check_service
+from obskit.preview.report import Check
 from obskit.render.serialize import dump_yaml
 
 STATE_STYLE = {"firing": "bold red", "pending": "yellow", "inactive": "green"}
+CHECK_STYLE = {"ok": "green", "warn": "yellow", "fail": "red"}
 
 
 class LocalError(RuntimeError):
@@ -145,6 +151,22 @@ def _value(text: str) -> str:
         return str(text)
 
 
+def check_table(checks: tuple[Check, ...]) -> Table:
+    """The metric check (as in ``obskit preview``)."""
+    table = Table(title="Metric check", title_justify="left")
+    for col in ("check", "status", "detail"):
+        table.add_column(col, overflow="fold")
+    for c in checks:
+        table.add_row(c.check, f"[{CHECK_STYLE[c.status]}]{c.status}[/]", escape(c.detail))
+    return table
+
+
+def target_up(server: Server) -> bool:
+    """Whether the scrape target has been scraped successfully."""
+    targets = server.api_get("targets", state="active")["activeTargets"]
+    return any(t.get("health") == "up" for t in targets)
+
+
 def alert_table(server: Server, target: str) -> tuple[Table, list[dict[str, Any]]]:
     """The current alert states (from the rules API) and the target's health."""
     groups = server.api_get("rules", type="alert")["groups"]
@@ -179,11 +201,14 @@ def run_local(
     options: LocalOptions,
     console: Console,
     on_start: Callable[[str, int, Path], None] = lambda url, pid, workdir: None,
+    presets: list[Preset] | None = None,
 ) -> int:
-    """Run until Ctrl-C/SIGTERM/``duration``; 1 if a critical alert fires at the end, else 0."""
+    """Run until Ctrl-C/SIGTERM/``duration``; 1 if a critical alert fires or a metric check
+    fails at the end, else 0. ``presets``: the catalog's own, for the preset suggestion."""
     workdir = Path(tempfile.mkdtemp(prefix="obskit-preview-"))
     process: subprocess.Popen[bytes] | None = None
     rules: list[dict[str, Any]] = []
+    checks: tuple[Check, ...] = ()
     try:
         with _terminate_on_sigterm():
             (workdir / "rules.yaml").write_bytes(local_rules(rule_file))
@@ -220,9 +245,13 @@ def run_local(
                 if process.poll() is not None:
                     raise LocalError(f"prometheus exited: {_last_error(log)}")
                 try:
+                    if target_up(server):
+                        checks = check_service(server, service, presets)
                     table, rules = alert_table(server, options.scrape)
                     if console.is_terminal:
                         console.clear()
+                    if checks:
+                        console.print(check_table(checks))
                     console.print(table)
                 except QueryFailed as exc:
                     console.print(f"[magenta]{escape(str(exc))}[/]")
@@ -245,4 +274,7 @@ def run_local(
         for r in rules
         if r.get("state") == "firing" and r.get("labels", {}).get("severity") == "critical"
     ]
-    return 1 if critical else 0
+    failed = [c for c in checks if c.status == "fail"]
+    for c in failed:
+        console.print(f"[bold red]metric check failed:[/] {c.check}: {escape(c.detail)}")
+    return 1 if critical or failed else 0

@@ -94,6 +94,7 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
             for s in result.services
         ],
         "criticalFiring": result.critical_firing,
+        "failedChecks": result.failed_checks,
         "failedAlerts": result.failed_alerts,
         "exitCode": result.exit_code,
     }
@@ -189,9 +190,11 @@ def print_tables(result: PreviewResult, console: Console | None = None) -> None:
     for warning in result.warnings:
         console.print("[yellow]warning:[/] " + escape(warning))
     firing = result.critical_firing
+    if result.failed_checks:
+        console.print(f"[bold red]metric checks failed:[/] {', '.join(result.failed_checks)}")
     if firing:
         console.print(f"[bold red]critical alerts firing now:[/] {', '.join(firing)}")
     elif result.failed_alerts:
         console.print(f"[magenta]could not evaluate:[/] {', '.join(result.failed_alerts)}")
-    else:
+    elif not result.failed_checks:
         console.print("[green]no critical alert firing now[/]")

@@ -117,9 +117,18 @@ class PreviewResult:
         return [f"{s.service}/{a.alert}" for s in self.services for a in s.alerts if a.failed]
 
     @property
+    def failed_checks(self) -> list[str]:
+        """``service/check`` of every failed metric check (an SLO reading nothing, or the
+        wrong thing)."""
+        return [
+            f"{s.service}/{c.check}" for s in self.services for c in s.checks if c.status == "fail"
+        ]
+
+    @property
     def exit_code(self) -> int:
-        """1: a critical alert fires now; 3: some alert could not be evaluated; else 0."""
-        if self.critical_firing:
+        """1: a critical alert fires now or a metric check failed; 3: some alert could not
+        be evaluated; else 0."""
+        if self.critical_firing or self.failed_checks:
             return 1
         if self.failed_alerts:
             return 3

@@ -10,6 +10,7 @@ from functools import partial
 
 from obskit.catalog.durations import format_duration
 from obskit.catalog.model import Catalog, ResolvedService
+from obskit.detect import catalog_presets
 from obskit.preview.backtest import backtest_alert, choose_step
 from obskit.preview.connection import Server
 from obskit.preview.evaluate import evaluate_now
@@ -57,11 +58,12 @@ def run_preview(
         warnings += retention_warnings(server, since, at)
     step_used: float | None = None
     counter = SeriesCounter(server) if options.checks else None
+    presets = catalog_presets(catalog) if options.checks else []
     services: list[ServiceResult] = []
     for name, ruleset in rules.items():
         service = catalog.service(name)
         progress(f"{name}: metric check")
-        checks = check_service(server, service) if options.checks else ()
+        checks = check_service(server, service, presets) if options.checks else ()
         if since and start and has_metrics(service):
             warnings += _coverage(server, service, start, at, since, options.step_seconds)
         expander = Expander(ruleset.recording)
