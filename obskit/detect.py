@@ -246,31 +246,8 @@ def suggest(exported: Exported, presets: Iterable[Preset] | None = None) -> Cand
 
 
 def catalog_presets(catalog: Catalog) -> list[Preset]:
-    """The presets a catalog declares (``presets:``), read again from its source files.
-
-    The resolved catalog only keeps each service's preset; unused declared presets are
-    still candidates, so the ``presets:`` lists of ``catalog.sources`` are defined again.
-    """
-    import yaml
-
-    from obskit.catalog.presets import PresetDefinition, define
-
-    known = dict(PRESETS)
-    out: list[Preset] = []
-    for source in catalog.sources:
-        try:
-            with open(source, encoding="utf-8") as handle:
-                doc = yaml.safe_load(handle) or {}
-        except (OSError, yaml.YAMLError):
-            continue
-        for item in doc.get("presets") or [] if isinstance(doc, dict) else []:
-            try:
-                preset = define(PresetDefinition.model_validate(item), known)
-            except (ValueError, KeyError, AttributeError):
-                continue
-            known[preset.name] = preset
-            out.append(preset)
-    return out
+    """The presets a catalog declares (``presets:``), used by a service or not."""
+    return list(catalog.presets)
 
 
 # --- gathering from a live server ----------------------------------------------------------

@@ -30,6 +30,7 @@ from obskit.catalog.model import ResolvedService
 from obskit.catalog.presets import format_le
 from obskit.catalog.samples import samples_for
 from obskit.queries import has_metrics, preset_of
+from obskit.renderers.alerts.promtool_tests import base_labels
 from obskit.renderers.alerts.workload import EXAMPLE_POD
 
 STEP = 30  # seconds between samples
@@ -105,7 +106,7 @@ def openmetrics(
         if has_metrics(svc):
             preset = preset_of(svc)
             base = {lbl: val for lbl, op, val in preset.fixed_matchers if op == "="}
-            base.update(svc.metrics.selector)
+            base.update(base_labels(svc))
             ok_code, err_code = status_values(svc)
             scale = 1000.0 if preset.unit == "ms" else 1.0
             bounds = svc.metrics.buckets or preset.buckets_seconds

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog_support import problems, rendered, rules_of, run_promtool
+from catalog_support import catalog_file, problems, rendered, rules_of, run_promtool
 
 # --- catalog presets and overrides -------------------------------------------------------
 
@@ -283,3 +283,51 @@ def test_which_preset_table_lists_every_builtin_preset() -> None:
         row = next((r for r in table.splitlines() if f"| `{preset.name}` |" in r), None)
         assert row, f"{preset.name} missing from the which-preset table"
         assert f"`{preset.requests}" in row and f"`{preset.status_label}`" in row, row
+
+
+def test_lint_flags_a_threshold_that_is_no_default_bucket(tmp_path: Path) -> None:
+    """The conformance suite found go-grpc-prometheus writes no 300ms bucket by default."""
+    from obskit import load_catalog
+    from obskit.lint import run_checks
+    from obskit.lint.base import context_from_catalog
+
+    body = """\
+services:
+  - name: rpc
+    team: web
+    metrics: {preset: grpc}
+    slos: [{name: latency, objective: 99, threshold: 300ms}]
+  - name: rpc-configured
+    team: web
+    metrics: {preset: grpc, buckets: [100ms, 300ms, 1s]}
+    slos: [{name: latency, objective: 99, threshold: 300ms}]
+"""
+    catalog = load_catalog(catalog_file(tmp_path, body))
+    found = [f for f in run_checks(context_from_catalog(catalog)) if f.check == "threshold-bucket"]
+    assert [f.path for f in found] == ["alerts/rpc.rules.yaml"]
+    assert "300ms is not a default bucket of preset grpc" in found[0].message
+
+
+def test_preset_samples_are_derived_from_the_recordings() -> None:
+    """obskit/data/preset-samples.json is what scripts/derive_preset_samples.py makes from
+    tests/conformance/recorded/ (the real libraries' expositions)."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location(
+        "derive_preset_samples", root / "scripts" / "derive_preset_samples.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--check"]) == 0, "run: python scripts/derive_preset_samples.py"
+    data = module.derive(root / "tests" / "conformance" / "recorded")
+    from obskit.catalog.presets import PRESETS
+
+    runnable = {"prometheus-http", "fastapi-instrumentator", "flask-exporter"}
+    runnable |= {"starlette-exporter", "otel-http", "otel-http-legacy", "grpc"}
+    assert runnable <= set(data["presets"]) <= set(PRESETS)
+    assert {s["library"] for s in data["presets"]["grpc"]} == {
+        "go-grpc-prometheus",
+        "py-grpc-prometheus",
+    }

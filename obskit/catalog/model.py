@@ -350,6 +350,8 @@ class ResolvedMetrics(Model):
     scrape: Scrape | None = None
     #: bucket bounds in seconds, ascending
     buckets: tuple[float, ...] = ()
+    #: whether ``buckets`` were declared in the catalog (``metrics.buckets``)
+    buckets_declared: bool = False
 
 
 class ResolvedSli(Model):
@@ -412,6 +414,8 @@ class Catalog(Model):
     teams: tuple[Team, ...]
     services: tuple[ResolvedService, ...]
     environments: dict[str, Environment]
+    #: the catalog's own presets (``presets:``), in declaration order
+    presets: tuple[Preset, ...] = ()
     #: files the catalog was read from (for messages only; never rendered)
     sources: tuple[str, ...] = ()
 

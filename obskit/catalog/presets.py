@@ -64,6 +64,9 @@ class PresetFields(Model):
     unit: Literal["seconds", "milliseconds"] | None = None
     #: default histogram bucket bounds (durations) the library exports
     buckets: list[Duration] | None = None
+    #: bounds only some of the preset's libraries write by default, or that a documented
+    #: configuration adds: accepted as thresholds, flagged by ``obskit lint``
+    other_buckets: list[Duration] | None = None
     #: default selector; values may use ``{service}`` and ``{namespace}``
     selector: dict[LabelName, str] | None = None
     #: matchers always added to every query (istio: ``reporter: destination``)
@@ -108,6 +111,7 @@ class Preset(Model):
     histogram_base: str | None = Field(default=None, alias="histogram")
     unit_name: Literal["seconds", "milliseconds"] = Field(default="seconds", alias="unit")
     buckets: tuple[str, ...] = ()
+    other_buckets: tuple[str, ...] = ()
     selector: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SELECTOR))
     matchers: dict[str, str] = Field(default_factory=dict)
     handler_label: str | None = None
@@ -146,7 +150,13 @@ class Preset(Model):
 
     @property
     def buckets_seconds(self) -> tuple[float, ...]:
+        """The bounds every library of the preset writes by default, in seconds."""
         return tuple(sorted(parse_duration(b) for b in self.buckets))
+
+    @property
+    def other_buckets_seconds(self) -> tuple[float, ...]:
+        """Bounds that exist only with some libraries or a documented configuration."""
+        return tuple(sorted(parse_duration(b) for b in self.other_buckets))
 
     @property
     def fixed_matchers(self) -> tuple[tuple[str, str, str], ...]:
@@ -326,30 +336,23 @@ _BUILTIN: tuple[dict[str, Any], ...] = (
         "statusShape": "[A-Za-z_]+",
         "protocol": "grpc",
         "histogram": "grpc_server_handling_seconds",
-        # DefBuckets, Python's default buckets and go-grpc-prometheus's documented
-        # WithHistogramBuckets example, merged
-        "buckets": [
+        # both libraries write DefBuckets by default; Python adds 75ms/750ms/7.5s, and
+        # go-grpc-prometheus's README configures WithHistogramBuckets(0.001 ... 120)
+        "buckets": _PROM_DEFAULT_BUCKETS.split(),
+        "otherBuckets": [
             "1ms",
-            "5ms",
-            "10ms",
-            "25ms",
-            "50ms",
             "75ms",
-            "100ms",
-            "250ms",
             "300ms",
-            "500ms",
             "600ms",
             "750ms",
-            "1s",
-            "2500ms",
             "3s",
-            "5s",
             "6s",
             "7500ms",
-            "10s",
+            "9s",
+            "20s",
             "30s",
             "60s",
+            "90s",
             "120s",
         ],
     },

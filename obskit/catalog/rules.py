@@ -141,7 +141,7 @@ def _resolve_service(
         if metrics.buckets:
             buckets = tuple(sorted(parse_duration(b) for b in metrics.buckets))
         else:
-            buckets = preset.buckets_seconds
+            buckets = tuple(sorted({*preset.buckets_seconds, *preset.other_buckets_seconds}))
 
     window_default = (defaults.slo or SloDefaults()).window
     slos: list[ResolvedSlo] = []
@@ -252,6 +252,7 @@ def _resolve_service(
             selector=selector,
             scrape=metrics.scrape,
             buckets=buckets,
+            buckets_declared=bool(metrics.buckets),
         ),
         runbook=svc.runbook or (runbooks.replace("{service}", svc.name) if runbooks else None),
         workload=Workload(
@@ -352,6 +353,7 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
         teams=tuple(teams.values()),
         services=tuple(s for s in services if s is not None),
         environments=dict(sorted(environments.items())),
+        presets=tuple(p for name, p in presets.items() if name not in PRESETS),
         sources=tuple(f.path for f in files),
     )
     return catalog, []

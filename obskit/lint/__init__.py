@@ -21,6 +21,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "counter_without_rate",
     "rule_contract",
     "helm_keys",
+    "threshold_bucket",
 )
 
 
