@@ -3,7 +3,8 @@
 SLO series carry the labels ``service`` and ``slo`` (plus ``team`` and ``tier``); service
 series carry ``service`` (plus ``team`` and ``tier``), so overviews filter by tier or team
 with a constant-size matcher. Names follow Prometheus' ``level:metric:operations`` convention
-and slok/sloth's SLO names, so existing SLO dashboards recognise them.
+and slok/sloth's SLO names; the series carry no ``sloth_*`` labels, so Sloth's own
+dashboards do not read them without changes.
 """
 
 from __future__ import annotations
