@@ -107,3 +107,53 @@ services:
     assert "services[0].slos[0].alerting.labels.severity: label `severity` is set by obskit" in text
     assert "alerting.annotations.summary: annotation `summary` is set by obskit" in text
     assert all("catalog.yaml:11:" in p for p in found), found
+
+
+SLOTH_CUSTOM_30D = """\
+services:
+  - name: api
+    team: web
+    slos:
+      - name: availability
+        objective: 99.9
+        alerting:
+          windows:   # Sloth's examples/windows/custom-30d.yaml spec
+            page:
+              quick: {errorBudgetPercent: 1, shortWindow: 2m, longWindow: 30m}
+              slow: {errorBudgetPercent: 2, shortWindow: 15m, longWindow: 3h}
+            ticket:
+              quick: {errorBudgetPercent: 5, shortWindow: 1h, longWindow: 12h}
+              slow: {errorBudgetPercent: 5, shortWindow: 3h, longWindow: 36h}
+"""
+
+
+def test_custom_windows_in_sloths_shape(tmp_path: Path, promtool: str) -> None:
+    out = rendered(tmp_path, SLOTH_CUSTOM_30D)
+    alerts = _alerts(out)
+    page = alerts["ApiAvailabilityErrorBudgetFastBurn"]["expr"]
+    # 1% of 30d in 30m: factor 14.4; 2% in 3h: factor 4.8
+    assert "slo:sli_error:ratio_rate2m{" in page and "slo:sli_error:ratio_rate30m{" in page
+    assert "(14.4 * 0.001)" in page and "(4.8 * 0.001)" in page
+    ticket = alerts["ApiAvailabilityErrorBudgetSlowBurn"]["expr"]
+    assert "slo:sli_error:ratio_rate36h{" in ticket and "(3 * 0.001)" in ticket
+    doc = yaml.safe_load((out / "alerts" / "api.rules.yaml").read_text())
+    records = {r["record"] for g in doc["groups"] for r in g["rules"] if "record" in r}
+    for window in ("2m", "15m", "3h", "12h", "36h", "5m", "1h", "6h", "1d", "3d"):
+        assert f"slo:sli_error:ratio_rate{window}" in records
+    proc = run_promtool(promtool, out)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_custom_windows_that_page_on_a_met_slo_are_refused(tmp_path: Path) -> None:
+    body = SLOTH_CUSTOM_30D.replace(
+        "quick: {errorBudgetPercent: 1, shortWindow: 2m, longWindow: 30m}",
+        "quick: {errorBudgetPercent: 1, shortWindow: 2h, longWindow: 1d}",
+    )
+    found = "\n".join(problems(tmp_path, body))
+    assert "alerting.windows.page.quick.errorBudgetPercent: a page at a 0.3x burn" in found
+    assert "alerting.windows.page.quick: shortWindow must be shorter" not in found
+    body = SLOTH_CUSTOM_30D.replace(
+        "shortWindow: 2m, longWindow: 30m", "shortWindow: 1h, longWindow: 30m"
+    )
+    found = "\n".join(problems(tmp_path, body))
+    assert "alerting.windows.page.quick: shortWindow must be shorter than longWindow" in found

@@ -138,6 +138,27 @@ class Sli(Model):
     selector: dict[str, str] | None = None
 
 
+class AlertWindow(Model):
+    """One burn-rate condition, as in Sloth's ``AlertWindows`` spec."""
+
+    #: percent of the period's error budget spent over ``longWindow`` before alerting
+    error_budget_percent: Annotated[float, Field(gt=0, le=100)]
+    short_window: Duration
+    long_window: Duration
+
+
+class AlertWindowPair(Model):
+    quick: AlertWindow
+    slow: AlertWindow
+
+
+class AlertWindows(Model):
+    """Sloth's ``AlertWindows`` spec (``spec.page`` / ``spec.ticket``): custom windows."""
+
+    page: AlertWindowPair
+    ticket: AlertWindowPair
+
+
 class SloAlerting(Model):
     """Controls of one SLO's burn-rate alerts."""
 
@@ -153,6 +174,8 @@ class SloAlerting(Model):
     #: extra labels and annotations of both alerts
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
+    #: custom burn-rate windows (Sloth's AlertWindows shape); default: per SLO period
+    windows: AlertWindows | None = None
 
 
 class Slo(Model):

@@ -163,6 +163,7 @@ def _resolve_service(
         seen_slos.add(slo.name)
         if slo.alerting is not None:
             _check_slo_alerting(slo.alerting, functools.partial(_at, problem, i))
+            _check_windows(slo, slo.window or window_default, functools.partial(_at, problem, i))
         sli, sli_threshold = _resolve_sli(slo, selector, functools.partial(_at, problem, i))
         threshold_text = slo.threshold or sli_threshold
         threshold = parse_duration(threshold_text) if threshold_text else None
@@ -386,6 +387,30 @@ def _check_slo_alerting(alerting: SloAlerting, report: Callable[..., None]) -> N
             )
     if not (alerting.page or alerting.ticket):
         report(("alerting",), "page and ticket are both off", "remove the SLO, or keep one")
+
+
+def _check_windows(slo: Slo, period: str, report: Callable[..., None]) -> None:
+    """Custom burn windows: short below long, long within the SLO period, pages above 1x."""
+    windows = slo.alerting.windows if slo.alerting else None
+    if windows is None:
+        return
+    period_s = parse_duration(period)
+    for kind in ("page", "ticket"):
+        for speed in ("quick", "slow"):
+            w = getattr(getattr(windows, kind), speed)
+            path = ("alerting", "windows", kind, speed)
+            short, long = parse_duration(w.short_window), parse_duration(w.long_window)
+            if short >= long:
+                report(path, "shortWindow must be shorter than longWindow", "e.g. 5m and 1h")
+            if long > period_s:
+                report(path, f"longWindow is longer than the SLO window {period}", "shorten it")
+            factor = w.error_budget_percent / 100 * period_s / long
+            if kind == "page" and factor <= 1:
+                report(
+                    (*path, "errorBudgetPercent"),
+                    f"a page at a {factor:.3g}x burn pages on an SLO that is being met",
+                    "spend more of the budget in the long window, or use a shorter one",
+                )
 
 
 def _at(problem: Callable[..., None], index: int, path: tuple, message: str, hint: str = ""):

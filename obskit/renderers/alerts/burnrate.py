@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from obskit.catalog.durations import parse_duration
+from obskit.catalog.model import ResolvedSlo
 from obskit.render.serialize import clean_float
 
 
@@ -69,6 +70,23 @@ WINDOWS: tuple[BurnWindow, ...] = (
 )
 
 
-def windows(kind: str) -> tuple[BurnWindow, ...]:
-    """The page or ticket windows."""
-    return tuple(w for w in WINDOWS if w.kind == kind)
+def windows(kind: str, slo: ResolvedSlo | None = None) -> tuple[BurnWindow, ...]:
+    """The page or ticket windows (the SLO's own ``alerting.windows`` when it sets them)."""
+    custom = slo.alerting.windows if slo is not None else None
+    if custom is None:
+        return tuple(w for w in WINDOWS if w.kind == kind)
+    pair = custom.page if kind == "page" else custom.ticket
+    out = []
+    for w in (pair.quick, pair.slow):
+        fraction = w.error_budget_percent / 100
+        out.append(BurnWindow(kind, w.long_window, w.short_window, fraction, fraction))
+    return tuple(out)
+
+
+def all_windows(slo: ResolvedSlo) -> tuple[str, ...]:
+    """Every short and long window the SLO's alerts read."""
+    return tuple(
+        dict.fromkeys(
+            x for k in ("page", "ticket") for w in windows(k, slo) for x in (w.short, w.long)
+        )
+    )

@@ -106,7 +106,7 @@ def testable(service: ResolvedService, slo: ResolvedSlo) -> bool:
 def page_plan(slo: ResolvedSlo) -> tuple[int, str] | None:
     """(minutes after the outage starts by which the page fires, short window) or None."""
     budget = error_budget(slo)
-    for window in burnrate.windows("page"):
+    for window in burnrate.windows("page", slo):
         threshold = window.factor(slo.window) * budget
         if threshold >= 1:
             continue  # an outage cannot cross it: the next window pages
@@ -119,7 +119,9 @@ def page_plan(slo: ResolvedSlo) -> tuple[int, str] | None:
 
 def ticket_burn(slo: ResolvedSlo) -> float | None:
     """The burn factor of the slow-burn test (None when it cannot be a ratio below 1)."""
-    factors = {k: [w.factor(slo.window) for w in burnrate.windows(k)] for k in ("page", "ticket")}
+    factors = {
+        k: [w.factor(slo.window) for w in burnrate.windows(k, slo)] for k in ("page", "ticket")
+    }
     low, high = max(factors["ticket"]), min(factors["page"])
     burn = TICKET_BURN if low < TICKET_BURN < high else (low + high) / 2
     return burn if burn * error_budget(slo) < 1 else None

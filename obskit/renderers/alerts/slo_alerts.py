@@ -75,7 +75,7 @@ def min_traffic_guard(service: ResolvedService, slo: ResolvedSlo) -> str:
 def burn_alert(service: ResolvedService, slo: ResolvedSlo, kind: str) -> dict[str, Any]:
     """The page (kind ``page``) or ticket (``ticket``) alert of one SLO."""
     _, _, speed = KINDS[kind]
-    wins = burnrate.windows(kind)
+    wins = burnrate.windows(kind, slo)
     expr = "\nor\n".join(condition(service, slo, w) for w in wins) + "\n"
     guard = min_traffic_guard(service, slo)
     if guard:

@@ -10,8 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from obskit import queries, slo_names
+from obskit.catalog.durations import parse_duration
 from obskit.catalog.model import ResolvedService, ResolvedSlo
 from obskit.render.serialize import format_number
+from obskit.renderers.alerts import burnrate
 from obskit.renderers.alerts.common import record_rule
 
 
@@ -35,9 +37,12 @@ def slo_selector(service: ResolvedService, slo: ResolvedSlo) -> str:
 
 
 def sli_windows(slo: ResolvedSlo) -> tuple[str, ...]:
-    """The alert windows (read from the raw series); the SLO's own window is summed from
-    recorded 5m rates (:func:`period_ratio`)."""
-    return tuple(w for w in slo_names.SLI_WINDOWS if w != slo.window)
+    """The alert windows (read from the raw series): the standard ones dashboards read, and
+    the SLO's custom ones; the SLO's own window is summed from recorded 5m rates
+    (:func:`period_ratio`)."""
+    custom = [w for w in burnrate.all_windows(slo) if w not in slo_names.SLI_WINDOWS]
+    ordered = sorted(custom, key=parse_duration)
+    return tuple(w for w in (*slo_names.SLI_WINDOWS, *ordered) if w != slo.window)
 
 
 def period_ratio(service: ResolvedService, slo: ResolvedSlo) -> str:
