@@ -54,3 +54,23 @@ def amtool() -> str:
 def kubectl() -> str:
     """kubectl, for `kubectl kustomize`."""
     return require_tool("kubectl", "install kubectl from your Kubernetes distribution")
+
+
+@pytest.fixture(scope="session")
+def libprom(tmp_path_factory: pytest.TempPathFactory):
+    """A real Prometheus holding series shaped as the real libraries emit them
+    (tests/library_expositions.py); shared by the preview and discover tests."""
+    from library_expositions import write_openmetrics
+    from preview_support import PrometheusServer, prometheus_binaries
+
+    binaries = prometheus_binaries()
+    if not binaries:
+        pytest.skip("prometheus/promtool not on PATH: apt-get install -y prometheus")
+    server = PrometheusServer(
+        *binaries, tmp_path_factory.mktemp("libprom"), writer=write_openmetrics
+    )
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 import yaml
 from library_expositions import JOB, JOBS
-from library_expositions import write_openmetrics as write_libraries
 from preview_support import PrometheusServer, prometheus_binaries
 from typer.testing import CliRunner
 
@@ -34,19 +33,6 @@ APPS = [j for j in JOBS if j.preset]
 MESH = JOB["istio-mesh"]
 PER_JOB = [j for j in APPS if j is not MESH]
 SERVICES = len(PER_JOB) + 2
-
-
-@pytest.fixture(scope="module")
-def libprom(tmp_path_factory: pytest.TempPathFactory):
-    binaries = prometheus_binaries()
-    if not binaries:
-        pytest.skip("prometheus/promtool not on PATH: apt-get install -y prometheus")
-    server = PrometheusServer(*binaries, tmp_path_factory.mktemp("libprom"), writer=write_libraries)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def discover(*args: str):

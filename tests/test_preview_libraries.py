@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 from library_expositions import JOB, JOBS
-from library_expositions import write_openmetrics as write_libraries
-from preview_support import PrometheusServer, prometheus_binaries
+from preview_support import PrometheusServer
 from typer.testing import CliRunner
 
 from obskit.catalog.loader import load_catalog
@@ -29,19 +28,6 @@ pytestmark = pytest.mark.prometheus
 
 #: a latency threshold that is a bucket bound of the preset (the catalog refuses others)
 THRESHOLD = {"fastapi-instrumentator": "500ms"}
-
-
-@pytest.fixture(scope="module")
-def libprom(tmp_path_factory: pytest.TempPathFactory):
-    binaries = prometheus_binaries()
-    if not binaries:
-        pytest.skip("prometheus/promtool not on PATH: apt-get install -y prometheus")
-    server = PrometheusServer(*binaries, tmp_path_factory.mktemp("libprom"), writer=write_libraries)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def catalog_file(
