@@ -36,3 +36,32 @@ def substitute_grafana_variables(expr: str) -> str:
         expr = expr.replace(name, value)
     expr = expr.replace("${__rate_interval}", "5m")
     return re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::[a-z]+)?\}?", r"\1", expr)
+
+
+def regex_problem(regex: str) -> str | None:
+    """Why Prometheus would refuse ``regex`` in a ``=~`` matcher (RE2 syntax), or None.
+
+    Checked by parsing a matcher with promql-parser, whose Rust regex engine refuses what
+    RE2 refuses (look-arounds, back-references), so the answer is Prometheus', not Python's.
+    """
+    quoted = regex.replace("\\", "\\\\").replace('"', '\\"')
+    try:
+        parse_promql(f'x{{l=~"{quoted}"}}')
+    except PromQLError:
+        try:
+            re.compile(regex)
+        except re.error as exc:
+            return f"not a valid regex: {exc}"
+        return "uses syntax RE2 (Prometheus' regex engine) lacks: look-arounds, back-references"
+    return None
+
+
+def selector_value_problem(value: str) -> str | None:
+    """What is wrong with a selector value (``~regex`` / ``!~regex`` spelling), or None."""
+    for prefix in ("!~", "~"):
+        if value.startswith(prefix):
+            regex = value[len(prefix) :]
+            if not regex:
+                return f"`{prefix}` with an empty regex: write the regex after it, e.g. ~a|b"
+            return regex_problem(regex)
+    return None

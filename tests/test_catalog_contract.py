@@ -175,7 +175,7 @@ CASES = [
         22,
         "services[0].slos[1].threshold",
         "not a bucket bound",
-        "250ms, 300ms",
+        "250ms or 300ms",
     ),
     (
         "threshold-not-duration",

@@ -331,3 +331,119 @@ def test_preset_samples_are_derived_from_the_recordings() -> None:
         "go-grpc-prometheus",
         "py-grpc-prometheus",
     }
+
+
+# --- found by a newcomer's run ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("~(a|b", "not a valid regex"),
+        ("~a(?=b)", "RE2"),
+        ("~", "empty regex"),
+        ("!~", "empty regex"),
+    ],
+)
+def test_selector_regexes_prometheus_refuses_are_refused_at_load(
+    tmp_path: Path, value: str, message: str
+) -> None:
+    found = problems(
+        tmp_path,
+        f"services: [{{name: a, team: web, metrics: {{selector: {{job: '{value}'}}}}}}]\n",
+    )
+    assert len(found) == 1 and "catalog.yaml:5:" in found[0], found
+    assert "services[0].metrics.selector" in found[0] and message in found[0], found[0]
+
+
+def test_error_regex_with_perl_syntax_is_refused(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        "presets: [{name: mine, extends: prometheus-http, errorRegex: '5..|4(?=29)'}]\n"
+        "services: [{name: a, team: web, metrics: {preset: mine}}]\n",
+    )
+    assert any("presets[0].errorRegex" in p and "RE2" in p for p in found), found
+
+
+@pytest.mark.parametrize("regex", ["checkout-[0-9]+", "[ab]", "(?i)A", "prod-(eu|us)-[0-9]{2}"])
+def test_generated_tests_pass_with_non_literal_selector_regexes(
+    tmp_path: Path, promtool: str, regex: str
+) -> None:
+    out = rendered(
+        tmp_path,
+        f"""\
+services:
+  - name: checkout
+    team: web
+    metrics: {{preset: grpc, selector: {{job: "~{regex}"}}}}
+    slos: [{{name: availability, objective: 99.9}}]
+""",
+    )
+    proc = run_promtool(promtool, out)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_typo_in_defaults_is_reported_once_at_the_defaults(tmp_path: Path) -> None:
+    path = catalog_file(
+        tmp_path,
+        "services: [{name: a, team: web}, {name: b, team: web}]\n",
+    )
+    path.write_text(
+        path.read_text().replace("teams:", "defaults: {metrics: {preset: flask-exproter}}\nteams:")
+    )
+    from obskit import load_catalog
+    from obskit.catalog.errors import CatalogError
+
+    with pytest.raises(CatalogError) as info:
+        load_catalog(path)
+    found = [str(p) for p in info.value.problems]
+    assert len(found) == 1, found
+    assert "defaults.metrics.preset: unknown preset `flask-exproter`" in found[0]
+    assert "did you mean `flask-exporter`?" in found[0] and "catalog.yaml:4:" in found[0]
+
+
+def test_a_broken_catalog_preset_is_reported_once(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        """\
+presets:
+  - {name: strict, extends: fastapi-instrumentatr}
+  - {name: early, extends: late}
+  - {name: late, extends: grpc}
+services:
+  - {name: a, team: web, metrics: {preset: strict}}
+  - {name: b, team: web, metrics: {preset: fastapi}}
+""",
+    )
+    text = "\n".join(found)
+    assert len(found) == 3, found
+    assert "presets[0].extends: unknown preset `fastapi-instrumentatr`" in text
+    assert "presets[1].extends: preset `late` is declared after `early`" in text
+    assert "services[1].metrics.preset: unknown preset `fastapi`" in text
+    assert "did you mean `fastapi-instrumentator`?" in text
+
+
+def test_error_and_good_query_together_are_refused(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        """\
+services:
+  - name: q
+    team: web
+    metrics: {preset: none}
+    slos:
+      - name: processing
+        objective: 99
+        sli: {errorQuery: 'rate(e[{{.window}}])', goodQuery: 'rate(g[{{.window}}])', totalQuery: 'rate(t[{{.window}}])'}
+""",
+    )
+    assert any("`errorQuery` and `goodQuery` both given" in p for p in found), found
+
+
+def test_threshold_hint_names_the_bounds_either_side(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        "services: [{name: a, team: web, metrics: {preset: flask-exporter}, "
+        "slos: [{name: latency, objective: 99, threshold: 300ms}]}]\n",
+    )
+    assert "use a bound such as 250ms or 500ms" in found[0], found[0]

@@ -13,7 +13,13 @@ from pydantic import Field, field_validator
 
 from obskit.catalog.base import LABEL_NAME_RE, METRIC_NAME_RE, NAME_RE, Duration, Model
 from obskit.catalog.durations import parse_duration
-from obskit.catalog.presets import PRESET_NAMES, Preset, PresetDefinition, PresetFields
+from obskit.catalog.presets import (
+    PRESET_NAMES,
+    Preset,
+    PresetDefinition,
+    PresetFields,
+    check_selector_values,
+)
 
 DNS1123_LABEL = Annotated[str, Field(pattern=NAME_RE, max_length=63)]
 #: a built-in preset (``PRESET_NAMES``) or one the catalog declares under ``presets:``
@@ -111,7 +117,7 @@ class Metrics(Model):
         for label in value or {}:
             if not re.match(LABEL_NAME_RE, label):
                 raise ValueError(f"{label!r} is not a Prometheus label name")
-        return value
+        return check_selector_values(value)
 
 
 class Workload(Model):
@@ -136,6 +142,11 @@ class Sli(Model):
     threshold: Duration | None = None
     #: matchers of the histogram's series; default: the service's selector
     selector: dict[str, str] | None = None
+
+    @field_validator("selector")
+    @classmethod
+    def _selector(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        return check_selector_values(value)
 
 
 class AlertWindow(Model):

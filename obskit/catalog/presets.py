@@ -11,7 +11,6 @@ SLI. The built-in presets below were checked against the real libraries
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
@@ -81,12 +80,28 @@ class PresetFields(Model):
     @field_validator("error_regex", "status_shape")
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a valid regex: {exc}") from None
+        from obskit.promql import regex_problem
+
+        problem = regex_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
         return value
+
+    @field_validator("exclude_handlers")
+    @classmethod
+    def _regexes(cls, value: list[str] | None) -> list[str] | None:
+        from obskit.promql import regex_problem
+
+        for regex in value or []:
+            problem = regex_problem(regex)
+            if problem:
+                raise ValueError(f"{regex!r}: {problem}")
+        return value
+
+    @field_validator("selector", "matchers")
+    @classmethod
+    def _selector_values(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        return check_selector_values(value)
 
 
 class PresetDefinition(PresetFields):
@@ -194,6 +209,17 @@ class Preset(Model):
             data["name"] = name
             data["builtin"] = self.builtin or self.name
         return Preset.model_validate(data)
+
+
+def check_selector_values(value: dict[str, str] | None) -> dict[str, str] | None:
+    """Refuse ``~regex`` values Prometheus would refuse (a pydantic validator's body)."""
+    from obskit.promql import selector_value_problem
+
+    for label, text in (value or {}).items():
+        problem = selector_value_problem(text)
+        if problem:
+            raise ValueError(f"{label}: {text!r}: {problem}")
+    return value
 
 
 def split_matcher(value: str) -> tuple[str, str]:
@@ -447,6 +473,13 @@ def missing_fields(definition: PresetDefinition) -> list[str]:
         return []
     need = ("requests", "status_label", "error_regex")
     return [PresetFields.model_fields[f].alias or f for f in need if getattr(definition, f) is None]
+
+
+def nearest_bounds(bounds: tuple[float, ...] | list[float], target: float) -> list[float]:
+    """The nearest bound below ``target`` and the nearest above (those that exist)."""
+    below = [b for b in bounds if b < target]
+    above = [b for b in bounds if b > target]
+    return [*(below[-1:] if below else []), *(above[:1] if above else [])]
 
 
 def format_le(bound_seconds: float, unit: str) -> str:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from obskit.catalog import regex_example
 from obskit.catalog.durations import format_duration, parse_duration
 from obskit.catalog.errors import Problem, did_you_mean
 from obskit.catalog.model import (
@@ -29,7 +30,14 @@ from obskit.catalog.model import (
     Traces,
     Workload,
 )
-from obskit.catalog.presets import PRESETS, Preset, define, format_le, missing_fields
+from obskit.catalog.presets import (
+    PRESETS,
+    Preset,
+    define,
+    format_le,
+    missing_fields,
+    nearest_bounds,
+)
 from obskit.promql import PromQLError, parse_promql
 
 if TYPE_CHECKING:
@@ -88,6 +96,7 @@ def _resolve_service(
     problems: list[Problem],
     presets: dict[str, Preset],
     runbooks: str | None = None,
+    broken: frozenset[str] = frozenset(),
 ) -> ResolvedService | None:
     file, index = where
     base = ("services", index)
@@ -112,15 +121,14 @@ def _resolve_service(
     namespace = svc.namespace or defaults.namespace or DEFAULT_NAMESPACE
     metrics = _merge_metrics(defaults.metrics, svc.metrics)
     preset: Preset | None = None
+    failed = False  # a problem reported elsewhere (defaults, the preset's own definition)
     if metrics.preset != "none":
         preset = known.get(metrics.preset)
-        if preset is None:
-            problem(
-                ("metrics", "preset"),
-                f"unknown preset `{metrics.preset}`",
-                did_you_mean(metrics.preset, [*known, "none"])
-                or "use a built-in preset or declare it under `presets:`",
-            )
+        from_defaults = svc.metrics is None or "preset" not in svc.metrics.model_fields_set
+        if preset is None and (from_defaults or metrics.preset in broken):
+            failed = True
+        elif preset is None:
+            problem(("metrics", "preset"), *unknown_preset(metrics.preset, known))
         elif metrics.overrides is not None:
             preset = preset.with_fields(metrics.overrides)
     elif metrics.overrides is not None:
@@ -136,6 +144,13 @@ def _resolve_service(
             "an empty selector would match every service",
             "give at least one label matcher, e.g. {job: " + svc.name + "}",
         )
+    for label, value in selector.items():
+        if value.startswith("~") and regex_example.example(value[1:], svc.name) is None:
+            problem(
+                ("metrics", "selector", label),
+                f"obskit finds no value that {value[1:]!r} matches for its generated tests",
+                "simplify the regex (alternatives of literal values work best)",
+            )
     buckets: tuple[float, ...] = ()
     if preset:
         if metrics.buckets:
@@ -185,8 +200,8 @@ def _resolve_service(
             if not matches:
                 # only bounds a duration can name (whole milliseconds) make a usable hint
                 nameable = [b for b in buckets if abs(b * 1000 - round(b * 1000)) < 1e-6]
-                nearest = sorted(nameable or buckets, key=lambda b: abs(b - threshold))[:2]
-                shown = ", ".join(format_duration(b) for b in sorted(nearest))
+                nearest = nearest_bounds(sorted(nameable or buckets), threshold)
+                shown = " or ".join(format_duration(b) for b in nearest)
                 problem(
                     ("slos", i, "threshold"),
                     f"{slo.threshold} is not a bucket bound of {preset.histogram}"
@@ -239,7 +254,7 @@ def _resolve_service(
                 did_you_mean(dep, service_names) or "add it to `services:` or remove it",
             )
 
-    if len(problems) > before:
+    if failed or len(problems) > before:
         return None
     return ResolvedService(
         name=svc.name,
@@ -327,7 +342,14 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
             )
         )
 
-    presets = _catalog_presets(files, problems)
+    presets, broken = _catalog_presets(files, problems)
+    default_preset = defaults.metrics.preset if defaults.metrics else None
+    if default_preset not in (None, "none", *presets) and default_preset not in broken:
+        problems.append(
+            owner["defaults"].smap.problem(
+                ("defaults", "metrics", "preset"), *unknown_preset(default_preset, presets)
+            )
+        )
     service_names = set(names)
     services = [
         _resolve_service(
@@ -339,6 +361,7 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
             problems,
             presets,
             metadata.runbooks if metadata else None,
+            broken,
         )
         for svc, where in located
     ]
@@ -478,6 +501,13 @@ def _resolve_sli(
             selector=dict(sli.selector if sli.selector is not None else service_selector),
         )
         return resolved, sli.threshold
+    if sli.error_query is not None and sli.good_query is not None:
+        report(
+            ("sli",),
+            "`errorQuery` and `goodQuery` both given",
+            "keep one: bad events (errorQuery) or good events (goodQuery), with totalQuery",
+        )
+        return None, None
     if (sli.error_query is None) == (sli.good_query is None) or sli.total_query is None:
         report(
             ("sli",),
@@ -505,9 +535,28 @@ def _resolve_sli(
     )
 
 
-def _catalog_presets(files: Sequence[LoadedFile], problems: list[Problem]) -> dict[str, Preset]:
-    """Built-in presets plus the catalog's own (``presets:``, across files, in order)."""
+def unknown_preset(name: str, known: dict[str, Preset]) -> tuple[str, str]:
+    """Message and hint for a preset name that is neither built in nor declared."""
+    close = did_you_mean(name, [*known, "none"])
+    if not close:
+        starting = sorted(n for n in known if n.startswith(name))
+        if starting:
+            close = f"did you mean `{starting[0]}`?"
+    return (
+        f"unknown preset `{name}`",
+        close or "use a built-in preset or declare it under `presets:`",
+    )
+
+
+def _catalog_presets(
+    files: Sequence[LoadedFile], problems: list[Problem]
+) -> tuple[dict[str, Preset], frozenset[str]]:
+    """Built-in presets plus the catalog's own (``presets:``, across files, in order), and
+    the names of declared presets that are broken (their problem is reported once, at the
+    declaration; services using them are not reported again)."""
     known: dict[str, Preset] = dict(PRESETS)
+    broken: set[str] = set()
+    declared = [d.name for f in files for d in f.document.presets]
     for f in files:
         for i, definition in enumerate(f.document.presets):
             path = ("presets", i)
@@ -517,19 +566,18 @@ def _catalog_presets(files: Sequence[LoadedFile], problems: list[Problem]) -> di
                     f.smap.problem(
                         (*path, "name"),
                         f"preset `{definition.name}` is {what}",
-                        "pick another name (a preset may `extends:` a built-in one)",
+                        "pick another name; a preset may `extends:` a built-in one",
                     )
                 )
                 continue
             if definition.extends is not None and definition.extends not in known:
-                problems.append(
-                    f.smap.problem(
-                        (*path, "extends"),
-                        f"unknown preset `{definition.extends}`",
-                        did_you_mean(definition.extends, known)
-                        or "extend a built-in preset or one declared above",
-                    )
-                )
+                later = definition.extends in declared and definition.extends not in broken
+                message, hint = unknown_preset(definition.extends, known)
+                if later:
+                    message = f"preset `{definition.extends}` is declared after `{definition.name}`"
+                    hint = f"declare `{definition.extends}` first"
+                problems.append(f.smap.problem((*path, "extends"), message, hint))
+                broken.add(definition.name)
                 continue
             missing = missing_fields(definition)
             if missing:
@@ -540,6 +588,7 @@ def _catalog_presets(files: Sequence[LoadedFile], problems: list[Problem]) -> di
                         "set them, or `extends:` a preset that has them",
                     )
                 )
+                broken.add(definition.name)
                 continue
             known[definition.name] = define(definition, known)
-    return known
+    return known, frozenset(broken)

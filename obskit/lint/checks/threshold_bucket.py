@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from obskit import queries
 from obskit.catalog.durations import format_duration
+from obskit.catalog.presets import nearest_bounds
 from obskit.lint.base import Finding, LintContext
 
 NAME = "threshold-bucket"
@@ -30,12 +31,11 @@ def run(ctx: LintContext) -> Iterable[Finding]:
             t = slo.threshold_seconds
             if slo.sli is not None or t is None or any(abs(b - t) < 1e-9 for b in defaults):
                 continue
-            nearest = sorted(defaults, key=lambda b: abs(b - t))[:2]
-            shown = " or ".join(format_duration(b) for b in sorted(nearest))
+            shown = " or ".join(format_duration(b) for b in nearest_bounds(defaults, t))
             yield Finding(
                 NAME,
                 f"alerts/{service.name}.rules.yaml",
-                "",
+                f"{service.name}-slo-{slo.name}",
                 slo.name,
                 f"{service.name} {slo.name}: {slo.threshold} is not a default bucket of preset "
                 f"{preset.name} ({preset.library}); the latency SLI is empty unless the service "

@@ -27,11 +27,11 @@ constant burn gives the same ratio whatever the extrapolation.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from obskit import queries, slo_names
+from obskit.catalog import regex_example
 from obskit.catalog.durations import parse_duration
 from obskit.catalog.model import ResolvedService, ResolvedSlo
 from obskit.catalog.presets import format_le, split_matcher
@@ -70,16 +70,12 @@ def humanize_percentage(value: float) -> str:
 
 
 def example_value(value: str, service: ResolvedService) -> str | None:
-    """A label value a ``~regex`` selector value matches (its first alternative, or the
-    service's name); None when neither does."""
+    """A label value a selector value matches: the value itself, for ``~regex`` the
+    service's name when it matches, else a short generated match; None for ``!~``."""
     op, text = split_matcher(value)
-    if op != "=~":
-        return text if op == "=" else None
-    first = text.split("|", 1)[0].strip("()^$")
-    for guess in (first, service.name):
-        if re.fullmatch(text, guess):
-            return guess
-    return None
+    if op == "=~":
+        return regex_example.example(text, service.name)
+    return text if op == "=" else None
 
 
 def base_labels(service: ResolvedService, selector: dict[str, str] | None = None) -> dict:
