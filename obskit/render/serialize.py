@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import orjson
@@ -21,9 +22,21 @@ class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
         return True
 
 
+#: plain scalars a YAML 1.2 reader (go-yaml v3, kubectl, Argo CD) takes for a number, bool or
+#: null, which PyYAML's YAML 1.1 resolver leaves unquoted (``1e3``, ``0o17``, ``.inf``): a
+#: service named ``1e3`` would become the number 1000 after ``kubectl kustomize``
+_YAML12_NON_STRING = re.compile(
+    r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+    r"|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+    r"|true|True|TRUE|false|False|FALSE|null|Null|NULL|~"
+)
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     if "\n" in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    if _YAML12_NON_STRING.fullmatch(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
 

@@ -1,0 +1,66 @@
+"""Emitted YAML keeps strings strings for YAML 1.2 readers; --check prints diffs verbatim
+(issue 12: YAML 1.1/1.2 typing, plain-text diffs)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from obskit.render.serialize import dump_yaml
+
+from catalog_support import catalog_file
+
+
+@pytest.mark.parametrize(
+    "value", ["1e3", "1E-2", "0o17", "0x1F", ".inf", "-.Inf", ".nan", "True", "null", "~", "12"]
+)
+def test_strings_a_yaml_1_2_reader_would_retype_are_quoted(value: str) -> None:
+    text = dump_yaml({"name": value}).decode()
+    assert text != f"name: {value}\n", text
+    assert yaml.safe_load(text) == {"name": value}
+
+
+def test_ordinary_strings_stay_plain() -> None:
+    assert dump_yaml({"name": "checkout", "le": "0.3s"}) == b"le: 0.3s\nname: checkout\n"
+
+
+def test_a_service_named_1e3_survives_kubectl_kustomize(tmp_path: Path, kubectl: str) -> None:
+    from obskit import load_catalog, render
+
+    path = catalog_file(tmp_path, "services: [{name: 1e3, team: web, namespace: 1e3}]\n")
+    path.write_text(
+        path.read_text()
+        .replace("name: 1e3", "name: '1e3'")
+        .replace("namespace: 1e3", "namespace: '1e3'")
+    )
+    out = tmp_path / "out"
+    render(load_catalog(path), out, only=["manifests"])
+    built = subprocess.run(
+        [kubectl, "kustomize", str(out / "manifests")], capture_output=True, text=True
+    )
+    assert built.returncode == 0, built.stderr
+    docs = [d for d in yaml.safe_load_all(built.stdout) if d]
+    namespaces = {d["metadata"].get("namespace") for d in docs}
+    assert "1e3" in namespaces and 1000.0 not in namespaces, namespaces
+
+
+def test_check_prints_the_diff_as_plain_text(tmp_path: Path) -> None:
+    """Markup and emoji codes in a changed file reach the terminal as they are."""
+    from obskit import load_catalog, render
+
+    path = catalog_file(tmp_path, "services: [{name: api, team: web}]\n")
+    out = tmp_path / "out"
+    render(load_catalog(path), out, only=["alerts"])
+    rules = out / "alerts" / "api.rules.yaml"
+    rules.write_text(rules.read_text() + "# [bold red]x[/] :warning: :smile:\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "obskit", "render", str(path), "--out", str(out), "--check",
+         "--only", "alerts", "--no-cache"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert "# [bold red]x[/] :warning: :smile:" in proc.stderr, proc.stderr
