@@ -64,3 +64,39 @@ def test_check_prints_the_diff_as_plain_text(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 1
     assert "# [bold red]x[/] :warning: :smile:" in proc.stderr, proc.stderr
+
+
+def test_selector_values_with_quotes_and_backslashes_pass_their_tests(
+    tmp_path: Path, promtool: str
+) -> None:
+    """The rules escape selector values; the generated input series must escape the same."""
+    from catalog_support import rendered, run_promtool
+
+    out = rendered(
+        tmp_path,
+        """\
+services:
+  - name: api
+    team: web
+    metrics: {selector: {job: 'api "blue"', path: 'C:\\app'}}
+    slos: [{name: availability, objective: 99.9}]
+""",
+    )
+    tests = (out / "alerts" / "tests" / "api.test.yaml").read_text()
+    assert r'job="api \"blue\""' in tests and r'path="C:\\app"' in tests, tests[:800]
+    proc = run_promtool(promtool, out)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("selector", "message"),
+    [("{__name__: x}", "labels starting with __"), ('{job: "a\\nb"}', "control character")],
+)
+def test_selectors_prometheus_would_misread_are_refused(
+    tmp_path: Path, selector: str, message: str
+) -> None:
+    from catalog_support import problems
+
+    body = f"services: [{{name: a, team: web, metrics: {{selector: {selector}}}}}]\n"
+    found = problems(tmp_path, body)
+    assert any(message in p and "catalog.yaml:5:" in p for p in found), found

@@ -216,6 +216,10 @@ def check_selector_values(value: dict[str, str] | None) -> dict[str, str] | None
     from obskit.promql import selector_value_problem
 
     for label, text in (value or {}).items():
+        if label.startswith("__"):
+            raise ValueError(f"{label}: labels starting with __ are Prometheus' own")
+        if any(ord(ch) < 32 for ch in text):
+            raise ValueError(f"{label}: {text!r} has a control character (newline, tab)")
         problem = selector_value_problem(text)
         if problem:
             raise ValueError(f"{label}: {text!r}: {problem}")

@@ -48,9 +48,14 @@ def counter(segments: Iterable[tuple[float, int]]) -> str:
     return " ".join(parts)
 
 
+def _quoted(value: str) -> str:
+    """A label value in promtool's series notation, escaped exactly as the rules' matchers."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
 def series_text(metric: str, labels: Mapping[str, str]) -> str:
     """``metric{a="b", c="d"}`` with sorted labels."""
-    inner = ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    inner = ", ".join(f"{k}={_quoted(v)}" for k, v in sorted(labels.items()))
     return f"{metric}{{{inner}}}"
 
 
