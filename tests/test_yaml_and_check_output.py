@@ -100,3 +100,27 @@ def test_selectors_prometheus_would_misread_are_refused(
     body = f"services: [{{name: a, team: web, metrics: {{selector: {selector}}}}}]\n"
     found = problems(tmp_path, body)
     assert any(message in p and "catalog.yaml:5:" in p for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("duration", "message"),
+    [("1h1h", "largest first"), ("5s1m", "largest first"), ("300y", "292 years")],
+)
+def test_durations_prometheus_refuses_are_refused_at_load(
+    tmp_path: Path, duration: str, message: str
+) -> None:
+    from catalog_support import problems
+
+    body = (
+        "services: [{name: a, team: web, slos: "
+        f"[{{name: latency, objective: 99, threshold: {duration}}}]}}]\n"
+    )
+    found = problems(tmp_path, body)
+    assert any(message in p and "catalog.yaml:5:" in p for p in found), found
+
+
+def test_well_formed_durations_still_load(tmp_path: Path) -> None:
+    from obskit.catalog.durations import duration_problem
+
+    for ok in ("1h30m", "2500ms", "1y2w3d4h5m6s7ms", "30s"):
+        assert duration_problem(ok) is None, ok

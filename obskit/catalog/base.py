@@ -4,11 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 NAME_RE = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
-Duration = Annotated[str, Field(pattern=r"^(?:\d+(?:ms|s|m|h|d|w|y))+$")]
+
+
+def _prometheus_duration(value: str) -> str:
+    from obskit.catalog.durations import duration_problem
+
+    problem = duration_problem(value)
+    if problem:
+        raise ValueError(f"{value}: {problem}")
+    return value
+
+
+Duration = Annotated[
+    str,
+    Field(pattern=r"^(?:\d+(?:ms|s|m|h|d|w|y))+$"),
+    AfterValidator(_prometheus_duration),
+]
 METRIC_NAME_RE = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
 LABEL_NAME_RE = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 _UNITS_SECONDS = {
@@ -15,6 +16,23 @@ _UNITS_SECONDS = {
 }
 _DURATION_RE = re.compile(r"^(?:\d+(?:ms|s|m|h|d|w|y))+$")
 _PART_RE = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
+
+
+#: unit order Prometheus' duration grammar requires (each unit once, largest first)
+_ORDER = ("y", "w", "d", "h", "m", "s", "ms")
+#: Prometheus durations are Go time.Duration values: at most ~292 years
+MAX_SECONDS = 292 * 365 * 86400
+
+
+def duration_problem(text: str) -> str | None:
+    """Why Prometheus would refuse ``text`` as a duration (``1h1h``, ``5s1m``, ``300y``)."""
+    units = [u for _, u in _PART_RE.findall(text)]
+    ranks = [_ORDER.index(u) for u in units]
+    if any(b <= a for a, b in itertools.pairwise(ranks)):
+        return "units must each appear once, largest first (1h30m, not 30m1h or 1h1h)"
+    if parse_duration(text) > MAX_SECONDS:
+        return "longer than Prometheus can represent (about 292 years)"
+    return None
 
 
 def parse_duration(text: str) -> float:
