@@ -124,3 +124,31 @@ def test_well_formed_durations_still_load(tmp_path: Path) -> None:
 
     for ok in ("1h30m", "2500ms", "1y2w3d4h5m6s7ms", "30s"):
         assert duration_problem(ok) is None, ok
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("labels: {bad-name: x}", "label name"),
+        ("labels: {team2: ''}", "an empty value removes the label"),
+        ("description: 'now {{ $value'", "never closed"),
+        ("annotations: {note: 'x }} y'}", "unbalanced"),
+    ],
+)
+def test_hand_written_alerts_promtool_would_refuse_are_refused_at_load(
+    tmp_path: Path, field: str, message: str
+) -> None:
+    from catalog_support import problems
+
+    body = f"""\
+services:
+  - name: a
+    team: web
+    alerts:
+      - alert: X
+        expr: up == 0
+        summary: down
+        {field}
+"""
+    found = problems(tmp_path, body)
+    assert any(message in p and "alerts[0]" in p for p in found), found

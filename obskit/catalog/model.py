@@ -220,6 +220,46 @@ class Alert(Model):
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
 
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not re.fullmatch(LABEL_NAME_RE, name):
+                raise ValueError(
+                    f"{name!r} is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)"
+                )
+            if text == "":
+                raise ValueError(f"{name}: an empty value removes the label; drop it instead")
+        return value
+
+    @field_validator("summary", "description")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        return check_template(value)
+
+    @field_validator("annotations")
+    @classmethod
+    def _annotation_templates(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not re.fullmatch(LABEL_NAME_RE, name):
+                raise ValueError(f"{name!r} is not an annotation name ([a-zA-Z_][a-zA-Z0-9_]*)")
+            check_template(text)
+        return value
+
+
+def check_template(text: str | None) -> str | None:
+    """Refuse unbalanced Go template actions (``{{ $value``): Prometheus would refuse them."""
+    if text is None:
+        return text
+    depth = 0
+    for token in re.findall(r"\{\{|\}\}", text):
+        depth += 1 if token == "{{" else -1
+        if depth not in (0, 1):
+            raise ValueError(f"{text!r}: unbalanced `{{{{` / `}}}}` (Go template syntax)")
+    if depth:
+        raise ValueError(f"{text!r}: a `{{{{` is never closed with `}}}}` (Go template syntax)")
+    return text
+
 
 class SloDefaults(Model):
     window: SloWindow = "30d"
