@@ -152,3 +152,59 @@ services:
 """
     found = problems(tmp_path, body)
     assert any(message in p and "alerts[0]" in p for p in found), found
+
+
+# --- bounded input (issue 12) -------------------------------------------------------------
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (BOMB, "alias bomb"),
+        ("x: " + "[" * 200 + "]" * 200 + "\n", "nested more than 64 levels"),
+        ("a: &a [1, *a]\n", "refers to itself"),
+    ],
+    ids=["alias-bomb", "deep-nesting", "recursive-alias"],
+)
+def test_hostile_yaml_is_refused_fast_with_a_line(tmp_path: Path, text: str, message: str) -> None:
+    import time
+
+    path = tmp_path / "catalog.yaml"
+    path.write_text(text)
+    start = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "obskit", "validate", str(path)], capture_output=True, text=True
+    )
+    assert time.monotonic() - start < 10  # the process start dominates; the check is ms
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert message in proc.stderr and "catalog.yaml:1:" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_anchors_that_stay_small_still_load(tmp_path: Path) -> None:
+    from obskit import load_catalog
+
+    from catalog_support import catalog_file
+
+    path = catalog_file(
+        tmp_path,
+        "services:\n  - {name: a, team: web, slos: &s [{name: availability, objective: 99}]}\n"
+        "  - {name: b, team: web, slos: *s}\n",
+    )
+    assert [len(s.slos) for s in load_catalog(path).services] == [1, 1]
+
+
+def test_an_endless_file_is_refused_by_size() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "obskit", "validate", "/dev/zero"],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "OBSKIT_MAX_CATALOG_BYTES": "1048576"},
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "larger than 1 MiB" in proc.stderr and "Traceback" not in proc.stderr

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from obskit.catalog.bounds import MAX_FILE_BYTES
 from obskit.catalog.errors import CatalogError, Problem
 from obskit.catalog.model import Catalog, CatalogDocument
 from obskit.catalog.rules import resolve
@@ -52,7 +53,21 @@ def read_file(path: FsPath) -> tuple[LoadedFile | None, list[Problem]]:
     """Parse and schema-check one catalog file."""
     name = _display(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            return None, [
+                Problem(
+                    name,
+                    0,
+                    0,
+                    "",
+                    f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: not a catalog file",
+                    "split the catalog into a directory of files (one per team), or raise "
+                    "OBSKIT_MAX_CATALOG_BYTES",
+                )
+            ]
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         return None, [Problem(name, 0, 0, "", "no such file", "give a catalog file or directory")]
     except (OSError, UnicodeDecodeError) as exc:

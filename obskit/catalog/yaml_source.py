@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from obskit.catalog.bounds import structure_problem
 from obskit.catalog.errors import Problem, format_path
 
 try:
@@ -152,6 +153,13 @@ def load_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
     """Parse one YAML document; returns data, its source map and any problems found."""
     smap = SourceMap(file, text)
     problems: list[Problem] = []
+    bounded = structure_problem(text, _Loader)
+    if bounded is not None:
+        message, line, col = bounded
+        problems.append(
+            Problem(file, line, col, "", message, "write the values out; keep nesting shallow")
+        )
+        return None, smap, problems
     try:
         data = yaml.load(text, Loader=_FastLoader)
         if data is not None:
