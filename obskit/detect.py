@@ -14,7 +14,6 @@ second ``code="200"``, so only one of them fits.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -126,28 +125,15 @@ def _presets_for_labels(presets: Iterable[Preset] | None) -> list[Preset]:
 STATUS_LABELS: frozenset[str] = frozenset(p.status_label for p in PRESETS.values())
 
 
-def _flags(preset: Preset) -> int:
-    return re.IGNORECASE if preset.error_regex.startswith("(?i)") else 0
-
-
-def _strip_flags(regex: str) -> str:
-    return regex[4:] if regex.startswith("(?i)") else regex
-
-
 def shape_misfits(preset: Preset, values: Iterable[str]) -> list[str]:
     """Status values that do not have the preset's ``status_shape``."""
-    shape = re.compile(_strip_flags(preset.status_shape), _flags(preset))
-    return [v for v in values if not shape.fullmatch(v)]
+    return [v for v in values if not preset.has_status_shape(v)]
 
 
 def case_misses(preset: Preset, values: Iterable[str]) -> list[str]:
     """Values the error regex matches only when case is ignored (``INTERNAL`` vs
     ``Internal``): errors the SLI would count as successes."""
-    if _flags(preset):
-        return []
-    exact = re.compile(preset.error_regex)
-    loose = re.compile(preset.error_regex, re.IGNORECASE)
-    return [v for v in values if loose.fullmatch(v) and not exact.fullmatch(v)]
+    return [v for v in values if preset.misses_by_case(v)]
 
 
 def _list(values: Sequence[str]) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -37,14 +36,6 @@ def _samples(text: str) -> list[tuple[str, dict[str, str], float]]:
     return out
 
 
-def _counts(preset: Preset, labels: dict[str, str]) -> bool:
-    """Whether a series counts in the preset's SLIs (its handler is not excluded)."""
-    handler = labels.get(preset.handler_label or "")
-    if handler is None:
-        return True
-    return not any(re.fullmatch(p, handler) for p in preset.exclude_handlers)
-
-
 def _pick(
     series: list[tuple[str, dict[str, str], float]], name: str, keep
 ) -> dict[str, str] | None:
@@ -59,23 +50,15 @@ def _pick(
 def derive_one(preset: Preset, library: str, path: Path) -> dict:
     text = path.read_text()
     series = _samples(text)
-    error_re = re.compile(preset.error_regex)
-    shape_re = re.compile(preset.status_shape)
     status = preset.status_label
 
     def ok(labels: dict[str, str]) -> bool:
         value = labels.get(status)
-        return (
-            value is not None
-            and not error_re.fullmatch(value)
-            and bool(shape_re.fullmatch(value))
-            and value[:1] in "2O"  # a success: 2xx / OK
-            and _counts(preset, labels)
-        )
+        return value is not None and preset.is_success(value) and preset.counts(labels)
 
     def error(labels: dict[str, str]) -> bool:
         value = labels.get(status)
-        return value is not None and bool(error_re.fullmatch(value)) and _counts(preset, labels)
+        return value is not None and preset.is_error(value) and preset.counts(labels)
 
     ok_labels = _pick(series, preset.requests, ok)
     err_labels = _pick(series, preset.requests, error)
@@ -88,7 +71,7 @@ def derive_one(preset: Preset, library: str, path: Path) -> dict:
     if preset.has_histogram:
 
         def fast_ok(labels: dict[str, str]) -> bool:
-            return _counts(preset, labels) and (status not in labels or ok(labels))
+            return preset.counts(labels) and (status not in labels or ok(labels))
 
         histogram = _pick(series, preset.histogram_count, fast_ok) or {}
     first = text.splitlines()[:2]

@@ -2,7 +2,8 @@
 
 Each :class:`Job` writes exactly the metric names and label sets of one library's
 ``/metrics`` (the source library and version are named on each job; the shapes were recorded
-from the real libraries for tests/conformance/recorded/), plus the target labels a scrape
+from the real libraries for tests/conformance/recorded/, and tests/test_library_expositions.py
+holds every job to its recording), plus the target labels a scrape
 adds (``job``, ``instance`` and, for most, ``namespace``). Every job serves ``RPS`` requests
 per second with ``ERROR_RATIO`` errors and an exponential latency distribution (mean
 ``MEAN_LATENCY``), for ``HOURS`` hours ending now. Three jobs are infrastructure (Prometheus
@@ -115,17 +116,33 @@ ISTIO_LE += ("10000", "30000", "60000", "300000", "600000", "1800000", "3600000"
 
 
 def istio(workload: str, code: str) -> dict[str, str]:
-    """Istio standard metric labels (documented exposition), destination-reported."""
+    """Istio standard metric labels, destination-reported, as the documented exposition
+    (tests/conformance/recorded/istio--documented.prom) writes them."""
     return {
         "reporter": "destination",
         "source_workload": "frontend",
+        "source_canonical_service": "frontend",
+        "source_canonical_revision": "latest",
         "source_workload_namespace": "shop",
+        "source_principal": "spiffe://cluster.local/ns/shop/sa/frontend",
+        "source_app": "frontend",
+        "source_version": "unknown",
+        "source_cluster": "Kubernetes",
         "destination_workload": workload,
         "destination_workload_namespace": "shop",
+        "destination_principal": f"spiffe://cluster.local/ns/shop/sa/{workload}",
+        "destination_app": workload,
+        "destination_version": "v1",
         "destination_service": f"{workload}.shop.svc.cluster.local",
+        "destination_canonical_service": workload,
+        "destination_canonical_revision": "v1",
+        "destination_service_name": workload,
+        "destination_service_namespace": "shop",
+        "destination_cluster": "Kubernetes",
         "request_protocol": "http",
         "response_code": code,
         "response_flags": "-",
+        "connection_security_policy": "mutual_tls",
     }
 
 

@@ -11,6 +11,8 @@ SLI. The built-in presets below were checked against the real libraries
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
@@ -196,6 +198,47 @@ class Preset(Model):
             for label, template in self.selector.items()
         }
 
+    # --- judging what a library writes ----------------------------------------------
+    # One place decides whether a status value is an error, has the preset's shape, is a
+    # success, and whether a handler counts: detection, the derived test samples and the
+    # conformance tests all ask here, so they cannot disagree.
+    def is_error(self, value: str) -> bool:
+        """The error regex matches ``value`` whole (Prometheus anchors regex matchers)."""
+        return _compiled(self.error_regex, 0).fullmatch(value) is not None
+
+    def has_status_shape(self, value: str) -> bool:
+        """``value`` has the preset's ``status_shape`` (ignoring case when the error regex
+        does: gRPC's ``Internal`` and ``INTERNAL`` are one shape)."""
+        return (
+            _compiled(_strip_flags(self.status_shape), self._case_flags).fullmatch(value)
+            is not None
+        )
+
+    def is_success(self, value: str) -> bool:
+        """A successful request: the preset's shape, not an error, ``2xx`` or ``OK``."""
+        return self.has_status_shape(value) and not self.is_error(value) and value[:1] in "2O"
+
+    def misses_by_case(self, value: str) -> bool:
+        """An error the case-sensitive error regex misses (``INTERNAL`` vs ``Internal``)."""
+        if self._case_flags:
+            return False
+        return not self.is_error(value) and bool(
+            _compiled(self.error_regex, re.IGNORECASE).fullmatch(value)
+        )
+
+    def excludes_handler(self, handler: str) -> bool:
+        """``handler`` is the exporter's own endpoint or a probe (never in an SLI)."""
+        return any(_compiled(p, 0).fullmatch(handler) for p in self.exclude_handlers)
+
+    def counts(self, labels: dict[str, str]) -> bool:
+        """A series with ``labels`` counts in the SLIs (its handler is not excluded)."""
+        handler = labels.get(self.handler_label or "")
+        return handler is None or not self.excludes_handler(handler)
+
+    @property
+    def _case_flags(self) -> int:
+        return re.IGNORECASE if self.error_regex.startswith("(?i)") else 0
+
     def with_fields(self, fields: PresetFields, name: str | None = None) -> Preset:
         """This preset with the fields set in ``fields`` replaced."""
         data = self.model_dump(by_alias=True)
@@ -209,6 +252,15 @@ class Preset(Model):
             data["name"] = name
             data["builtin"] = self.builtin or self.name
         return Preset.model_validate(data)
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str, flags: int) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+def _strip_flags(regex: str) -> str:
+    return regex[4:] if regex.startswith("(?i)") else regex
 
 
 def check_selector_values(value: dict[str, str] | None) -> dict[str, str] | None:

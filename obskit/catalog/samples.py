@@ -10,7 +10,6 @@ catalog's own) gets a sample made from its fields.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -53,9 +52,8 @@ def status_values(preset: Preset) -> tuple[str, str]:
     """(ok, error) values of the status label for a preset without a recording."""
     if preset.test_values is not None:
         return preset.test_values.ok, preset.test_values.error
-    regex = re.compile(preset.error_regex)
-    err = next((v for v in _ERROR_CANDIDATES if regex.fullmatch(v)), None)
-    ok = next((v for v in _OK_CANDIDATES if not regex.fullmatch(v)), None)
+    err = next((v for v in _ERROR_CANDIDATES if preset.is_error(v)), None)
+    ok = next((v for v in _OK_CANDIDATES if not preset.is_error(v)), None)
     if err is None or ok is None:
         raise ValueError(
             f"preset `{preset.name}`: no example error value matches {preset.error_regex!r}; "

@@ -104,13 +104,12 @@ def test_preset_fits_the_exposition(path: Path):
     missing = [labels for labels, _ in requests if status not in labels]
     assert not missing, f"{path.name}: {preset.requests} series without {status}: {missing[:2]}"
     values = {labels[status] for labels, v in requests if v > 0}
-    shape = re.compile(preset.status_shape)
-    error = re.compile(preset.error_regex)
-    assert all(shape.fullmatch(v) for v in values), f"{path.name}: {status} values {values}"
-    errors = {v for v in values if error.fullmatch(v)}
-    oks = values - errors
+    assert all(preset.has_status_shape(v) for v in values), f"{path.name}: {status} {values}"
+    errors = {v for v in values if preset.is_error(v)}
     assert errors, f"{path.name}: no {status} value with traffic matches {preset.error_regex!r}"
-    assert any(v[:1] in "2O" for v in oks), f"{path.name}: no success among {sorted(oks)}"
+    assert any(preset.is_success(v) for v in values - errors), (
+        f"{path.name}: no success among {sorted(values - errors)}"
+    )
 
     if preset.handler_label:
         handler = preset.handler_label
@@ -118,7 +117,7 @@ def test_preset_fits_the_exposition(path: Path):
             f"{path.name}: {preset.requests} lacks the handler label {handler}"
         )
         handlers = {labels[handler] for labels, v in requests if v > 0}
-        excluded = {h for h in handlers if any(re.fullmatch(p, h) for p in preset.exclude_handlers)}
+        excluded = {h for h in handlers if preset.excludes_handler(h)}
         probes = {h for h in handlers if h in PROBE_HANDLERS or h.startswith("/actuator/")}
         assert probes <= excluded, (
             f"{path.name}: {handler} values {sorted(probes - excluded)} are probes or the "
