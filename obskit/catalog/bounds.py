@@ -23,12 +23,28 @@ MAX_DEPTH = 64
 
 
 _DEEP_BLOCK = re.compile(rf"^ {{{MAX_DEPTH},}}\S", re.M)
-_DEEP_FLOW = re.compile(rf"[\[{{](?:[^\n\[{{]*[\[{{]){{{MAX_DEPTH // 2}}}")
+#: ``- - - - x``: block sequences nested on one line, little indentation
+_DEEP_DASHES = re.compile(rf"^[ ]*(?:-[ ]+){{{MAX_DEPTH // 2},}}", re.M)
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest run of open flow brackets, across lines, quotes ignored (an
+    over-estimate is fine: it only turns the exact check on)."""
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(text):
+        depth = depth + 1 if m.group() in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def needs_structure_check(text: str) -> bool:
     """Cheap test: could the text hold aliases or deep nesting? (Most catalogs: no.)"""
-    return "&" in text or bool(_DEEP_BLOCK.search(text) or _DEEP_FLOW.search(text))
+    return (
+        "&" in text
+        or bool(_DEEP_BLOCK.search(text) or _DEEP_DASHES.search(text))
+        or _flow_depth(text) >= MAX_DEPTH // 2
+    )
 
 
 def structure_problem(text: str, loader: type) -> tuple[str, int, int] | None:

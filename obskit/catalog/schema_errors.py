@@ -77,6 +77,16 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
     return tuple(path)
 
 
+#: longest value repr an error message quotes (a deep or huge value is cut, not dumped)
+SHOWN_CHARS = 60
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)``, cut to ``SHOWN_CHARS`` characters."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
+
+
 def _message(err: dict[str, Any], value: Any) -> tuple[str, str]:
     kind = err["type"]
     ctx = err.get("ctx") or {}
@@ -85,30 +95,31 @@ def _message(err: dict[str, Any], value: Any) -> tuple[str, str]:
     if kind == "literal_error":
         expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         hint = did_you_mean(str(value), expected) if expected else ""
-        return f"{value!r} is not allowed", hint
+        return f"{_shown(value)} is not allowed", hint
     if kind == "string_pattern_mismatch":
         pattern = ctx.get("pattern", "")
         if "ms|s|m|h|d" in pattern:
-            return f"{value!r} is not a duration", "use a number and a unit: 250ms, 30s, 5m, 1h, 7d"
+            hint = "use a number and a unit: 250ms, 30s, 5m, 1h, 7d"
+            return f"{_shown(value)} is not a duration", hint
         if "a-z0-9" in pattern:
             return (
-                f"{value!r} is not a valid name",
+                f"{_shown(value)} is not a valid name",
                 "use lower-case letters, digits and '-'; start and end with a letter or digit",
             )
         if "Ki|Mi|Gi" in pattern:
-            return f"{value!r} is not a Kubernetes quantity", "write it like 20Gi or 500Mi"
-        return f"{value!r} does not match {pattern}", ""
+            return f"{_shown(value)} is not a Kubernetes quantity", "write it like 20Gi or 500Mi"
+        return f"{_shown(value)} does not match {pattern}", ""
     if kind in ("greater_than", "less_than", "greater_than_equal", "less_than_equal"):
-        return f"{value!r}: {err['msg'].lower()}", ""
+        return f"{_shown(value)}: {err['msg'].lower()}", ""
     if kind == "string_too_long":
-        return f"{value!r} is longer than {ctx.get('max_length')} characters", "shorten it"
+        return f"{_shown(value)} is longer than {ctx.get('max_length')} characters", "shorten it"
     if kind == "model_type" or kind == "dict_type":
         return f"expected a mapping, got {type(value).__name__}", "write `key: value` pairs"
     if kind in ("list_type", "tuple_type"):
         return f"expected a list, got {type(value).__name__}", "write a YAML list (- item)"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"])), ""
-    return f"{err['msg']} (got {value!r})" if value is not None else err["msg"], ""
+    return f"{err['msg']} (got {_shown(value)})" if value is not None else err["msg"], ""
 
 
 def _value_at(data: Any, path: Path) -> Any:
