@@ -105,7 +105,8 @@ def _receivers(team: Team) -> list[dict[str, Any]]:
                 "username": wiring.ES_USER,
                 "password": "${" + wiring.ES_PASSWORD_ENV + "}",
                 "indexFormat": EVENT_INDEX.format(team=team.name) + "-{2006.01.02}",
-                "useEventID": True,
+                # no document ids: indexing by id is refused if the index is a data stream
+                "useEventID": False,
                 "layout": ES_LAYOUT,
             },
         }

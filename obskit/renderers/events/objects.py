@@ -69,9 +69,7 @@ def event_exporter_objects(ser: Any, catalog: Catalog) -> list[dict[str, Any]]:
             run_as_non_root=True, seccomp_profile=k.V1SeccompProfile(type="RuntimeDefault")
         ),
         containers=[container],
-        volumes=[
-            k.V1Volume(name="config", config_map=k.V1ConfigMapVolumeSource(name=NAME))
-        ],
+        volumes=[k.V1Volume(name="config", config_map=k.V1ConfigMapVolumeSource(name=NAME))],
     )
     deployment = k.V1Deployment(
         api_version="apps/v1",
@@ -102,7 +100,9 @@ def event_exporter_objects(ser: Any, catalog: Catalog) -> list[dict[str, Any]]:
             api_version="rbac.authorization.k8s.io/v1",
             kind="ClusterRoleBinding",
             metadata=cluster_meta,
-            role_ref=k.V1RoleRef(api_group="rbac.authorization.k8s.io", kind="ClusterRole", name=NAME),
+            role_ref=k.V1RoleRef(
+                api_group="rbac.authorization.k8s.io", kind="ClusterRole", name=NAME
+            ),
             subjects=[k.RbacV1Subject(kind="ServiceAccount", name=NAME, namespace=STACK_NAMESPACE)],
         ),
         k.V1ConfigMap(api_version="v1", kind="ConfigMap", metadata=meta, data={CONFIG_KEY: text}),

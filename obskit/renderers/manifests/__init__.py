@@ -4,9 +4,10 @@ Per service, ``manifests/services/<service>.yaml`` holds its PrometheusRule (fro
 renderer's rule file), its ServiceMonitor (when ``metrics.scrape`` is set) and a ConfigMap per
 dashboard (from the dashboards renderer) for the Grafana sidecar. Units of those renderers
 that belong to no service (the overviews) become ``manifests/platform/<renderer>-<key>.yaml``.
-When a team owns services, ``manifests/platform/event-exporter.yaml`` runs
-kubernetes-event-exporter (``obskit.renderers.events``, docs/events.md). When a service uses the istio preset, ``manifests/platform/istio-sidecars.yaml`` holds a
+When a service uses the istio preset, ``manifests/platform/istio-sidecars.yaml`` holds a
 PodMonitor for the Envoy sidecars of those namespaces (where the istio metrics come from).
+When a team owns services, ``manifests/platform/event-exporter.yaml`` runs
+kubernetes-event-exporter (``obskit.renderers.events``, docs/events.md).
 ``manifests/kustomization.yaml`` lists every file and adds the common labels.
 """
 
