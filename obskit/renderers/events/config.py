@@ -135,6 +135,7 @@ def exporter_config(catalog: Catalog) -> dict[str, Any]:
         routes += _team_routes(team, scopes[team.name])
         receivers += _receivers(team)
     return {
+        # not debug: failed sends are logged at debug with Go's error, which holds the URL
         "logLevel": "info",
         "logFormat": "json",
         # events older than this at start-up are not re-sent after a restart
