@@ -307,6 +307,7 @@ def test_bad_events_input_is_a_clear_error(tmp_path, events, needle):
         load_catalog(path)
     text = str(info.value)
     assert "catalog.yaml:6:" in text and f"teams[0].events.{needle}" in text
+    assert "lower-case" not in text  # not the hint for names: reasons are CamelCase
 
 
 def test_quote_meta_matches_literally():

@@ -75,7 +75,7 @@ DEFAULT_EVENT_REASONS: tuple[str, ...] = (
     "Unhealthy",
 )
 EventKind = Literal["warning", "rollout"]
-EVENT_REASON = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]*$")]
+EVENT_REASON = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z\d]*$")]
 
 
 class TeamEvents(Model):
