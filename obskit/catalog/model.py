@@ -65,9 +65,40 @@ class TeamAlerting(Model):
     email: EmailAlerting | None = None
 
 
+#: Kubernetes event reasons a team's chat gets by default (Warning events)
+DEFAULT_EVENT_REASONS: tuple[str, ...] = (
+    "BackOff",
+    "Failed",
+    "Evicted",
+    "OOMKilling",
+    "FailedScheduling",
+    "Unhealthy",
+)
+EventKind = Literal["warning", "rollout"]
+EVENT_REASON = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z\d]*$")]
+
+
+class TeamEvents(Model):
+    """Kubernetes events of the team's workloads sent to its chat (docs/events.md)."""
+
+    kinds: list[EventKind] = Field(
+        default_factory=lambda: ["warning", "rollout"],
+        description="warning: Warning events with one of `reasons`; rollout: Deployment "
+        "rollouts (ScalingReplicaSet)",
+    )
+    reasons: list[EVENT_REASON] = Field(
+        default_factory=lambda: list(DEFAULT_EVENT_REASONS),
+        description="reasons of the Warning events sent; empty: every Warning event",
+    )
+    channel: SecretRef = Field(
+        description="Secret key holding the Slack incoming-webhook URL (or any webhook URL)"
+    )
+
+
 class Team(Model):
     name: Annotated[str, Field(pattern=NAME_RE)]
     alerting: TeamAlerting | None = None
+    events: TeamEvents | None = None
 
 
 class ToolLinks(Model):

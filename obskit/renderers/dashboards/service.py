@@ -8,7 +8,7 @@ import grafanalib.core as G
 
 from obskit import queries
 from obskit.catalog.model import Catalog, ResolvedService
-from obskit.renderers.dashboards import golden, links, slo, workload
+from obskit.renderers.dashboards import golden, links, rollouts, slo, workload
 from obskit.renderers.dashboards.layout import DEFAULT_HEIGHT, GRID_WIDTH, Grid
 from obskit.renderers.dashboards.normalize import normalize_dashboard
 from obskit.renderers.dashboards.plugins import plugin_panels
@@ -68,6 +68,7 @@ def service_dashboard(catalog: Catalog, service: ResolvedService) -> dict[str, A
         panels=grid.panels,
         templating=service_templating(catalog, service),
         links=links.service_links(catalog, service),
+        annotations=rollouts.service_annotations(service),
         refresh="1m",
         timezone="browser",
         time=G.Time("now-6h", "now"),
