@@ -325,7 +325,7 @@ def test_not_sloth_is_bad_input(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"{bad}:1:1: not a Sloth spec (v1 ConfigMap)" in result.output
     assert not (tmp_path / "o").exists()
-    with pytest.raises(InputError, match=r"x\.yaml:2:3: not valid YAML"):
+    with pytest.raises(InputError, match=r"x\.yaml:3:3: not valid YAML"):
         parse_documents("a:\n  - b\n  c: d\n", "x.yaml")
 
 
