@@ -18,7 +18,6 @@ from typing import Any
 import promql_parser as pp
 import pytest
 import yaml
-from conftest import SHARED_REFERENCE
 from typer.testing import CliRunner
 
 from obskit.adapters import sloth
@@ -29,6 +28,8 @@ from obskit.cli import app
 from obskit.lint.promql_ast import walk_expr
 from obskit.render.pipeline import render
 from obskit.renderers.alerts.common import camel
+
+from conftest import SHARED_REFERENCE
 
 EXAMPLES_DIR = SHARED_REFERENCE / "sloth" / "examples"
 ABSENT = "../shared/reference/sloth/examples is absent (pinned Sloth v0.16.0 examples)"
@@ -174,7 +175,10 @@ def _outage_tests(catalog: Any, root: Path) -> Path:
         rules = yaml.safe_load(rule_file.read_text())
         tests = []
         for slo in service.slos:
-            names = [f"{camel(service.name)}{camel(slo.name)}ErrorBudget{k}Burn" for k in ("Fast", "Slow")]
+            names = [
+                f"{camel(service.name)}{camel(slo.name)}ErrorBudget{k}Burn"
+                for k in ("Fast", "Slow")
+            ]
             page = [_page_expectation(rules, names[0])] if slo.alerting.page else []
             tests.append(
                 {
@@ -198,9 +202,7 @@ def _outage_tests(catalog: Any, root: Path) -> Path:
             )
         test = root / f"{service.name}.outage.test.yaml"
         test.write_text(
-            yaml.safe_dump(
-                {"rule_files": [str(rule_file)], "tests": tests}, sort_keys=False
-            )
+            yaml.safe_dump({"rule_files": [str(rule_file)], "tests": tests}, sort_keys=False)
         )
         files.append(test)
     return files

@@ -45,7 +45,9 @@ def _names(text: str, key: str, source: str) -> set[str]:
     if not isinstance(data, dict):
         raise MergeError(f"{source}: not a YAML mapping")
     items = data.get(key) or []
-    return {i.get("name") for i in items if isinstance(i, dict)} if isinstance(items, list) else set()
+    return (
+        {i.get("name") for i in items if isinstance(i, dict)} if isinstance(items, list) else set()
+    )
 
 
 def merge_into(text: str, imported: Imported, source: str, origin: str) -> Merge:

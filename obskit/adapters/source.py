@@ -45,9 +45,9 @@ class Document:
     def get(self, path: FieldPath, default: Any = None) -> Any:
         node = self.data
         for part in path:
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            if (isinstance(node, dict) and part in node) or (
+                isinstance(node, list) and isinstance(part, int) and part < len(node)
+            ):
                 node = node[part]
             else:
                 return default
@@ -122,7 +122,9 @@ def parse_documents(text: str, file: str) -> list[Document]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         what = " ".join(x for x in (exc.context, exc.problem) if x)
-        raise InputError([Problem(file, line, col, "", f"not valid YAML: {what}", "fix the syntax")])
+        raise InputError(
+            [Problem(file, line, col, "", f"not valid YAML: {what}", "fix the syntax")]
+        )
     except yaml.YAMLError as exc:
         raise InputError([Problem(file, 0, 0, "", f"not valid YAML: {exc}", "fix the syntax")])
     docs = []
