@@ -118,15 +118,14 @@ def _series(slo: Any, outage: bool, minutes: int) -> list[dict[str, str]]:
     roles: dict[tuple[str, tuple], set[str]] = {}
     gauges: dict[tuple[str, tuple], list[tuple[float, str]]] = {}
     totals = []
-    for slo in [slo]:
-        for role, query in (("P", slo.sli.error_query), ("T", slo.sli.total_query)):
-            for sel, negated, threshold, op in _selectors(query):
-                key = (sel.name, tuple(sorted(_labels(sel).items())))
-                roles.setdefault(key, set()).add("N" if negated else role)
-                if role == "T":
-                    totals.append(sel)
-                if threshold is not None:
-                    gauges.setdefault(key, []).append((threshold, op))
+    for role, query in (("P", slo.sli.error_query), ("T", slo.sli.total_query)):
+        for sel, negated, threshold, op in _selectors(query):
+            key = (sel.name, tuple(sorted(_labels(sel).items())))
+            roles.setdefault(key, set()).add("N" if negated else role)
+            if role == "T":
+                totals.append(sel)
+            if threshold is not None:
+                gauges.setdefault(key, []).append((threshold, op))
     for key in roles:  # a series a total selector also reads is counted in the total
         if any(_matches(t, key[0], dict(key[1])) for t in totals):
             roles[key].add("T")
@@ -141,10 +140,9 @@ def _series(slo: Any, outage: bool, minutes: int) -> list[dict[str, str]]:
             good = low * 4 + 1 if below else 0
             out.append({"series": text, "values": f"{bad if outage else good}x{minutes}"})
             continue
-        if outage:  # bad events flow, what is subtracted from them does not
-            rising = "P" in role
-        else:  # no bad events: totals flow, and bad = a - b with a and b flowing alike
-            rising = "N" in role or "P" not in role or subtracted
+        # outage: bad events flow, what is subtracted from them does not; healthy: no bad
+        # events, totals flow, and for bad = a - b, a and b flow alike
+        rising = "P" in role if outage else "N" in role or "P" not in role or subtracted
         out.append({"series": text, "values": f"0+{60 if rising else 0}x{minutes}"})
     return out
 

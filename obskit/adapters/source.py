@@ -122,11 +122,11 @@ def parse_documents(text: str, file: str) -> list[Document]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         what = " ".join(x for x in (exc.context, exc.problem) if x)
-        raise InputError(
-            [Problem(file, line, col, "", f"not valid YAML: {what}", "fix the syntax")]
-        )
+        problem = Problem(file, line, col, "", f"not valid YAML: {what}", "fix the syntax")
+        raise InputError([problem]) from None
     except yaml.YAMLError as exc:
-        raise InputError([Problem(file, 0, 0, "", f"not valid YAML: {exc}", "fix the syntax")])
+        problem = Problem(file, 0, 0, "", f"not valid YAML: {exc}", "fix the syntax")
+        raise InputError([problem]) from None
     docs = []
     for node, data in zip(nodes, datas, strict=True):
         if node is None or data is None:
@@ -144,5 +144,6 @@ def read_documents(path: str | Path) -> list[Document]:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        raise InputError([Problem(str(p), 0, 0, "", f"cannot read: {reason}", "check the path")])
+        problem = Problem(str(p), 0, 0, "", f"cannot read: {reason}", "check the path")
+        raise InputError([problem]) from None
     return parse_documents(text, str(p))
