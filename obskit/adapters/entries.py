@@ -61,3 +61,17 @@ def scalar(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+#: the catalog reserves this SLO name for latency SLOs with a ``threshold``
+LATENCY = "latency"
+
+
+def catalog_slo_name(name: str) -> tuple[str, str | None]:
+    """``name`` as a catalog SLO name for a custom SLI, and why it was changed (or None)."""
+    if name == LATENCY:
+        return f"{LATENCY}-sli", (
+            "an SLO named `latency` must have a threshold in the catalog (a preset latency "
+            "SLO); this custom-SLI SLO is imported as `latency-sli`"
+        )
+    return name, None

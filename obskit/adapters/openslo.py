@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from obskit.adapters.entries import UNASSIGNED, name_problem, query_problem
+from obskit.adapters.entries import UNASSIGNED, catalog_slo_name, name_problem, query_problem
 from obskit.adapters.source import Document, FieldPath, Imported, InputError
 from obskit.catalog.rules import WINDOW_PLACEHOLDER
 from obskit.promql import PromQLError, parse_promql
@@ -141,7 +141,11 @@ def _slo_document(
         objective = _objective(doc, path, out)
         if sli is None or objective is None:
             continue
-        slo_name = name if len(objectives) == 1 else f"{name}-{i + 1}"[:63]
+        slo_name, renamed = catalog_slo_name(
+            name if len(objectives) == 1 else f"{name}-{i + 1}"[:63]
+        )
+        if renamed:
+            out.skip(doc, ("metadata", "name"), renamed)
         if slo_name in taken:
             out.skip(doc, ("metadata", "name"), f"SLO `{slo_name}` is already in `{service}`")
             continue
@@ -168,7 +172,8 @@ def _window(doc: Document, out: Imported, alpha: bool) -> str | None:
         rolling = doc.get((*path, "isRolling"), True)
     else:
         path = ("spec", "timeWindow", 0)
-        duration, rolling = doc.get((*path, "duration")), doc.get((*path, "isRolling"))
+        duration = doc.get((*path, "duration"))
+        rolling = doc.get((*path, "isRolling")) is not False and not doc.get((*path, "calendar"))
     if duration is None:
         return None
     if duration in WINDOWS and rolling is not False:

@@ -14,6 +14,7 @@ from obskit.adapters.entries import (
     UNASSIGNED,
     WINDOWS,
     annotation_problem,
+    catalog_slo_name,
     label_problem,
     name_problem,
     query_problem,
@@ -184,6 +185,9 @@ def _slo(
     sli = _sli(doc, (*path, "sli"), keys, out)
     if sli is None:
         return None
+    name, renamed = catalog_slo_name(name)
+    if renamed:
+        out.skip(doc, (*path, "name"), renamed)
     entry: dict[str, Any] = {"name": name, "objective": objective}
     if isinstance(doc.get((*path, "description")), str):
         entry["description"] = doc.get((*path, "description"))
