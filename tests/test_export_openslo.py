@@ -76,7 +76,9 @@ def test_round_trip_through_import(example_catalog) -> None:
     for entry in imported.services:
         service = example_catalog.service(entry["name"])
         assert entry["team"] == service.team
-        assert [s["name"] for s in entry["slos"]] == [f"{service.name}-{s.name}" for s in service.slos]
+        assert [s["name"] for s in entry["slos"]] == [
+            f"{service.name}-{s.name}" for s in service.slos
+        ]
         for got, slo in zip(entry["slos"], service.slos, strict=True):
             parts = queries.sli_parts(service, slo, WINDOW_PLACEHOLDER)
             key = "errorQuery" if parts.kind == "bad" else "goodQuery"

@@ -168,7 +168,9 @@ def test_unmapped_fields_are_reported_where_they_are() -> None:
     assert "obskit budgets by occurrences" in report[(64, "spec.budgetingMethod")]
     assert (67, "spec.objectives[0].timeSliceTarget") in report
     assert "multi-window multi-burn-rate" in report[(69, "spec.alertPolicies")]
-    assert "Datadog metrics" in report[(102, "spec.indicator.spec.ratioMetric.good.metricSource.type")]
+    assert (
+        "Datadog metrics" in report[(102, "spec.indicator.spec.ratioMetric.good.metricSource.type")]
+    )
     assert "AlertPolicy" in report[(109, "kind")]
     assert "imported as `latency-sli`" in report[(45, "metadata.name")]
 
@@ -199,7 +201,9 @@ def test_not_openslo_is_bad_input() -> None:
         openslo.import_documents(parse_documents("apiVersion: v1\nkind: Pod\n", "x.yaml"))
 
 
-@pytest.mark.parametrize("name", ["openslo-getting-started.yml", "openslo-kubernetes-apiserver.yml"])
+@pytest.mark.parametrize(
+    "name", ["openslo-getting-started.yml", "openslo-kubernetes-apiserver.yml"]
+)
 def test_sloth_openslo_v1alpha_examples(name: str, tmp_path: Path) -> None:
     path = SHARED_REFERENCE / "sloth" / "examples" / name
     if not path.is_file():
@@ -208,5 +212,7 @@ def test_sloth_openslo_v1alpha_examples(name: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["import", "openslo", str(path), "-o", str(out)])
     assert result.exit_code == 0, result.output
     catalog = load_catalog(out)
-    assert all(slo.sli.good_query and slo.window == "30d" for s in catalog.services for slo in s.slos)
+    assert all(
+        slo.sli.good_query and slo.window == "30d" for s in catalog.services for slo in s.slos
+    )
     assert "metadata.displayName: the catalog has no display names" in result.output
