@@ -7,12 +7,13 @@ import json
 from pathlib import Path
 
 import yaml
-from conftest import EXAMPLE_CATALOG
 from typer.testing import CliRunner
 
 from obskit.adapters.backstage_export import annotations, merge
 from obskit.cli import app
 from obskit.render.pipeline import render
+
+from conftest import EXAMPLE_CATALOG
 
 CATALOG_INFO = """\
 # catalog-info.yaml of the shop

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import EXAMPLE_CATALOG, SHARED_REFERENCE
 from typer.testing import CliRunner
 
 from obskit import queries
@@ -17,6 +16,8 @@ from obskit.adapters.openslo_export import documents
 from obskit.adapters.source import parse_documents
 from obskit.catalog.rules import WINDOW_PLACEHOLDER
 from obskit.cli import app
+
+from conftest import EXAMPLE_CATALOG, SHARED_REFERENCE
 
 SCHEMAS = SHARED_REFERENCE / "openslo" / "schemas" / "v1"
 

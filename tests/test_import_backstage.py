@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import EXAMPLE_CATALOG
 from typer.testing import CliRunner
 
 from obskit.adapters import backstage
 from obskit.adapters.source import parse_documents
 from obskit.catalog.loader import load_catalog
 from obskit.cli import app
+
+from conftest import EXAMPLE_CATALOG
 
 CATALOG_INFO = """\
 # The payments team's components

@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_REFERENCE
 from typer.testing import CliRunner
 
 from obskit.adapters import openslo
@@ -15,6 +14,8 @@ from obskit.adapters.source import InputError, parse_documents
 from obskit.catalog.loader import load_catalog
 from obskit.cli import app
 from obskit.render.pipeline import render
+
+from conftest import SHARED_REFERENCE
 
 DOCS = """\
 apiVersion: openslo/v1

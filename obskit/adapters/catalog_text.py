@@ -50,10 +50,22 @@ def _names(text: str, key: str, source: str) -> set[str]:
     )
 
 
-def merge_into(text: str, imported: Imported, source: str, origin: str) -> Merge:
-    """``text`` with the imported services (and their missing teams) appended."""
+def merge_into(
+    text: str,
+    imported: Imported,
+    source: str,
+    origin: str,
+    known: tuple[set[str], set[str]] | None = None,
+) -> Merge:
+    """``text`` with the imported services (and their missing teams) appended.
+
+    ``known``: (service names, team names) of the whole catalog when ``text`` is one file of
+    a catalog directory; default: the names in ``text``.
+    """
     services = _names(text, "services", source)
     teams = _names(text, "teams", source)
+    if known is not None:
+        services, teams = services | known[0], teams | known[1]
     result = Merge(text)
     new_services: list[tuple[list[str], dict[str, Any]]] = []
     needed: list[str] = []

@@ -7,6 +7,7 @@ is not YAML or not of the format, or a catalog that would not be valid (nothing 
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import typer
 
 from obskit.cli import EXIT_FOUND, EXIT_INPUT, app
-from obskit.cli.common import fail
+from obskit.cli.common import fail, load_or_exit
 
 import_app = typer.Typer(
     help="Import OpenSLO, Sloth or Backstage files as catalog services and SLOs.",
@@ -100,6 +101,7 @@ def _run(
         typer.echo(f"not imported: {item}", err=True)
     conflicts: list[str] = []
     try:
+        display = str(out or "the imported catalog")
         if merge is None:
             text = new_catalog_text(imported, catalog_name, kind)
             target = out
@@ -108,16 +110,20 @@ def _run(
         else:
             if not merge.exists():
                 fail(f"{merge}: no such catalog to merge into", EXIT_INPUT)
+            existing = load_or_exit(str(merge))
+            known = ({s.name for s in existing.services}, {t.name for t in existing.teams})
             source = target_file(merge)
             current = source.read_text(encoding="utf-8") if source.exists() else ""
-            result = merge_into(current, imported, str(source), kind)
+            result = merge_into(current, imported, str(source), kind, known)
             text, added, conflicts = result.text, result.added, result.conflicts
+            display = str(out or source)
             check_result(merge, source, text)
             target = out or source
     except MergeError as exc:
         fail(str(exc), EXIT_INPUT)
     except CatalogError as exc:
-        sys.stderr.write(exc.render() + "\n")
+        for problem in exc.problems:  # name the file being written, not the check's copy
+            typer.echo(str(dataclasses.replace(problem, file=display)), err=True)
         fail("the imported catalog would not be valid; nothing was written", EXIT_INPUT)
     for name in conflicts:
         typer.echo(f"conflict: service `{name}` is already in {merge}: kept as written", err=True)
