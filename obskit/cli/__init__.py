@@ -34,6 +34,8 @@ COMMAND_MODULES = (
     "lint_cmd",
     "preview_cmd",
     "discover_cmd",
+    "import_cmd",
+    "export_cmd",
 )
 
 for _name in COMMAND_MODULES:

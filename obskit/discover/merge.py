@@ -199,12 +199,23 @@ def new_catalog_text(
 
 def merged_text(text: str, plan: Plan, source: str) -> str:
     """``text`` with the plan's new teams and services appended to its block lists."""
+    return append_entries(
+        text, [("teams", _team_items(plan)), ("services", _service_items(plan))], source
+    )
+
+
+def append_entries(
+    text: str, lists: Sequence[tuple[str, list[tuple[list[str], dict[str, Any]]]]], source: str
+) -> str:
+    """``text`` with entries (comment lines, entry) appended to its top-level block lists.
+
+    Every existing line stays as written; a missing list is added at the end.
+    """
     root = yaml.compose(text) if text.strip() else None
     if root is not None and not isinstance(root, yaml.MappingNode):
         raise MergeError(f"{source}: not a YAML mapping")
     edits: list[tuple[int, int, int, str]] = []  # (start, priority, end, new text)
-    lists = ((0, "teams", _team_items(plan)), (1, "services", _service_items(plan)))
-    for priority, key, items in lists:
+    for priority, (key, items) in enumerate(lists):
         if items:
             edits += _append_edits(text, root, key, items, priority, source)
     for start, _, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
