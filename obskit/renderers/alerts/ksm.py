@@ -87,7 +87,9 @@ def _checked(metric: str, labels: Mapping[str, str]) -> None:
     if doc is None:
         raise ValueError(f"{metric} is not a documented kube-state-metrics/kubelet metric")
     if sorted(labels) != doc["labels"]:
-        raise ValueError(f"{metric}: labels {sorted(labels)} are not the documented {doc['labels']}")
+        raise ValueError(
+            f"{metric}: labels {sorted(labels)} are not the documented {doc['labels']}"
+        )
     for label, allowed in doc["values"].items():
         if labels[label] not in allowed:
             raise ValueError(f"{metric}: {label}={labels[label]!r} is not one of {allowed}")
