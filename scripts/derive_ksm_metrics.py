@@ -76,7 +76,9 @@ def parse_table(text: str) -> dict[str, dict]:
     """Metric rows of one docs page: ``{name: {type, labels, values}}``."""
     out: dict[str, dict] = {}
     for line in text.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
+        cells = (
+            [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
+        )
         if len(cells) < 3 or not re.fullmatch(r"[a-z_:][a-z0-9_:]*", cells[0]):
             continue
         labels: list[str] = []

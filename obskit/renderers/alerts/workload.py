@@ -126,7 +126,8 @@ def owned_pods(service: ResolvedService) -> str:
         f"  max by (namespace, pod, owner_name) (kube_pod_owner{pods})\n"
         "  * on (namespace, owner_name) group_left ()\n"
         "  max by (namespace, owner_name) (\n"
-        f'    label_replace(kube_replicaset_owner{sets}, "owner_name", "$1", "replicaset", "(.+)")\n'
+        f"    label_replace(kube_replicaset_owner{sets},\n"
+        '      "owner_name", "$1", "replicaset", "(.+)")\n'
         "  )\n"
         ")"
     )
