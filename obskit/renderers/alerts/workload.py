@@ -992,7 +992,7 @@ def job_alerts(service: ResolvedService) -> list[WorkloadAlert]:
         expr="time()\n- max by (namespace, job_name) (\n"
         f"  kube_job_status_start_time{_sel(service)}\n  and on (namespace, job_name)\n"
         f"  kube_job_status_active{_sel(service)} > 0\n)\n> {JOB_TIMEOUT}\n{joined}",
-        for_=None,
+        for_="5m",
         summary=f"{service.name}: a Job did not complete in time",
         description="Job {namespace}/{job_name} has been running for {value} (more than 12 hours).",
         value_format="humanizeDuration",
