@@ -167,11 +167,12 @@ def test_no_traffic_test_fails_if_no_data_counts_as_errors(rendered, tmp_path, p
     )
 
 
-def test_quiet_workload_case_fails_with_a_plain_prefix_match(rendered, tmp_path, promtool):
+def test_quiet_workload_case_fails_without_the_owner_join(rendered, tmp_path, promtool):
+    """Scoped by namespace instead of joined per pod to the owned pods, the sibling
+    StatefulSet's crash loop fires."""
+
     def mutate(text: str) -> str:
-        return text.replace(
-            'pod=~"week-[b-df-hj-np-tv-z2-9]{1,10}-[b-df-hj-np-tv-z2-9]{5}"', 'pod=~"week-.*"'
-        )
+        return text.replace("and on (namespace, pod)\n", "and on (namespace)\n")
 
     _assert_caught(
         rendered,

@@ -154,6 +154,12 @@ class Metrics(Model):
 class Workload(Model):
     kind: WorkloadKind = "Deployment"
     name: DNS1123_LABEL | None = None
+    #: Jobs of the service (alerted when they fail or run too long)
+    jobs: list[DNS1123_LABEL] = Field(default_factory=list)
+    #: CronJobs of the service (their Jobs too)
+    cron_jobs: list[DNS1123_LABEL] = Field(default_factory=list)
+    #: HPAs of the service beyond the ones whose scaleTargetRef is the workload (always found)
+    hpas: list[DNS1123_LABEL] = Field(default_factory=list)
 
 
 class Sli(Model):

@@ -271,9 +271,8 @@ def _resolve_service(
             buckets_declared=bool(metrics.buckets),
         ),
         runbook=svc.runbook or (runbooks.replace("{service}", svc.name) if runbooks else None),
-        workload=Workload(
-            kind=svc.workload.kind if svc.workload else "Deployment",
-            name=(svc.workload.name if svc.workload else None) or svc.name,
+        workload=(svc.workload or Workload()).model_copy(
+            update={"name": (svc.workload.name if svc.workload else None) or svc.name}
         ),
         slos=tuple(slos),
         logs=svc.logs or Logs(),

@@ -15,8 +15,9 @@ Scenarios (traffic: 600 requests per 1m step, counters growing linearly):
   from the start: at 2h10m (the 2h window full) the ticket fires and the page does not.
 * **no traffic**: counters exist but stay flat (0/0 = NaN): nothing fires.
 * **metrics absent**: no request series: only the absent alert fires.
-* **workload** (per workload alert): a firing and a quiet case (the quiet one includes a
-  sibling pod/controller whose name shares the prefix).
+* **workload** (per workload alert): a firing and a quiet case from series shaped as
+  kube-state-metrics 2.20 (two replicas) and the kubelet emit them; the quiet one includes
+  a sibling pod/controller whose name shares the prefix (:mod:`.workload`).
 
 Evaluation times keep several intervals away from window edges, and the alert values the
 annotations show are exact in both Prometheus 2 (closed ranges) and 3 (left-open ranges):
@@ -454,17 +455,20 @@ def _inputs(series: tuple[Series, ...]) -> list[dict[str, str]]:
 
 def workload_groups(service: ResolvedService, alert: WorkloadAlert) -> list[dict[str, Any]]:
     at = int(parse_duration(alert.fixture.eval_time) / 60)
-    expected = {
-        "exp_labels": {**alert.fixture.labels, **contract_labels(service, alert.severity)},
-        "exp_annotations": contract_annotations(
-            service, alert.summary, alert.expected_description()
-        ),
-    }
+    expected = [
+        {
+            "exp_labels": {**labels, **contract_labels(service, alert.severity)},
+            "exp_annotations": contract_annotations(
+                service, alert.summary, alert.expected_description(labels)
+            ),
+        }
+        for labels in (alert.fixture.labels, *alert.fixture.more)
+    ]
     return [
         _group(
             f"{service.name}: {alert.name} fires",
             _inputs(alert.fixture.firing),
-            [_check(at, alert.name, [expected])],
+            [_check(at, alert.name, expected)],
         ),
         _group(
             f"{service.name}: {alert.name} stays quiet",

@@ -1,9 +1,8 @@
 """Workload panels: kube-state-metrics and cAdvisor series of the service's pods.
 
-Pods are matched by name, per workload kind: Deployment pods are
-``<name>-<replicaset hash>-<5 chars>``, StatefulSet pods ``<name>-<ordinal>``, DaemonSet pods
-``<name>-<5 chars>``. The generated parts never contain ``-``, so ``cart`` does not match the
-pods of ``cart-redis`` or ``cart-v2``.
+Pods are the workload's as the alerts select them: through ``kube_pod_owner`` (for a
+Deployment joined through ``kube_replicaset_owner``), never by pod name, so truncated pod
+names and siblings sharing a prefix (``cart`` / ``cart-redis``) are right.
 """
 
 from __future__ import annotations
@@ -15,9 +14,6 @@ from obskit.catalog.model import ResolvedService
 from obskit.renderers.dashboards.panels import stat, target, timeseries
 from obskit.renderers.dashboards.variables import CLUSTER_MATCHER, NAMESPACE_MATCHER, RATE
 
-#: a generated pod name part (replicaset hash, random suffix): no dashes
-_PART = "[a-z0-9]"
-
 
 @dataclass(frozen=True)
 class Kind:
@@ -26,7 +22,6 @@ class Kind:
     label: str  # the ksm label naming the workload
     desired: str
     available: str
-    pod_suffix: str
 
 
 KINDS: dict[str, Kind] = {
@@ -34,19 +29,16 @@ KINDS: dict[str, Kind] = {
         "deployment",
         "kube_deployment_spec_replicas",
         "kube_deployment_status_replicas_available",
-        f"-{_PART}+-{_PART}{{5}}",
     ),
     "StatefulSet": Kind(
         "statefulset",
         "kube_statefulset_replicas",
         "kube_statefulset_status_replicas_ready",
-        "-[0-9]+",
     ),
     "DaemonSet": Kind(
         "daemonset",
         "kube_daemonset_status_desired_number_scheduled",
         "kube_daemonset_status_number_available",
-        f"-{_PART}{{5}}",
     ),
 }
 
@@ -55,25 +47,42 @@ def _sel(*extra: str) -> str:
     return "{" + ", ".join((NAMESPACE_MATCHER, CLUSTER_MATCHER, *extra)) + "}"
 
 
-def pod_matcher(service: ResolvedService) -> str:
-    return f'pod=~"{service.workload_name}{KINDS[service.workload.kind].pod_suffix}"'
+def _of_workload(service: ResolvedService, expr: str) -> str:
+    """``expr`` kept for the workload's pods (the owner join of the alerts)."""
+    kind, name = service.workload.kind, service.workload_name
+    if kind != "Deployment":
+        owner = _sel(f'owner_kind="{kind}"', f'owner_name="{name}"')
+        owned = f"max by (namespace, pod) (kube_pod_owner{owner})"
+    else:
+        pods = _sel('owner_kind="ReplicaSet"')
+        sets = _sel('owner_kind="Deployment"', f'owner_name="{name}"')
+        owned = (
+            "max by (namespace, pod) (max by (namespace, pod, owner_name) "
+            f"(kube_pod_owner{pods}) * on (namespace, owner_name) group_left () "
+            "max by (namespace, owner_name) (label_replace(kube_replicaset_owner"
+            f'{sets}, "owner_name", "$1", "replicaset", "(.+)")))'
+        )
+    return f"({expr} and on (namespace, pod) {owned})"
 
 
-def _containers(service: ResolvedService) -> str:
-    return _sel(pod_matcher(service), 'container!=""', 'container!="POD"')
+def _containers() -> str:
+    return _sel('container!=""', 'container!="POD"')
 
 
 def _resource(service: ResolvedService, metric: str, resource: str) -> str:
-    sel = _sel(pod_matcher(service), f'resource="{resource}"')
-    return f"sum(kube_pod_container_resource_{metric}{sel})"
+    sel = _sel(f'resource="{resource}"')
+    return f"sum({_of_workload(service, f'kube_pod_container_resource_{metric}{sel}')})"
 
 
 def replica_panels(service: ResolvedService) -> list[Any]:
     kind = KINDS[service.workload.kind]
     wl = _sel(f'{kind.label}="{service.workload_name}"')
-    pods = _sel(pod_matcher(service))
     name = f"{service.workload.kind} {service.workload_name}"
-    not_ready_sel = _sel(pod_matcher(service), 'condition="false"')
+    false = _sel('condition="false"')
+    not_ready = _of_workload(service, f"kube_pod_status_ready{false}")
+    restarts_expr = _of_workload(
+        service, f"increase(kube_pod_container_status_restarts_total{_sel()}[{RATE}])"
+    )
     replicas = timeseries(
         "Replicas: desired vs available",
         f"{name}: {kind.desired} vs {kind.available} (kube-state-metrics).",
@@ -88,7 +97,7 @@ def replica_panels(service: ResolvedService) -> list[Any]:
         "Pods not ready",
         f"Pods of {name} whose Ready condition is false (kube_pod_status_ready).",
         "short",
-        [target(f"sum(kube_pod_status_ready{not_ready_sel}) or vector(0)", "not ready")],
+        [target(f"sum({not_ready}) or vector(0)", "not ready")],
         thresholds=((None, "green"), (1, "red")),
     )
     restarts = timeseries(
@@ -98,7 +107,7 @@ def replica_panels(service: ResolvedService) -> list[Any]:
         "short",
         [
             target(
-                f"sum by (pod)(increase(kube_pod_container_status_restarts_total{pods}[{RATE}]))",
+                f"sum by (pod)({restarts_expr})",
                 "{{pod}}",
             )
         ],
@@ -108,14 +117,18 @@ def replica_panels(service: ResolvedService) -> list[Any]:
 
 
 def resource_panels(service: ResolvedService) -> list[Any]:
-    c = _containers(service)
+    c = _containers()
+
+    def w(expr: str) -> str:
+        return _of_workload(service, expr)
+
     cpu = timeseries(
         "CPU usage vs requests and limits",
         "CPU cores used by the pods' containers (cAdvisor) against the sum of their "
         "requests and limits.",
         "short",
         [
-            target(f"sum(rate(container_cpu_usage_seconds_total{c}[{RATE}]))", "usage"),
+            target(f"sum({w(f'rate(container_cpu_usage_seconds_total{c}[{RATE}])')})", "usage"),
             target(_resource(service, "requests", "cpu"), "requests"),
             target(_resource(service, "limits", "cpu"), "limits"),
         ],
@@ -127,7 +140,7 @@ def resource_panels(service: ResolvedService) -> list[Any]:
         "against requests and limits.",
         "bytes",
         [
-            target(f"sum(container_memory_working_set_bytes{c})", "working set"),
+            target(f"sum({w(f'container_memory_working_set_bytes{c}')})", "working set"),
             target(_resource(service, "requests", "memory"), "requests"),
             target(_resource(service, "limits", "memory"), "limits"),
         ],
@@ -139,8 +152,8 @@ def resource_panels(service: ResolvedService) -> list[Any]:
         "percentunit",
         [
             target(
-                f"sum(rate(container_cpu_cfs_throttled_periods_total{c}[{RATE}]))\n/\n"
-                f"sum(rate(container_cpu_cfs_periods_total{c}[{RATE}]))",
+                f"sum({w(f'rate(container_cpu_cfs_throttled_periods_total{c}[{RATE}])')})\n/\n"
+                f"sum({w(f'rate(container_cpu_cfs_periods_total{c}[{RATE}])')})",
                 "throttled",
             )
         ],
@@ -152,7 +165,12 @@ def resource_panels(service: ResolvedService) -> list[Any]:
         "OOM kills",
         "Containers killed for running out of memory (cAdvisor container_oom_events_total).",
         "short",
-        [target(f"sum by (pod)(increase(container_oom_events_total{c}[{RATE}]))", "{{pod}}")],
+        [
+            target(
+                f"sum by (pod)({w(f'increase(container_oom_events_total{c}[{RATE}])')})",
+                "{{pod}}",
+            )
+        ],
         minimum=0,
     )
     return [cpu, memory, throttling, oom]
