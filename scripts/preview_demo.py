@@ -31,7 +31,7 @@ from obskit.catalog.presets import format_le
 from obskit.catalog.samples import samples_for
 from obskit.queries import has_metrics, preset_of
 from obskit.renderers.alerts.promtool_tests import base_labels
-from obskit.renderers.alerts.workload import EXAMPLE_POD
+from obskit.renderers.alerts.workload import own_pods, owner
 
 STEP = 30  # seconds between samples
 RPS = 5.0
@@ -47,16 +47,19 @@ KSM = {
         "deployment",
         "kube_deployment_spec_replicas",
         "kube_deployment_status_replicas_available",
+        "kube_deployment_status_replicas_updated",
     ),
     "StatefulSet": (
         "statefulset",
         "kube_statefulset_replicas",
         "kube_statefulset_status_replicas_ready",
+        "kube_statefulset_status_replicas_updated",
     ),
     "DaemonSet": (
         "daemonset",
         "kube_daemonset_status_desired_number_scheduled",
         "kube_daemonset_status_current_number_scheduled",
+        "kube_daemonset_status_updated_number_scheduled",
     ),
 }
 
@@ -148,14 +151,19 @@ def openmetrics(
                 lines[preset.histogram_sum].append(
                     f"{preset.histogram_sum}{_labels(base)} {seconds:.3f} {t:.0f}"
                 )
-        label, want, have = KSM[svc.workload.kind]
+        label, want, have, updated = KSM[svc.workload.kind]
         ksm = {"job": "kube-state-metrics", "namespace": svc.namespace, label: svc.workload_name}
         extra = [f"kube_daemonset_status_number_{x}" for x in ("misscheduled", "unavailable")]
-        pod = EXAMPLE_POD[svc.workload.kind].format(name=svc.workload_name)
+        pod = own_pods(svc)[0]
+        # the pod belongs to the workload through kube_pod_owner (and its ReplicaSet)
+        for series in owner(svc, pod):
+            labels = {k: v for k, v in series.labels.items() if k != "instance"}
+            lines[series.metric] += [f"{series.metric}{_labels(labels)} 1 {t:.0f}" for t in times]
         container = {"namespace": svc.namespace, "pod": pod, "container": "app"}
         for i, t in enumerate(times):
             short = svc.name in failing and in_outage(end - t)
             lines[want].append(f"{want}{_labels(ksm)} 2 {t:.0f}")
+            lines[updated].append(f"{updated}{_labels(ksm)} 2 {t:.0f}")
             lines[have].append(f"{have}{_labels(ksm)} {1 if short else 2} {t:.0f}")
             if svc.workload.kind == "DaemonSet":
                 for metric in extra:

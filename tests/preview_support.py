@@ -109,8 +109,13 @@ def write_openmetrics(path: Path, end: float) -> None:
                 f"{(ok + errors) * 0.03:.3f} {t:.0f}"
             )
     # kube-state-metrics for two of the Deployments: checkout loses a replica in each outage
-    # (and for a 10-minute blip, shorter than the ReplicasUnavailable alert's `for`)
-    for metric in ("kube_deployment_spec_replicas", "kube_deployment_status_replicas_available"):
+    # (and for a 10-minute blip, shorter than the ReplicasUnavailable alert's `for`); no
+    # rollout is in progress (updated replicas constant)
+    for metric in (
+        "kube_deployment_spec_replicas",
+        "kube_deployment_status_replicas_available",
+        "kube_deployment_status_replicas_updated",
+    ):
         lines.append(f"# TYPE {metric} gauge")
         for name in ("cart", "checkout"):
             for t in times:

@@ -195,8 +195,14 @@ def test_every_query_carries_the_service_selector(rendered, example_catalog):
         dash = _dash(rendered, service.name)
         selector_labels = set(service.metrics.selector)
         for expr in exprs(dash):
-            for sel, _ in selectors(parse(expr)):
-                m = matchers(sel)
+            found = [matchers(sel) for sel, _ in selectors(parse(expr))]
+            # per-pod series are the workload's through a join with its owner series
+            owned = any(
+                m.get("namespace") == NS
+                and any(v == ("=", service.workload_name) for v in m.values())
+                for m in found
+            )
+            for m in found:
                 assert m.get("cluster") == CLUSTER, expr
                 by_selector = selector_labels and selector_labels <= set(m)
                 by_service = m.get("service") == ("=", service.name)
@@ -204,7 +210,10 @@ def test_every_query_carries_the_service_selector(rendered, example_catalog):
                     re.match(rf"^{re.escape(service.workload_name)}-", m.get("pod", ("", ""))[1])
                     or any(v == ("=", service.workload_name) for v in m.values())
                 )
-                assert by_selector or by_service or by_workload, f"{service.name}: {expr}"
+                by_owner = owned and m.get("namespace") == NS
+                assert by_selector or by_service or by_workload or by_owner, (
+                    f"{service.name}: {expr}"
+                )
 
 
 def test_workload_metrics_follow_the_kind(rendered):

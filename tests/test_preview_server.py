@@ -131,6 +131,7 @@ def test_alerts_reading_missing_series_are_listed(checks: dict, prom: Prometheus
     assert unavailable["unmatchedSelectors"] == [
         'kube_deployment_spec_replicas{namespace="shop", deployment="payment"}',
         'kube_deployment_status_replicas_available{namespace="shop", deployment="payment"}',
+        'kube_deployment_status_replicas_updated{namespace="shop", deployment="payment"}',
     ]
     _, out, _ = preview("--prometheus", prom.url, "-s", "cart", "--since", "0")
     assert "missing metric: cart/CartQueueBacklog reads cart_queue_depth" in out
