@@ -34,6 +34,14 @@ class ApiError(Exception):
     """The server answered with the API's error envelope (its own text)."""
 
 
+class HttpError(ApiError):
+    """An HTTP error status without the API's error envelope (a proxy's page, a 404)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class BadAnswer(Exception):
     """The answer is not a well-formed Prometheus API response."""
 
@@ -184,10 +192,11 @@ def decode(answer: Answer, path: str, result_types: tuple[str, ...] = ()) -> Any
     except BadAnswer:
         if answer.status >= 400:  # an error page of a proxy, a 404 text: name the status
             kind = answer.content_type.split(";")[0].strip() or "no content type"
-            raise BadAnswer(
+            raise HttpError(
                 f"HTTP {answer.status} ({kind}): {snippet(answer.body)}"
                 if answer.body.strip()
-                else f"HTTP {answer.status} with an empty body"
+                else f"HTTP {answer.status} with an empty body",
+                answer.status,
             ) from None
         raise
     if envelope.status == "error" or answer.status >= 400:

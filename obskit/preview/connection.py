@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from obskit.preview.api import ApiError, BadAnswer, decode
+from obskit.preview.api import ApiError, BadAnswer, HttpError, decode
 from obskit.preview.auth import Credentials
 from obskit.preview.http import (
     DEFAULT_MAX_BYTES,
@@ -29,6 +29,12 @@ from obskit.preview.http import (
     format_bytes,
 )
 
+#: what to check on an HTTP error without the API's error text
+HTTP_HINTS = {
+    401: "; check the credentials",
+    403: "; check the credentials",
+    404: "; is the URL right?",
+}
 #: one result series: ``{"metric": {labels}, "value": [t, "v"]}`` or ``"values": [...]``
 Series = dict[str, Any]
 
@@ -180,6 +186,9 @@ class Server:
                 f"{where}: the answer to the {what} is larger than "
                 f"{format_bytes(exc.limit)}{size}; narrow the query or raise {MAX_BYTES_ENV}"
             ) from None
+        except HttpError as exc:
+            hint = HTTP_HINTS.get(exc.status, "")
+            raise QueryFailed(f"{where}: {what} failed: {_one_line(str(exc))}{hint}") from None
         except ApiError as exc:
             raise QueryFailed(f"{where}: {what} failed: {_one_line(str(exc))}") from None
         except BadAnswer as exc:
