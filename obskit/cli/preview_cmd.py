@@ -207,10 +207,17 @@ def preview(
         print_tables(result)
     errors = result.errors
     if errors:
-        failed = len(result.failed_alerts) + len(result.errored_checks)
+        counts = [
+            f"{n} {word}{'s' if n != 1 else ''}"
+            for n, word in (
+                (len(result.failed_alerts), "alert"),
+                (len(result.errored_checks), "check"),
+            )
+            if n
+        ]
         more = f" (+{len(errors) - 1} other errors)" if len(errors) > 1 else ""
         typer.echo(
-            f"obskit: error: {failed} alerts/checks could not be evaluated: {errors[0]}{more}",
+            f"obskit: error: could not evaluate {' and '.join(counts)}: {errors[0]}{more}",
             err=True,
         )
     raise typer.Exit(result.exit_code)
