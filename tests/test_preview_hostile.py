@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -158,7 +159,7 @@ def preview(
     server: Hostile, *args: str, env: dict[str, str] | None = None, timeout: float = 90
 ) -> Run:
     """``python -m obskit preview`` against ``server``: exit code, output, wall time and
-    peak RSS (from ``wait4``), killed after ``timeout`` seconds."""
+    peak RSS, killed after ``timeout`` seconds."""
     command = [sys.executable, "-m", "obskit", "preview", *BASE, "-p", server.url, *args]
     started = time.monotonic()
     process = subprocess.Popen(
@@ -178,8 +179,12 @@ def preview(
         reader.start()
     killer = threading.Timer(timeout, process.kill)
     killer.start()
-    _, status, usage = os.wait4(process.pid, 0)
+    peak = _Peak(process.pid)
+    peak.start()
+    _, status = os.waitpid(process.pid, 0)
     killer.cancel()
+    peak.stop.set()
+    peak.join()
     seconds = time.monotonic() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     for reader in readers:
@@ -191,8 +196,29 @@ def preview(
         output["out"].decode(errors="replace"),
         output["err"].decode(errors="replace"),
         seconds,
-        usage.ru_maxrss * 1024,
+        peak.bytes,
     )
+
+
+class _Peak(threading.Thread):
+    """The process' peak RSS (``VmHWM``, which starts afresh at exec: ``ru_maxrss`` would
+    include the forked copy of the test process), read every 10 ms while it runs."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.bytes = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.01):
+            try:
+                status = Path(f"/proc/{self.pid}/status").read_text()
+            except OSError:
+                return
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    self.bytes = max(self.bytes, int(line.split()[1]) * 1024)
 
 
 # -- the overall deadline --------------------------------------------------------------
