@@ -30,12 +30,20 @@ HELP = (
     "Ctrl-C.\n\n"
     "Credentials never go on the command line: --token-env / --password-env name environment "
     "variables, --token-file a file.\n\n"
+    "Each request has one deadline, --timeout, for connecting, the answer and its body "
+    "together; the whole run has --deadline (default 20 x --timeout). Answers are read up to "
+    "OBSKIT_PREVIEW_MAX_RESPONSE_BYTES (default 64 MiB) and schema-checked.\n\n"
     "Exit codes: 0 no critical alert firing now and every metric check passed; 1 a critical "
     "alert is firing now or a metric check failed (e.g. the preset does not match what the "
     "service exports: the check names the preset that does); 2 bad "
-    "input (catalog, options, unknown service); 3 the server is unreachable or failing, an "
-    "alert could not be evaluated, or the prometheus binary is missing (--local)."
+    "input (catalog, options, unknown service); 3 the server is unreachable, failing, too "
+    "slow or answers what is not the Prometheus API, an alert or check could not be "
+    "evaluated, or the prometheus binary is missing (--local)."
 )
+
+
+#: the run's deadline without --deadline: this many --timeout
+RUN_DEADLINE_FACTOR = 20
 
 
 class OutputFormat(StrEnum):
@@ -88,7 +96,12 @@ def preview(
     insecure: bool = typer.Option(
         False, "--insecure-skip-verify", help="Do not verify the server's TLS certificate."
     ),
-    timeout: float = typer.Option(30.0, "--timeout", help="Seconds per request."),
+    timeout: float = typer.Option(
+        30.0, "--timeout", help="Seconds per request (connect, answer and body together)."
+    ),
+    deadline: float = typer.Option(
+        0.0, "--deadline", help="Seconds for the whole run; default: 20 x --timeout."
+    ),
     local: bool = typer.Option(
         False, "--local", help="Start a throwaway local Prometheus (needs --scrape)."
     ),
@@ -121,8 +134,16 @@ def preview(
         fail("--prometheus URL is required (or --local --scrape HOST:PORT)", EXIT_INPUT)
     if not prometheus.startswith(("http://", "https://")):
         fail(f"--prometheus {prometheus}: use an http:// or https:// URL", EXIT_INPUT)
-    if timeout <= 0:
-        fail("--timeout must be positive", EXIT_INPUT)
+    if not 0 < timeout < 1e9:
+        fail("--timeout must be a positive number of seconds", EXIT_INPUT)
+    if not 0 <= deadline < 1e9:
+        fail("--deadline must be a positive number of seconds", EXIT_INPUT)
+    from obskit.preview.http import max_bytes_from_env
+
+    try:
+        max_bytes = max_bytes_from_env()
+    except ValueError as exc:
+        fail(str(exc), EXIT_INPUT)
     if ca_file is not None and not ca_file.is_file():
         fail(f"--ca-file {ca_file}: no such file", EXIT_INPUT)
     from obskit.preview.backtest import MAX_POINTS
@@ -154,7 +175,13 @@ def preview(
         fail(str(exc), EXIT_INPUT)
 
     transport = Transport(
-        prometheus, credentials, ca_file=ca_file, verify=not insecure, timeout=timeout
+        prometheus,
+        credentials,
+        ca_file=ca_file,
+        verify=not insecure,
+        timeout=timeout,
+        max_response_bytes=max_bytes,
+        run_seconds=deadline or RUN_DEADLINE_FACTOR * timeout,
     )
     progress = _progress() if output == OutputFormat.table and sys.stderr.isatty() else None
     try:
@@ -178,6 +205,21 @@ def preview(
         sys.stdout.flush()
     else:
         print_tables(result)
+    errors = result.errors
+    if errors:
+        counts = [
+            f"{n} {word}{'s' if n != 1 else ''}"
+            for n, word in (
+                (len(result.failed_alerts), "alert"),
+                (len(result.errored_checks), "check"),
+            )
+            if n
+        ]
+        more = f" (+{len(errors) - 1} other errors)" if len(errors) > 1 else ""
+        typer.echo(
+            f"obskit: error: could not evaluate {' and '.join(counts)}: {errors[0]}{more}",
+            err=True,
+        )
     raise typer.Exit(result.exit_code)
 
 

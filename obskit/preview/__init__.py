@@ -3,7 +3,8 @@
 One module per job:
 
 * :mod:`.auth` (credentials from env vars/files), :mod:`.connection` (transport over
-  prometheus-api-client: TLS, timeouts, retries, one-line errors);
+  requests: TLS, retries, one-line errors), :mod:`.http` (one deadline per request, the
+  response size cap), :mod:`.api` (schema-checked API answers);
 * :mod:`.rules` (rendered rule files), :mod:`.expand` (recording-rule references into their
   expressions), :mod:`.promql_text` (lexical helpers that keep query text exact);
 * :mod:`.metric_check`, :mod:`.evaluate` (now), :mod:`.backtest`, :mod:`.retention`;

@@ -1,21 +1,40 @@
-"""One Prometheus server: transport (TLS, timeouts, retries) over prometheus-api-client.
+"""One Prometheus server: transport (TLS, deadlines, size cap, retries) over requests.
 
-Every failure -- unreachable, TLS, timeout, HTTP error, an answer that is not the Prometheus
-API -- becomes a :class:`ServerError` with one line of text for the user.
+Every request has one deadline (``Transport.timeout``: connecting, the answer and its body
+together) and a response size cap (:mod:`.http`); every answer is schema-checked
+(:mod:`.api`). Every failure -- unreachable, TLS, too slow, too large, an HTTP error, an
+answer that is not the Prometheus API -- becomes a :class:`ServerError` with one line of
+text for the user.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
+from obskit.preview.api import ApiError, BadAnswer, HttpError, decode
 from obskit.preview.auth import Credentials
+from obskit.preview.http import (
+    DEFAULT_MAX_BYTES,
+    MAX_BYTES_ENV,
+    Deadline,
+    TooLarge,
+    WatchedAdapter,
+    fetch,
+    format_bytes,
+)
 
-T = TypeVar("T")
+#: what to check on an HTTP error without the API's error text
+HTTP_HINTS = {
+    401: "; check the credentials",
+    403: "; check the credentials",
+    404: "; is the URL right?",
+}
 #: one result series: ``{"metric": {labels}, "value": [t, "v"]}`` or ``"values": [...]``
 Series = dict[str, Any]
 
@@ -28,8 +47,13 @@ class Unreachable(ServerError):
     """No connection (refused, DNS, TLS): nothing else can work either."""
 
 
+class RunDeadline(ServerError):
+    """The whole run took longer than its deadline: nothing else is asked."""
+
+
 class QueryFailed(ServerError):
-    """One request failed (HTTP error, timeout, not the Prometheus API); others may work."""
+    """One request failed (HTTP or API error, too slow, too large, a malformed answer);
+    others may work."""
 
 
 @dataclass(frozen=True)
@@ -42,10 +66,14 @@ class Transport:
     ca_file: Path | None = None
     #: TLS verification (on unless explicitly disabled)
     verify: bool = True
-    #: seconds per request
+    #: seconds per request, overall: connecting, the answer, its body and retries
     timeout: float = 30.0
     #: attempts on connection errors and 429/5xx answers (1 = no retry)
     attempts: int = 2
+    #: bytes one answer may have (read as it arrives; larger answers are refused)
+    max_response_bytes: int = DEFAULT_MAX_BYTES
+    #: seconds for every request of this server together (None: no limit)
+    run_seconds: float | None = None
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -54,17 +82,19 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 
 class Server:
-    """Queries one Prometheus through :class:`prometheus_api_client.PrometheusConnect`."""
+    """Queries one Prometheus (its HTTP API, through a :class:`requests.Session`)."""
 
     def __init__(self, transport: Transport) -> None:
         import requests
-        from prometheus_api_client import PrometheusConnect
         from urllib3.util.retry import Retry
 
         if not transport.url.startswith(("http://", "https://")):
             raise ValueError(f"{transport.url}: the URL must start with http:// or https://")
         self.transport = transport
         self.url = transport.url.rstrip("/")
+        self._run_deadline = (
+            time.monotonic() + transport.run_seconds if transport.run_seconds else None
+        )
         session = requests.Session()
         verify: bool | str = transport.verify
         if transport.verify and transport.ca_file:
@@ -75,18 +105,14 @@ class Server:
             connect=max(transport.attempts - 1, 0),
             backoff_factor=0.2,
             status_forcelist=(429, 502, 503, 504),
-            allowed_methods=("GET", "POST"),
+            allowed_methods=("GET",),
             raise_on_status=False,
+            # a server's Retry-After could hold the run for an hour: back off our own way
+            respect_retry_after_header=False,
         )
-        self._client = PrometheusConnect(
-            url=self.url,
-            headers=transport.credentials.headers or None,
-            auth=transport.credentials.basic,
-            disable_ssl=not transport.verify,
-            retry=retry,
-            session=session,
-            timeout=transport.timeout,
-        )
+        adapter = WatchedAdapter(max_retries=retry)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
         self._session = session
         if not transport.verify:
             import urllib3
@@ -94,7 +120,7 @@ class Server:
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
     def close(self) -> None:
-        self._client.close()
+        self._session.close()
 
     def __enter__(self) -> Server:
         return self
@@ -102,112 +128,150 @@ class Server:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- error translation --------------------------------------------------------------
+    # -- requests ----------------------------------------------------------------------
+
+    def _deadline(self) -> tuple[float, bool]:
+        """This request's deadline, and whether it is the run's."""
+        own = time.monotonic() + self.transport.timeout
+        if self._run_deadline is not None and self._run_deadline <= own:
+            if self._run_deadline <= time.monotonic():
+                raise self._run_over()
+            return self._run_deadline, True
+        return own, False
+
+    def _run_over(self) -> RunDeadline:
+        return RunDeadline(
+            f"Prometheus at {self.url}: the preview did not finish within "
+            f"{self.transport.run_seconds:g}s (--deadline); the server is slow or stalling: "
+            "narrow --service or --since, or raise --deadline"
+        )
+
+    def _get(
+        self, path: str, params: dict[str, str], what: str, result_types: tuple[str, ...] = ()
+    ) -> Any:
+        """GET ``/api/v1/<path>``: its checked ``data`` (or ``(resultType, result)``)."""
+        deadline, is_run = self._deadline()
+        with self._errors(what, is_run):
+            answer = fetch(
+                self._session,
+                f"{self.url}/api/v1/{path}",
+                deadline=deadline,
+                max_bytes=self.transport.max_response_bytes,
+                read_timeout=self.transport.timeout,
+                params=params,
+                headers=self.transport.credentials.headers,
+                auth=self.transport.credentials.basic,
+                # explicit: requests lets REQUESTS_CA_BUNDLE override the session's setting
+                verify=self._session.verify,
+            )
+            return decode(answer, path, result_types)
 
     @contextmanager
-    def _errors(self, what: str) -> Iterator[None]:
+    def _errors(self, what: str, is_run: bool) -> Iterator[None]:
         import requests
-        from prometheus_api_client.exceptions import PrometheusApiClientException
 
         where = f"Prometheus at {self.url}"
         try:
             yield
+        except Deadline:
+            if is_run:
+                raise self._run_over() from None
+            raise QueryFailed(
+                f"{where}: no complete answer to the {what} within "
+                f"{self.transport.timeout:g}s (--timeout); raise --timeout or narrow the query"
+            ) from None
+        except TooLarge as exc:
+            size = f" (Content-Length {exc.declared})" if exc.declared is not None else ""
+            raise QueryFailed(
+                f"{where}: the answer to the {what} is larger than "
+                f"{format_bytes(exc.limit)}{size}; narrow the query or raise {MAX_BYTES_ENV}"
+            ) from None
+        except HttpError as exc:
+            hint = HTTP_HINTS.get(exc.status, "")
+            raise QueryFailed(f"{where}: {what} failed: {_one_line(str(exc))}{hint}") from None
+        except ApiError as exc:
+            raise QueryFailed(f"{where}: {what} failed: {_one_line(str(exc))}") from None
+        except BadAnswer as exc:
+            raise QueryFailed(
+                f"{where}: the answer to the {what} is not a Prometheus API answer: "
+                f"{_one_line(str(exc))}; is the URL right?"
+            ) from None
         except requests.exceptions.SSLError as exc:
             raise Unreachable(f"{where}: TLS error: {_ssl_reason(exc)}") from None
         except requests.exceptions.Timeout:
             raise QueryFailed(
-                f"{where}: no answer within {self.transport.timeout:g}s ({what}); "
-                "raise --timeout or narrow the query"
+                f"{where}: no answer to the {what} within {self.transport.timeout:g}s "
+                "(--timeout); raise --timeout or narrow the query"
+            ) from None
+        except requests.exceptions.ChunkedEncodingError as exc:
+            raise QueryFailed(
+                f"{where}: the answer to the {what} was cut off: {_broken_reason(exc)}"
             ) from None
         except requests.exceptions.ConnectionError as exc:
+            dropped = _dropped_reason(exc)
+            if dropped:
+                raise QueryFailed(f"{where}: {dropped} during the {what}") from None
             raise Unreachable(f"{where} is unreachable: {_connection_reason(exc)}") from None
         except requests.exceptions.RequestException as exc:
-            raise QueryFailed(f"{where}: {_one_line(str(exc))}") from None
-        except PrometheusApiClientException as exc:
-            raise QueryFailed(f"{where}: {what} failed: {_api_reason(str(exc))}") from None
-        except (ValueError, KeyError, TypeError) as exc:
-            # JSON that is not the Prometheus API (a wrong URL, a login page)
-            raise QueryFailed(
-                f"{where}: {what} did not return a Prometheus API answer "
-                f"({_one_line(str(exc), 120)}); is the URL right?"
-            ) from None
-
-    def _call(self, what: str, fn: Callable[[], T]) -> T:
-        with self._errors(what):
-            return fn()
+            raise QueryFailed(f"{where}: {what} failed: {_one_line(str(exc))}") from None
 
     # -- queries ---------------------------------------------------------------------------
 
     def query(self, expr: str, at: datetime | None = None) -> list[Series]:
         """Instant query; the result vector (scalars come back as one unlabelled series)."""
-        params = {"time": f"{at.timestamp():.3f}"} if at else None
-        result = self._call("query", lambda: self._client.custom_query(expr, params=params))
-        return _as_vector(result)
+        params = {"query": expr}
+        if at:
+            params["time"] = f"{at.timestamp():.3f}"
+        kind, result = self._get("query", params, "query", ("vector", "scalar"))
+        return [{"metric": {}, "value": result}] if kind == "scalar" else list(result)
 
     def query_range(self, expr: str, start: datetime, end: datetime, step: float) -> list[Series]:
         """Range query at ``step`` seconds; one entry per series with ``values``."""
-        result = self._call(
-            "range query",
-            lambda: self._client.custom_query_range(expr, start, end, f"{step:g}s"),
-        )
-        return list(result or [])
+        params = {
+            "query": expr,
+            "start": f"{start.timestamp():.3f}",
+            "end": f"{end.timestamp():.3f}",
+            "step": f"{step:g}s",
+        }
+        _, result = self._get("query_range", params, "range query", ("matrix",))
+        return list(result)
 
     def api_get(self, path: str, **params: str) -> Any:
-        """GET ``/api/v1/<path>`` and return its ``data``."""
-
-        def get() -> Any:
-            response = self._session.get(
-                f"{self.url}/api/v1/{path}",
-                params=params,
-                headers=self.transport.credentials.headers,
-                auth=self.transport.credentials.basic,
-                timeout=self.transport.timeout,
-                # explicit: requests lets REQUESTS_CA_BUNDLE override the session's setting
-                verify=self._session.verify,
-            )
-            if response.status_code != 200:
-                from prometheus_api_client.exceptions import PrometheusApiClientException
-
-                raise PrometheusApiClientException(
-                    f"HTTP Status Code {response.status_code} ({response.content!r})"
-                )
-            return response.json()["data"]
-
-        return self._call(path, get)
+        """GET ``/api/v1/<path>`` and return its ``data`` (checked where :mod:`.api` knows
+        the endpoint)."""
+        return self._get(path, params, path)
 
     def ping(self) -> datetime:
         """The server's current time; :class:`ServerError` unless the query API answers."""
         result = self.query("time()")
         try:
             return datetime.fromtimestamp(float(result[0]["value"][0]), tz=UTC)
-        except (IndexError, KeyError, TypeError, ValueError):
+        except (IndexError, KeyError, TypeError, ValueError, OverflowError, OSError):
             raise QueryFailed(
                 f"Prometheus at {self.url}: time() did not return a Prometheus API answer; "
                 "is the URL right?"
             ) from None
 
 
-def _as_vector(result: Any) -> list[Series]:
-    if isinstance(result, list) and len(result) == 2 and not isinstance(result[0], dict):
-        return [{"metric": {}, "value": result}]  # a scalar
-    return list(result or [])
+def _broken_reason(exc: Exception) -> str:
+    text = str(exc)
+    if "IncompleteRead" in text or "InvalidChunkLength" in text:
+        return "the connection closed before the body was complete"
+    if "reset" in text.lower():
+        return "the connection was reset"
+    return _one_line(text, 160)
 
 
-def _api_reason(text: str) -> str:
-    """``HTTP Status Code 400 (b'{"error": ...}')`` -> ``HTTP 400: <error>``."""
-    import json
-    import re
-
-    match = re.match(r"HTTP Status Code (\d+) \((b?)(['\"])(.*)\3\)$", text, re.S)
-    if not match:
-        return _one_line(text)
-    code, body = match.group(1), match.group(4)
-    try:
-        data = json.loads(body.encode().decode("unicode_escape"))
-        detail = data.get("error") or body
-    except (ValueError, AttributeError):
-        detail = body
-    return f"HTTP {code}: {_one_line(detail, 200)}"
+def _dropped_reason(exc: Exception) -> str | None:
+    """A connection that was made and then dropped (not unreachable), else None."""
+    text = str(exc)
+    if "Connection reset by peer" in text or "ConnectionResetError" in text:
+        return "the server reset the connection"
+    if "RemoteDisconnected" in text or "closed connection without response" in text:
+        return "the server closed the connection without an answer"
+    if "BadStatusLine" in text or "got more than" in text or "line too long" in text:
+        return "the server's answer is not HTTP"
+    return None
 
 
 def _connection_reason(exc: Exception) -> str:

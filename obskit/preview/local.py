@@ -37,7 +37,7 @@ from obskit.preview.report import Check
 from obskit.render.serialize import dump_yaml
 
 STATE_STYLE = {"firing": "bold red", "pending": "yellow", "inactive": "green"}
-CHECK_STYLE = {"ok": "green", "warn": "yellow", "fail": "red"}
+CHECK_STYLE = {"ok": "green", "warn": "yellow", "fail": "red", "error": "magenta"}
 
 
 class LocalError(RuntimeError):
@@ -204,7 +204,8 @@ def run_local(
     presets: list[Preset] | None = None,
 ) -> int:
     """Run until Ctrl-C/SIGTERM/``duration``; 1 if a critical alert fires or a metric check
-    fails at the end, else 0. ``presets``: the catalog's own, for the preset suggestion."""
+    fails at the end, 3 if a check could not be made (a query failed), else 0.
+    ``presets``: the catalog's own, for the preset suggestion."""
     workdir = Path(tempfile.mkdtemp(prefix="obskit-preview-"))
     process: subprocess.Popen[bytes] | None = None
     rules: list[dict[str, Any]] = []
@@ -277,4 +278,7 @@ def run_local(
     failed = [c for c in checks if c.status == "fail"]
     for c in failed:
         console.print(f"[bold red]metric check failed:[/] {c.check}: {escape(c.detail)}")
-    return 1 if critical or failed else 0
+    errors = [c for c in checks if c.status == "error"]
+    for c in errors:
+        console.print(f"[magenta]metric check not made:[/] {escape(c.detail)}")
+    return 1 if critical or failed else 3 if errors else 0

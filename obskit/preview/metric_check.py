@@ -16,6 +16,7 @@ names the fix: ``job flask-app writes flask_http_request_duration_seconds_count{
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterable
 
@@ -43,8 +44,14 @@ SHOW_VALUES = 8
 
 
 def _count(server: Server, selector: str) -> int:
-    result = server.query(f"count(last_over_time({selector}[{LOOKBACK}]))")
-    return int(float(result[0]["value"][1])) if result else 0
+    query = f"count(last_over_time({selector}[{LOOKBACK}]))"
+    result = server.query(query)
+    if not result:
+        return 0
+    value = float(result[0]["value"][1])
+    if not (math.isfinite(value) and value >= 0):
+        raise QueryFailed(f"Prometheus at {server.url}: {query} returned {value:g}, not a count")
+    return int(value)
 
 
 def _values(server: Server, selector: str, label: str) -> list[str]:
@@ -323,5 +330,5 @@ def check_service(
                     out.append(suggestion)
         out.append(_workload_check(server, service))
     except QueryFailed as exc:
-        out.append(Check("query", "fail", str(exc)))
+        out.append(Check("query", "error", str(exc)))
     return tuple(out)

@@ -14,7 +14,7 @@ from obskit.catalog.durations import format_duration
 from obskit.preview.report import AlertResult, PreviewResult, Sample
 from obskit.render.serialize import clean_float, dump_json
 
-STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "red"}
+STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "red", "error": "magenta"}
 STATE_STYLE = {"firing": "bold red", "pending": "yellow", "inactive": "green", "error": "magenta"}
 
 
@@ -194,7 +194,8 @@ def print_tables(result: PreviewResult, console: Console | None = None) -> None:
         console.print(f"[bold red]metric checks failed:[/] {', '.join(result.failed_checks)}")
     if firing:
         console.print(f"[bold red]critical alerts firing now:[/] {', '.join(firing)}")
-    elif result.failed_alerts:
-        console.print(f"[magenta]could not evaluate:[/] {', '.join(result.failed_alerts)}")
+    elif result.failed_alerts or result.errored_checks:
+        failed = result.errored_checks + result.failed_alerts
+        console.print(f"[magenta]could not evaluate:[/] {', '.join(failed)}")
     elif not result.failed_checks:
         console.print("[green]no critical alert firing now[/]")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-CheckStatus = Literal["ok", "warn", "fail"]
+#: ``error``: the check could not be made (a query failed): not a finding, exit 3
+CheckStatus = Literal["ok", "warn", "fail", "error"]
 AlertState = Literal["firing", "pending", "inactive", "error"]
 
 
@@ -125,11 +126,28 @@ class PreviewResult:
         ]
 
     @property
+    def errored_checks(self) -> list[str]:
+        """``service/check`` of every check that could not be made (a query failed)."""
+        return [
+            f"{s.service}/{c.check}" for s in self.services for c in s.checks if c.status == "error"
+        ]
+
+    @property
+    def errors(self) -> list[str]:
+        """The distinct query errors, in order of appearance."""
+        found: list[str] = []
+        for s in self.services:
+            found += [c.detail for c in s.checks if c.status == "error"]
+            for a in s.alerts:
+                found += [e for e in (a.now and a.now.error, a.backtest and a.backtest.error) if e]
+        return list(dict.fromkeys(found))
+
+    @property
     def exit_code(self) -> int:
-        """1: a critical alert fires now or a metric check failed; 3: some alert could not
-        be evaluated; else 0."""
+        """1: a critical alert fires now or a metric check failed (a query error is
+        neither); 3: some alert or check could not be evaluated; else 0."""
         if self.critical_firing or self.failed_checks:
             return 1
-        if self.failed_alerts:
+        if self.failed_alerts or self.errored_checks:
             return 3
         return 0
