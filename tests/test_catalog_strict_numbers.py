@@ -49,9 +49,13 @@ def test_booleans_and_strings_are_not_numbers(
     ],
 )
 def test_environment_numbers_are_strict(tmp_path: Path, section: str, field: str) -> None:
-    body = f"services: [{{name: a, team: web}}]\nenvironments:\n  prod: {{{section}: {{{field}}}}}\n"
+    body = (
+        f"services: [{{name: a, team: web}}]\nenvironments:\n  prod: {{{section}: {{{field}}}}}\n"
+    )
     found = problems(tmp_path, body)
-    assert any(f"environments.prod.{section}." in p and "catalog.yaml:7:" in p for p in found), found
+    assert any(f"environments.prod.{section}." in p and "catalog.yaml:7:" in p for p in found), (
+        found
+    )
 
 
 def test_real_numbers_still_load(tmp_path: Path) -> None:
