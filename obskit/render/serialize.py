@@ -22,13 +22,16 @@ class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
         return True
 
 
-#: plain scalars a YAML 1.2 reader (go-yaml v3, kubectl, Argo CD) takes for a number, bool or
-#: null, which PyYAML's YAML 1.1 resolver leaves unquoted (``1e3``, ``0o17``, ``.inf``): a
-#: service named ``1e3`` would become the number 1000 after ``kubectl kustomize``
+#: plain scalars a YAML 1.2 reader (go-yaml v3, kubectl, Argo CD) or go-yaml v2 takes for a
+#: number, bool or null, which PyYAML's YAML 1.1 resolver leaves unquoted (``1e3``, ``0o17``,
+#: ``.inf``, ``n``): a service named ``1e3`` would become the number 1000 after
+#: ``kubectl kustomize``, a catalog named ``n`` the boolean false
 _YAML12_NON_STRING = re.compile(
     r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
     r"|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
     r"|true|True|TRUE|false|False|FALSE|null|Null|NULL|~"
+    # YAML 1.1 booleans of go-yaml v2 (sigs.k8s.io/yaml: kustomize, Helm) PyYAML leaves plain
+    r"|y|Y|n|N"
 )
 
 
