@@ -14,6 +14,7 @@ so objects are checked against the pinned Kubernetes and CRD schemas instead).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -182,6 +183,7 @@ def catalogs(draw) -> dict:
 def _render_all(root: Path) -> list[tuple[Path, str]]:
     """Render ``COUNT`` generated catalogs into ``root/NNNN/``; ``[(folder, catalog text)]``."""
     done: list[tuple[Path, str]] = []
+    attempts = itertools.count()  # hypothesis replays a failing example: a new folder each time
 
     @settings(
         max_examples=COUNT,
@@ -192,7 +194,7 @@ def _render_all(root: Path) -> list[tuple[Path, str]]:
     )
     @given(catalogs())
     def render_one(doc: dict) -> None:
-        folder = root / f"{len(done):04d}"
+        folder = root / f"{next(attempts):04d}"
         folder.mkdir()
         text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
         (folder / "catalog.yaml").write_text(text)
