@@ -13,9 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from library_expositions import JOB
 from prometheus_client.parser import text_string_to_metric_families
-
-from tests.library_expositions import JOB
 
 RECORDED = Path(__file__).parent / "conformance" / "recorded"
 #: job -> the recording of the library it imitates
