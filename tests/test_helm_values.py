@@ -86,33 +86,20 @@ def test_alertmanager_config_matches_the_alertmanager_charts_config_schema(
     assert checked == 2
 
 
-#: settings whose value is a secret; a value must be a reference (env var, file, Secret)
-SECRET_KEYS = re.compile(
-    r"(?im)^[\s-]*(password|passwd|http_passwd|basicAuthPassword|adminPassword|"
-    r"smtp_auth_password|auth_password|api_url|routing_key|service_key|token|secret)"
-    r"[\"']?\s*(?::|=|\s)\s*(\S.*)$"
-)
-REFERENCE = re.compile(r"^[\"']?(\$\{|\"?#\{ENV\[|\$__(env|file)\{|\$[A-Z_]+$)")
-SECRET_VALUES = [
-    re.compile(r"hooks\.slack\.com"),
-    re.compile(r"events\.pagerduty\.com"),
-    re.compile(r"\b[a-f0-9]{32}\b"),  # PagerDuty integration/routing keys
-    re.compile(r"xox[abprs]-[0-9A-Za-z-]+"),  # Slack tokens
-]
+#: PagerDuty integration/routing keys (32 hex digits): in rendered files, never a legitimate value
+HEX_KEY = re.compile(r"\b[a-f0-9]{32}\b")
 
 
 def secret_findings(text: str) -> list[str]:
-    """Inline secrets in a YAML text (comment lines are skipped)."""
-    found = []
-    for line in text.splitlines():
-        if line.lstrip().startswith("#"):
-            continue
-        for pattern in SECRET_VALUES:
-            if pattern.search(line):
-                found.append(line.strip())
-        match = SECRET_KEYS.match(line)
-        if match and not REFERENCE.match(match.group(2).strip()):
-            found.append(line.strip())
+    """Inline secrets in a YAML text: the library's scan (obskit.catalog.secrets), plus keys."""
+    from obskit.catalog.secrets import secret_lines
+
+    found = [line for _, line, _ in secret_lines(text)]
+    found += [
+        line.strip()
+        for line in text.splitlines()
+        if HEX_KEY.search(line) and not line.lstrip().startswith("#")
+    ]
     return found
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 from pydantic.alias_generators import to_camel
 
 NAME_RE = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
@@ -26,6 +26,11 @@ Duration = Annotated[
 ]
 METRIC_NAME_RE = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
 LABEL_NAME_RE = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+#: a YAML number: booleans (``yes``, ``on``, ``true`` in YAML 1.1) and quoted strings are
+#: refused instead of read as 1 or 0 (``objective: yes`` would be a 1 % objective)
+Number = Annotated[float, Strict()]
+#: a YAML integer: booleans, floats (``2.0``) and quoted strings are refused
+Integer = Annotated[int, Strict()]
 
 
 class Model(BaseModel):

@@ -59,6 +59,9 @@ def format_path(parts: Iterable[str | int]) -> str:
     for part in parts:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif len(part) > 80 or any(not ch.isprintable() for ch in part):
+            shown = part if len(part) <= 80 else part[:40] + "..." + part[-20:]
+            out += f"[{shown!r}]"  # control characters escaped, long keys shortened
         else:
             out += f".{part}" if out else str(part)
     return out

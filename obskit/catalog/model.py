@@ -11,7 +11,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
-from obskit.catalog.base import LABEL_NAME_RE, METRIC_NAME_RE, NAME_RE, Duration, Model
+from obskit.catalog.base import (
+    LABEL_NAME_RE,
+    METRIC_NAME_RE,
+    NAME_RE,
+    Duration,
+    Integer,
+    Model,
+    Number,
+)
 from obskit.catalog.durations import parse_duration
 from obskit.catalog.presets import (
     PRESET_NAMES,
@@ -128,7 +136,9 @@ class Metadata(Model):
 
 
 class Scrape(Model):
-    port: Annotated[str, Field(min_length=1)] | int = "metrics"
+    port: Annotated[str, Field(min_length=1)] | Annotated[Integer, Field(ge=1, le=65535)] = (
+        "metrics"
+    )
     path: Annotated[str, Field(pattern=r"^/")] = "/metrics"
     interval: Duration = "30s"
 
@@ -190,7 +200,7 @@ class AlertWindow(Model):
     """One burn-rate condition, as in Sloth's ``AlertWindows`` spec."""
 
     #: percent of the period's error budget spent over ``longWindow`` before alerting
-    error_budget_percent: Annotated[float, Field(gt=0, le=100)]
+    error_budget_percent: Annotated[Number, Field(gt=0, le=100)]
     short_window: Duration
     long_window: Duration
 
@@ -218,7 +228,7 @@ class SloAlerting(Model):
     ticket_severity: Severity = "warning"
     #: events per second (over 5m) below which the burn alerts stay quiet: no page on a
     #: handful of requests at night (a real outage at that traffic goes unpaged too)
-    min_request_rate: Annotated[float, Field(ge=0)] | None = None
+    min_request_rate: Annotated[Number, Field(ge=0)] | None = None
     #: extra labels and annotations of both alerts
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
@@ -228,7 +238,7 @@ class SloAlerting(Model):
 
 class Slo(Model):
     name: Annotated[str, Field(pattern=NAME_RE)]
-    objective: Annotated[float, Field(gt=0, lt=100)]
+    objective: Annotated[Number, Field(gt=0, lt=100)]
     threshold: Duration | None = None
     description: str | None = None
     window: SloWindow | None = None
@@ -340,34 +350,34 @@ class Resources(Model):
 
 class PrometheusEnv(Model):
     retention: Duration | None = None
-    replicas: Annotated[int, Field(ge=1)] | None = None
+    replicas: Annotated[Integer, Field(ge=1)] | None = None
     storage: Quantity | None = None
     resources: Resources | None = None
 
 
 class ElasticsearchEnv(Model):
-    replicas: Annotated[int, Field(ge=1)] | None = None
+    replicas: Annotated[Integer, Field(ge=1)] | None = None
     storage: Quantity | None = None
     resources: Resources | None = None
 
 
 class AlertmanagerEnv(Model):
     retention: Duration | None = None
-    replicas: Annotated[int, Field(ge=1)] | None = None
+    replicas: Annotated[Integer, Field(ge=1)] | None = None
     storage: Quantity | None = None
     resources: Resources | None = None
 
 
 class GrafanaEnv(Model):
-    replicas: Annotated[int, Field(ge=1)] | None = None
+    replicas: Annotated[Integer, Field(ge=1)] | None = None
     resources: Resources | None = None
 
 
 class JaegerEnv(Model):
-    replicas: Annotated[int, Field(ge=1)] | None = None
+    replicas: Annotated[Integer, Field(ge=1)] | None = None
     resources: Resources | None = None
     #: default head-sampling probability handed to SDKs by the remote sampling endpoint
-    sampling_probability: Annotated[float, Field(gt=0, le=1)] | None = None
+    sampling_probability: Annotated[Number, Field(gt=0, le=1)] | None = None
 
 
 class FluentBitEnv(Model):

@@ -30,6 +30,7 @@ from obskit.catalog.model import (
     Traces,
     Workload,
 )
+from obskit.catalog.overrides import catalog_problems
 from obskit.catalog.presets import (
     PRESETS,
     Preset,
@@ -364,6 +365,8 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
         )
         for svc, where in located
     ]
+    for f in files:
+        problems.extend(catalog_problems(f))
     if problems or metadata is None:
         return None, problems
 

@@ -117,6 +117,20 @@ def _message(err: dict[str, Any], value: Any) -> tuple[str, str]:
         return f"expected a mapping, got {type(value).__name__}", "write `key: value` pairs"
     if kind in ("list_type", "tuple_type"):
         return f"expected a list, got {type(value).__name__}", "write a YAML list (- item)"
+    if kind in ("float_type", "int_type", "int_from_float") and isinstance(value, bool):
+        return (
+            f"expected a number, got the boolean {str(value).lower()}",
+            "YAML reads yes/no/on/off/true/false as booleans: write a number, e.g. 99.9",
+        )
+    if kind == "string_type" and isinstance(value, bool):
+        return (
+            f"expected a string, got the boolean {str(value).lower()}",
+            "YAML reads yes/no/on/off/true/false as booleans: put the value in quotes",
+        )
+    if kind in ("float_type", "int_type") and isinstance(value, str):
+        return f"expected a number, got the string {value!r}", "write the number without quotes"
+    if kind == "int_from_float":
+        return f"expected a whole number, got {value!r}", "write it without a fraction"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"])), ""
     return f"{err['msg']} (got {_shown(value)})" if value is not None else err["msg"], ""

@@ -27,6 +27,13 @@ def run(ctx: LintContext) -> Iterable[Finding]:
         chart = parts[2].removesuffix(".yaml")
         if chart not in charts:
             continue
-        values = yaml.safe_load(data) or {}
+        try:
+            values = yaml.safe_load(data) or {}
+        except yaml.YAMLError as exc:  # a broken file is a finding, never a traceback
+            yield Finding(NAME, path, "", chart, f"not valid YAML: {' '.join(str(exc).split())}")
+            continue
+        if not isinstance(values, dict):
+            yield Finding(NAME, path, "", chart, "not a mapping of values")
+            continue
         for message in unknown_key_messages(chart, values):
             yield Finding(NAME, path, "", chart, message)

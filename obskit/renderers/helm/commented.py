@@ -12,7 +12,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
-from obskit.render.serialize import dump_yaml
+from obskit.render.serialize import dump_yaml, is_simple_key
 
 Path = tuple[str, ...]
 #: comment lines are wrapped to this width
@@ -80,7 +80,11 @@ def _comment_lines(text: str, indent: int) -> list[str]:
 
 
 def _key_text(key: str) -> str:
-    """A mapping key as PyYAML would write it (quoted when it needs to be)."""
+    """A mapping key as PyYAML would write it (quoted when it needs to be), on one line.
+
+    Only keys :func:`is_simple_key` accepts come here; longer ones are written with their
+    value by ``dump_yaml`` as a ``? key`` complex key.
+    """
     return dump_yaml({key: 0}).decode().rsplit(": 0", 1)[0]
 
 
@@ -92,7 +96,7 @@ def _emit(data: Mapping[str, Any], comments: Mapping[Path, str], path: Path, ind
         sub = (*path, str(key))
         if sub in comments:
             out.extend(_comment_lines(comments[sub], indent))
-        if isinstance(value, Mapping) and value:
+        if isinstance(value, Mapping) and value and is_simple_key(str(key)):
             out.append(f"{pad}{_key_text(str(key))}:")
             out.extend(_emit(value, comments, sub, indent + 2))
         else:

@@ -111,7 +111,12 @@ def check_values_tree(root: str | Path) -> list[str]:
         chart = path.stem
         if chart not in charts:
             continue
-        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        try:
+            values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            rel = path.relative_to(base).as_posix()
+            lines.append(f"{rel}: not valid YAML: {' '.join(str(exc).split())}")
+            continue
         if not isinstance(values, Mapping):
             lines.append(f"{path.relative_to(base).as_posix()}: not a mapping of values")
             continue
