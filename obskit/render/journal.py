@@ -18,7 +18,7 @@ import re
 import shutil
 import stat
 from collections.abc import Iterable
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from obskit.render.atomic import TMP_SUFFIX, atomic_write
 from obskit.render.contain import Root
@@ -32,12 +32,32 @@ STAGING_DIR = f"{STATE_DIR}/staging"
 _TMP_RE = re.compile(rf"^\.(?P<name>.+?)\.(?:[a-z0-9_]{{8}}\.tmp|[^/]*{re.escape(TMP_SUFFIX)})$")
 
 
-def state_dir(root: Root, *, create: bool) -> None:
-    """Refuse a symlinked ``.obskit/``; create it for a writing render."""
+def state_dir(root: Root, *, create: bool) -> list[Path]:
+    """Refuse a symlinked ``.obskit/``; create it for a writing render.
+
+    Returns the folders this call created (innermost last), for :func:`uncreate`.
+    """
     path = root.check(STATE_DIR)
+    created: list[Path] = []
     if create:
+        missing = [p for p in (root.path, *root.path.parents) if not p.exists()]
         root.path.mkdir(parents=True, exist_ok=True)
-        path.mkdir(exist_ok=True)
+        created = list(reversed(missing))
+        if not path.exists():
+            path.mkdir()
+            created.append(path)
+    return created
+
+
+def uncreate(root: Root, created: list[Path], lock_name: str) -> None:
+    """A render that wrote nothing removes the lock file and folders it created."""
+    if root.path / STATE_DIR not in created:
+        return
+    with contextlib.suppress(OSError):
+        (root.path / STATE_DIR / lock_name).unlink()
+    for folder in reversed(created):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 class Stage:

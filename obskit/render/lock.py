@@ -18,7 +18,8 @@ def folder_lock(state_dir: Path, *, shared: bool) -> Iterator[None]:
     """Hold ``state_dir/lock`` exclusively (render) or shared (``--check``), never waiting.
 
     A shared lock never creates the lock file (``--check`` writes nothing): without one
-    there is no render to wait for.
+    there is no render to wait for. A lock file unlinked by its creator (a failed render
+    into a new folder removes what it created) is detected by its inode and refused.
     """
     path = state_dir / LOCK_NAME
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -37,6 +38,10 @@ def folder_lock(state_dir: Path, *, shared: bool) -> Iterator[None]:
                 f"{state_dir.parent} is being rendered by another obskit process "
                 f"(lock {path} is held); wait for it to finish, then run again"
             ) from None
+        if os.fstat(fd).st_ino != os.stat(path, follow_symlinks=False).st_ino:
+            raise LockHeld(  # the render before us removed the lock file it had created
+                f"{state_dir.parent} was just rendered by another obskit process; run again"
+            )
         yield
     finally:
         os.close(fd)

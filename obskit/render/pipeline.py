@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from obskit.catalog.model import Catalog
 from obskit.render.cache import RenderCache
 from obskit.render.contain import Root
-from obskit.render.journal import STATE_DIR, pending, recover, state_dir
-from obskit.render.lock import folder_lock
+from obskit.render.journal import STATE_DIR, pending, recover, state_dir, uncreate
+from obskit.render.lock import LOCK_NAME, folder_lock
 from obskit.render.output import Outcome, OutputError, OutputTree, safe_relative
 from obskit.render.registry import (
     RENDERER_NAMES,
@@ -48,7 +48,7 @@ def render(
     """
     names = select_renderers(only)
     root = Root(out)
-    state_dir(root, create=not check)
+    created = state_dir(root, create=not check)
     with folder_lock(root.path / STATE_DIR, shared=check):
         if not check:
             recover(root)
@@ -61,7 +61,10 @@ def render(
             outcome = tree.finish(names)
         except BaseException:
             tree.discard()
+            uncreate(root, created, LOCK_NAME)
             raise
+        if outcome.conflicts:
+            uncreate(root, created, LOCK_NAME)
     if not check and not outcome.conflicts:
         cache.save()
     return outcome
