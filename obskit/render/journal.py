@@ -29,7 +29,7 @@ MANIFEST_PATH = f"{STATE_DIR}/manifest.json"
 JOURNAL_PATH = f"{STATE_DIR}/journal.json"
 STAGING_DIR = f"{STATE_DIR}/staging"
 #: temp names of obskit's atomic writes: today's and those of obskit before the journal
-_TMP_RE = re.compile(rf"^\.(?P<name>.+?)\.(?:[a-z0-9_]{{8}}\.tmp|[^/]*{re.escape(TMP_SUFFIX)})$")
+_TMP_RE = re.compile(rf"^\.(?P<name>.+)\.[a-z0-9_]{{8}}(?:\.tmp|{re.escape(TMP_SUFFIX)})$")
 
 
 def state_dir(root: Root, *, create: bool) -> list[Path]:
