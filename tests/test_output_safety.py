@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ services:
   - {name: api, team: a, metrics: {preset: prometheus-http}, slos: [{name: availability, objective: 99.9}]}
   - {name: web, team: a, metrics: {preset: prometheus-http}}
 """
+SMALLER = CATALOG.replace("  - {name: web, team: a, metrics: {preset: prometheus-http}}\n", "")
 OTHER = CATALOG.replace("name: shop", "name: mall").replace("name: web", "name: shopfront")
 
 #: runs the obskit CLI; OBSKIT_T_KILL="op:N" SIGKILLs at the N-th os.<op> call below OBSKIT_T_OUT,
@@ -147,8 +147,7 @@ def test_prune_never_follows_a_symlinked_folder(tmp_path):
     (out / "dashboards").rename(elsewhere)
     (out / "dashboards").symlink_to(elsewhere)
     before = tree(elsewhere)
-    smaller = CATALOG.replace("  - {name: web, team: a, metrics: {preset: prometheus-http}}\n", "")
-    proc = run_obskit("render", str(write_catalog(tmp_path, smaller)), "-o", str(out), out=out)
+    proc = run_obskit("render", str(write_catalog(tmp_path, SMALLER)), "-o", str(out), out=out)
     assert proc.returncode == 2 and "dashboards is a symlink" in proc.stderr
     assert tree(elsewhere) == before, "nothing pruned or written through the symlink"
 
@@ -226,18 +225,21 @@ def test_two_renders_of_different_catalogs_never_mix(tmp_path):
 
 
 @pytest.mark.parametrize("kill", ["open:4", "open:12", "replace:0", "replace:2", "replace:6"])
-def test_kill_9_mid_render_then_next_render_is_clean(tmp_path, reference, kill):
-    out = tmp_path / "out"
+def test_kill_9_mid_render_then_next_render_is_clean(tmp_path, kill):
+    """Killed while rendering two services, then one is removed: no orphan, no leftover."""
+    out, ref = tmp_path / "out", tmp_path / "ref"
+    smaller = write_catalog(tmp_path, SMALLER, "smaller.yaml")
+    assert run_obskit("render", str(smaller), "-o", str(ref), out=ref).returncode == 0
     cat = write_catalog(tmp_path)
     proc = run_obskit("render", str(cat), "-o", str(out), out=out, env={"OBSKIT_T_KILL": kill})
     assert proc.returncode == -9, f"the render was not killed at {kill}: {proc.stderr}"
-    proc = run_obskit("render", str(cat), "-o", str(out), out=out)
+    proc = run_obskit("render", str(smaller), "-o", str(out), out=out)
     assert proc.returncode == 0, proc.stderr
     assert "refused" not in proc.stderr
-    assert tree(out) == reference, "no orphan, no temp file, nothing missing"
+    assert tree(out) == tree(ref), "no orphan, no temp file, nothing missing"
     manifest = json.loads((out / ".obskit/manifest.json").read_text())
     listed = {p for paths in manifest["generated"].values() for p in paths}
-    assert listed == set(reference) - {".obskit/manifest.json"}
+    assert listed == set(tree(ref)) - {".obskit/manifest.json"}
 
 
 def test_kill_9_between_journal_and_manifest_check_reports_it(tmp_path):
