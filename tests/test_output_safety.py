@@ -286,3 +286,14 @@ def test_cache_never_vouches_for_a_symlinked_file(tmp_path):
     victim.symlink_to(copy)
     proc = run_obskit("render", str(cat), "-o", str(out), out=out)
     assert proc.returncode == 2 and "api.json is a symlink" in proc.stderr
+
+
+def test_a_tampered_journal_cannot_write_outside(tmp_path):
+    out = tmp_path / "out"
+    cat = write_catalog(tmp_path)
+    assert run_obskit("render", str(cat), "-o", str(out), out=out).returncode == 0
+    journal = {"manifest": "{}", "removes": [], "writes": [["../evil", ".obskit/staging/1/0"]]}
+    (out / ".obskit/journal.json").write_text(json.dumps(journal))
+    proc = run_obskit("render", str(cat), "-o", str(out), out=out)
+    assert proc.returncode == 2 and "not an obskit journal" in proc.stderr
+    assert not (tmp_path / "evil").exists()

@@ -11,7 +11,15 @@ import os
 import stat
 from pathlib import Path, PurePosixPath
 
-from obskit.render.errors import ContainmentError
+from obskit.render.errors import ContainmentError, OutputError
+
+
+def safe_relative(path: str) -> str:
+    """Refuse absolute paths and ``..``: renderers only write below the output folder."""
+    posix = PurePosixPath(path)
+    if posix.is_absolute() or ".." in posix.parts or not posix.parts or "\\" in path:
+        raise OutputError(f"renderer produced an unsafe path: {path!r}")
+    return posix.as_posix()
 
 
 class Root:
@@ -29,7 +37,7 @@ class Root:
 
     def check(self, rel: str) -> Path:
         """The absolute path of ``rel``, refusing symlinked or non-regular components."""
-        parts = PurePosixPath(rel).parts
+        parts = PurePosixPath(safe_relative(rel)).parts
         current = self.path
         for i, part in enumerate(parts):
             current = current / part

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from obskit.render.atomic import TMP_SUFFIX, atomic_write
-from obskit.render.contain import Root
+from obskit.render.contain import Root, safe_relative
 from obskit.render.errors import OutputError
 
 STATE_DIR = ".obskit"
@@ -113,10 +113,12 @@ def recover(root: Root) -> bool:
     if raw is not None:
         try:
             journal = json.loads(raw)
-            writes = [(str(a), str(b)) for a, b in journal["writes"]]
-            removes = [str(p) for p in journal["removes"]]
+            writes = [(safe_relative(a), safe_relative(b)) for a, b in journal["writes"]]
+            removes = [safe_relative(p) for p in journal["removes"]]
             manifest = str(journal["manifest"])
-        except (ValueError, KeyError, TypeError):
+            if not all(b.startswith(f"{STAGING_DIR}/") for _, b in writes):
+                raise ValueError("staged file outside the staging folder")
+        except (ValueError, KeyError, TypeError, OutputError):
             raise OutputError(
                 f"{root.path / JOURNAL_PATH} is not an obskit journal; remove it and render again"
             ) from None

@@ -38,7 +38,11 @@ def folder_lock(state_dir: Path, *, shared: bool) -> Iterator[None]:
                 f"{state_dir.parent} is being rendered by another obskit process "
                 f"(lock {path} is held); wait for it to finish, then run again"
             ) from None
-        if os.fstat(fd).st_ino != os.stat(path, follow_symlinks=False).st_ino:
+        try:
+            current = os.stat(path, follow_symlinks=False).st_ino
+        except FileNotFoundError:
+            current = None
+        if os.fstat(fd).st_ino != current:
             raise LockHeld(  # the render before us removed the lock file it had created
                 f"{state_dir.parent} was just rendered by another obskit process; run again"
             )

@@ -11,10 +11,9 @@ import difflib
 import json
 import os
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 from obskit.render.atomic import atomic_write, read_bytes
-from obskit.render.contain import Root
+from obskit.render.contain import Root, safe_relative
 from obskit.render.errors import ContainmentError, OutputError
 from obskit.render.journal import MANIFEST_PATH, Stage, commit, remove_leftovers
 from obskit.render.serialize import dump_json
@@ -56,14 +55,6 @@ class Outcome:
         return not (
             self.missing or self.changed or self.stale or self.conflicts or self.interrupted
         )
-
-
-def safe_relative(path: str) -> str:
-    """Refuse absolute paths and ``..``: renderers only write below the output folder."""
-    posix = PurePosixPath(path)
-    if posix.is_absolute() or ".." in posix.parts or not posix.parts or "\\" in path:
-        raise OutputError(f"renderer produced an unsafe path: {path!r}")
-    return posix.as_posix()
 
 
 def short_diff(path: str, old: bytes, new: bytes) -> str:
