@@ -45,8 +45,19 @@ def validate(
     catalog: str = typer.Argument(..., help="Catalog file or directory."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Print nothing when valid."),
 ) -> None:
-    """Check a catalog against the contract and print a short summary."""
+    """Check a catalog against the contract and print a short summary.
+
+    Every unit is rendered in memory and discarded, so a catalog ``render`` would refuse
+    (a Kubernetes name too long, a dashboard too big for its ConfigMap) is refused here too.
+    """
+    from obskit.render.errors import OutputError
+    from obskit.render.pipeline import dry_render
+
     cat = load_or_exit(catalog)
+    try:
+        dry_render(cat)
+    except OutputError as exc:
+        fail(f"{catalog}: {exc}")
     if quiet:
         return
     slos = sum(len(s.slos) for s in cat.services)

@@ -25,7 +25,7 @@ def render(
 ) -> None:
     """Render dashboards, alerts, Helm values and manifests from CATALOG into --out."""
     from obskit.cli.report import print_outcome
-    from obskit.render.output import OutputError
+    from obskit.render.errors import LockHeld, OutputError
     from obskit.render.pipeline import render as run_render
 
     cat = load_or_exit(catalog)
@@ -35,6 +35,8 @@ def render(
         )
     except OutputError as exc:
         fail(str(exc), EXIT_INPUT)
+    except LockHeld as exc:
+        fail(str(exc), EXIT_ENV)
     except OSError as exc:
         fail(f"cannot write {exc.filename or out}: {exc.strerror or exc}", EXIT_ENV)
     print_outcome(outcome, out, quiet=quiet)

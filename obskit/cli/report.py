@@ -26,6 +26,11 @@ def print_outcome(outcome: Outcome, out: Path, *, quiet: bool) -> None:
             sys.stderr.flush()
         for path in outcome.stale:
             errors.print(f"[magenta]stale[/]    {escape(str(path))} (no longer generated)")
+        if outcome.interrupted:
+            errors.print(
+                f"{escape(str(out))}: an interrupted render left .obskit/journal.json; "
+                "run `obskit render` to finish it"
+            )
         if outcome.current:
             if not quiet:
                 console.print(f"{out}: up to date ({len(outcome.unchanged)} files)")

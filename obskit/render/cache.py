@@ -11,10 +11,11 @@ import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from obskit.render.output import atomic_write, read_bytes
+from obskit.render.atomic import atomic_write, read_bytes
 
 CACHE_VERSION = 1
 
@@ -63,8 +64,13 @@ class RenderCache:
         h.update(inputs)
         return h.hexdigest()
 
-    def reusable(self, unit_key: str, fingerprint: str, root: Path) -> list[str] | None:
-        """The unit's files if the cache proves them current on disk, else None."""
+    def reusable(
+        self, unit_key: str, fingerprint: str, read: Callable[[str], bytes | None]
+    ) -> list[str] | None:
+        """The unit's files if the cache proves them current on disk, else None.
+
+        ``read`` reads a file of the output tree (the tree's contained read).
+        """
         if not self.enabled:
             return None
         entry = self.entries.get(unit_key)
@@ -72,7 +78,7 @@ class RenderCache:
             return None
         files: dict[str, str] = entry.get("files", {})
         for path, digest in files.items():
-            data = read_bytes(root / path)
+            data = read(path)
             if data is None or hashlib.sha256(data).hexdigest() != digest:
                 return None
         self._new[unit_key] = entry

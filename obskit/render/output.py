@@ -1,23 +1,36 @@
-"""The output tree: atomic writes, the manifest of generated files, pruning and --check."""
+"""The output tree: what obskit generated (the manifest), what it will write, prune or diff.
+
+Every path goes through :class:`~obskit.render.contain.Root` (containment); a writing render
+stages files and commits them through :mod:`obskit.render.journal`, so nothing is in place
+until every unit rendered, and the manifest always lists every file obskit wrote.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
 
+from obskit.render.atomic import atomic_write, read_bytes
+from obskit.render.contain import Root, safe_relative
+from obskit.render.errors import ContainmentError, OutputError
+from obskit.render.journal import MANIFEST_PATH, Stage, commit, remove_leftovers
 from obskit.render.serialize import dump_json
 
-MANIFEST_PATH = ".obskit/manifest.json"
+__all__ = [
+    "MANIFEST_PATH",
+    "ContainmentError",
+    "Outcome",
+    "OutputError",
+    "OutputTree",
+    "atomic_write",
+    "read_bytes",
+    "safe_relative",
+    "short_diff",
+]
+
 DIFF_LINES = 40
-
-
-class OutputError(Exception):
-    """The output tree cannot be written as asked (bad path, a hand-written file in the way)."""
 
 
 @dataclass
@@ -33,19 +46,15 @@ class Outcome:
     stale: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     bytes_written: int = 0
+    #: an interrupted render's journal is waiting (``--check`` only; a render finishes it)
+    interrupted: bool = False
 
     @property
     def current(self) -> bool:
         """True when the tree on disk is what the catalog renders to."""
-        return not (self.missing or self.changed or self.stale or self.conflicts)
-
-
-def safe_relative(path: str) -> str:
-    """Refuse absolute paths and ``..``: renderers only write below the output folder."""
-    posix = PurePosixPath(path)
-    if posix.is_absolute() or ".." in posix.parts or not posix.parts or "\\" in path:
-        raise OutputError(f"renderer produced an unsafe path: {path!r}")
-    return posix.as_posix()
+        return not (
+            self.missing or self.changed or self.stale or self.conflicts or self.interrupted
+        )
 
 
 def short_diff(path: str, old: bytes, new: bytes) -> str:
@@ -58,105 +67,102 @@ def short_diff(path: str, old: bytes, new: bytes) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-def atomic_write(target: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``target`` and rename it into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def read_bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return None
-
-
 class OutputTree:
     """The output folder as obskit sees it: which files it generated, and what they hold."""
 
-    def __init__(self, root: str | os.PathLike[str], *, check: bool):
-        self.root = Path(root)
+    def __init__(self, root: Root | str | os.PathLike[str], *, check: bool):
+        self.root = root if isinstance(root, Root) else Root(root)
         self.outcome = Outcome(check=check)
         self.previous: dict[str, list[str]] = self._read_manifest()
         self._owned = {p for paths in self.previous.values() for p in paths}
         self.produced: dict[str, list[str]] = {}
+        self.stage = None if check else Stage(self.root)
 
     def _read_manifest(self) -> dict[str, list[str]]:
-        raw = read_bytes(self.root / MANIFEST_PATH)
+        raw = self.root.read(MANIFEST_PATH)
         if raw is None:
             return {}
         try:
             data = json.loads(raw)
-            return {k: list(v) for k, v in data.get("generated", {}).items()}
-        except (ValueError, AttributeError, TypeError):
+            return {k: [safe_relative(p) for p in v] for k, v in data.get("generated", {}).items()}
+        except (ValueError, AttributeError, TypeError, OutputError):
             raise OutputError(
-                f"{self.root / MANIFEST_PATH} is not an obskit manifest; remove it and render again"
+                f"{self.root.path / MANIFEST_PATH} is not an obskit manifest; "
+                "remove it and render again"
             ) from None
+
+    def read(self, path: str) -> bytes | None:
+        """A file of the tree (contained, never through a symlink), or None."""
+        return self.root.read(safe_relative(path))
 
     def owned(self, path: str) -> bool:
         return path in self._owned
 
     def note_unchanged(self, renderer: str, path: str) -> None:
         """Record a file the cache proved current, without reading it again."""
-        self.produced.setdefault(renderer, []).append(path)
+        self.produced.setdefault(renderer, []).append(safe_relative(path))
         self.outcome.unchanged.append(path)
 
     def put(self, renderer: str, path: str, data: bytes) -> None:
-        """Write one generated file (or, with check, compare it)."""
+        """Stage one generated file (or, with check, compare it); refusals are not recorded."""
         path = safe_relative(path)
-        self.produced.setdefault(renderer, []).append(path)
-        target = self.root / path
-        existing = read_bytes(target)
+        existing = self.root.read(path)
         if existing == data:
+            self.produced.setdefault(renderer, []).append(path)
             self.outcome.unchanged.append(path)
             return
         if self.outcome.check:
+            self.produced.setdefault(renderer, []).append(path)
             if existing is None:
                 self.outcome.missing.append(path)
             else:
                 self.outcome.changed[path] = short_diff(path, existing, data)
             return
-        if existing is not None and not self.owned(path) and path != MANIFEST_PATH:
+        if existing is not None and not self.owned(path):
             self.outcome.conflicts.append(path)
             return
-        atomic_write(target, data)
+        assert self.stage is not None
+        self.produced.setdefault(renderer, []).append(path)
+        self.stage.add(path, data)
         self.outcome.written.append(path)
         self.outcome.bytes_written += len(data)
 
+    def discard(self) -> None:
+        """Drop everything staged (the render failed before its commit)."""
+        if self.stage is not None:
+            self.stage.discard()
+
     def finish(self, renderers: tuple[str, ...]) -> Outcome:
-        """Prune what the rendered renderers no longer produce, then write the manifest."""
+        """Plan pruning and the manifest, then commit all of it (nothing if any refusal)."""
+        removes: list[str] = []
         for name in renderers:
             keep = set(self.produced.get(name, ()))
             for path in sorted(set(self.previous.get(name, ())) - keep):
-                target = self.root / safe_relative(path)
-                if not target.is_file():
-                    continue
-                if self.outcome.check:
-                    self.outcome.stale.append(path)
-                else:
-                    target.unlink()
-                    self._remove_empty_parents(target.parent)
-                    self.outcome.removed.append(path)
+                if self.root.is_file(path):
+                    (self.outcome.stale if self.outcome.check else removes).append(path)
         generated = {k: v for k, v in self.previous.items() if k not in renderers}
         for name in renderers:
             if self.produced.get(name):
                 generated[name] = sorted(self.produced[name])
         manifest = dump_json({"generated": dict(sorted(generated.items())), "generator": "obskit"})
-        self.produced.pop("_manifest", None)
-        self.put("_manifest", MANIFEST_PATH, manifest)
+        existing = self.root.read(MANIFEST_PATH)
+        if self.outcome.check:
+            if existing is None:
+                self.outcome.missing.append(MANIFEST_PATH)
+            elif existing != manifest:
+                self.outcome.changed[MANIFEST_PATH] = short_diff(MANIFEST_PATH, existing, manifest)
+            return self.outcome
+        assert self.stage is not None
+        if self.outcome.conflicts:
+            self.stage.discard()
+            self.outcome.written.clear()
+            self.outcome.bytes_written = 0
+            return self.outcome
+        if existing != manifest:
+            self.outcome.written.append(MANIFEST_PATH)
+        if self.stage.writes or removes or existing != manifest:
+            commit(self.root, self.stage.writes, removes, manifest)
+            self.outcome.removed = removes
+        self.stage.discard()
+        remove_leftovers(self.root, [*self._owned, *(p for v in generated.values() for p in v)])
         return self.outcome
-
-    def _remove_empty_parents(self, folder: Path) -> None:
-        root = self.root.resolve()
-        while folder.resolve() != root and folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-            folder = folder.parent

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from pathlib import Path
 
 from obskit.catalog.model import Catalog
 from obskit.render.cache import RenderCache
+from obskit.render.contain import Root
+from obskit.render.journal import STATE_DIR, pending, recover, state_dir, uncreate
+from obskit.render.lock import LOCK_NAME, folder_lock
 from obskit.render.output import Outcome, OutputError, OutputTree, safe_relative
 from obskit.render.registry import (
     RENDERER_NAMES,
@@ -39,48 +41,78 @@ def render(
     check: bool = False,
     use_cache: bool = True,
 ) -> Outcome:
-    """Render ``catalog`` into ``out`` (or, with ``check``, compare without writing)."""
+    """Render ``catalog`` into ``out`` (or, with ``check``, compare without writing).
+
+    A writing render holds the folder's exclusive lock, finishes or rolls back an
+    interrupted render first, stages every file and commits only when all units rendered.
+    """
     names = select_renderers(only)
-    root = Path(out)
-    tree = OutputTree(root, check=check)
-    cache = RenderCache(root, enabled=use_cache)
-    # Units of all renderers, run ordered by key (stable: registry order within a key), so one
-    # service's dashboards, alerts and manifests units run back to back and the manifests
-    # unit reuses the others' output (shared_produce). Units hold no output: memory stays flat.
-    units = [(name, unit) for name in names for unit in load_renderer(name).units(catalog)]
-    units.sort(key=lambda pair: pair[1].key)
-    with render_session():
-        _run_units(units, tree, cache, root, check)
-    outcome = tree.finish(names)
+    root = Root(out)
+    created = state_dir(root, create=not check)
+    with folder_lock(root.path / STATE_DIR, shared=check):
+        if not check:
+            recover(root)
+        interrupted = check and pending(root)
+        tree = OutputTree(root, check=check)
+        tree.outcome.interrupted = interrupted
+        cache = RenderCache(root.path, enabled=use_cache)
+        try:
+            _run_units(_units(catalog, names), tree, cache)
+            outcome = tree.finish(names)
+        except BaseException:
+            tree.discard()
+            uncreate(root, created, LOCK_NAME)
+            raise
+        if outcome.conflicts:
+            uncreate(root, created, LOCK_NAME)
     if not check and not outcome.conflicts:
         cache.save()
     return outcome
 
 
-def _run_units(
-    units: list[tuple[str, RenderUnit]],
-    tree: OutputTree,
-    cache: RenderCache,
-    root: Path,
-    check: bool,
-) -> None:
+def dry_render(catalog: Catalog) -> int:
+    """Render every unit and discard the output: the checks of ``render``, writing nothing.
+
+    ``obskit validate`` runs this, so it refuses exactly the catalogs ``render`` refuses
+    (the output folder's own state, such as hand-written files in the way, aside). Returns
+    the number of files a render would produce.
+    """
+    seen: dict[str, str] = {}
+    with render_session():
+        for name, unit in _units(catalog, RENDERER_NAMES):
+            for path in sorted(shared_produce(name, unit)):
+                _claim(seen, safe_relative(path), f"{name}:{unit.key}")
+    return len(seen)
+
+
+def _units(catalog: Catalog, names: tuple[str, ...]) -> list[tuple[str, RenderUnit]]:
+    # Units of all renderers, run ordered by key (stable: registry order within a key), so one
+    # service's dashboards, alerts and manifests units run back to back and the manifests
+    # unit reuses the others' output (shared_produce). Units hold no output: memory stays flat.
+    units = [(name, unit) for name in names for unit in load_renderer(name).units(catalog)]
+    units.sort(key=lambda pair: pair[1].key)
+    return units
+
+
+def _run_units(units: list[tuple[str, RenderUnit]], tree: OutputTree, cache: RenderCache) -> None:
     """Render (or take from the cache) each unit and hand its files to the output tree."""
     seen: dict[str, str] = {}
-    for name, unit in units:
-        unit_key = f"{name}:{unit.key}"
-        fingerprint = cache.fingerprint(name, unit.key, unit.inputs)
-        cached = cache.reusable(unit_key, fingerprint, root)
-        if cached is not None:
-            for path in cached:
+    with render_session():
+        for name, unit in units:
+            unit_key = f"{name}:{unit.key}"
+            fingerprint = cache.fingerprint(name, unit.key, unit.inputs)
+            cached = cache.reusable(unit_key, fingerprint, tree.read)
+            if cached is not None:
+                for path in cached:
+                    _claim(seen, path, unit_key)
+                    tree.note_unchanged(name, path)
+                continue
+            files = {safe_relative(p): b for p, b in shared_produce(name, unit).items()}
+            for path in sorted(files):
                 _claim(seen, path, unit_key)
-                tree.note_unchanged(name, path)
-            continue
-        files = {safe_relative(p): b for p, b in shared_produce(name, unit).items()}
-        for path in sorted(files):
-            _claim(seen, path, unit_key)
-            tree.put(name, path, files[path])
-        if not check:
-            cache.record(unit_key, fingerprint, files)
+                tree.put(name, path, files[path])
+            if not tree.outcome.check:
+                cache.record(unit_key, fingerprint, files)
 
 
 def _claim(seen: dict[str, str], path: str, unit_key: str) -> None:
