@@ -47,6 +47,9 @@ VALUE_TEXT = st.text(
     min_size=1,
     max_size=12,
 ).filter(lambda s: s.strip() == s and "{{" not in s and "}}" not in s)
+#: selector values: a leading ``~`` / ``!~`` makes a regex matcher (docs/catalog.md), so
+#: plain values here never start with one
+SELECTOR_TEXT = VALUE_TEXT.filter(lambda s: not s.startswith(("~", "!~")))
 LABEL_NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True).filter(
     lambda s: s not in ("service", "team", "severity", "slo", "tier", "le")
 )
@@ -142,7 +145,10 @@ def services(draw, team_names: list[str]) -> list[dict]:
         metrics: dict = {"preset": preset}
         if draw(st.booleans()):
             label = next(iter(PRESETS[preset].selector))
-            metrics["selector"] = {label: draw(VALUE_TEXT), draw(LABEL_NAMES): draw(VALUE_TEXT)}
+            metrics["selector"] = {
+                label: draw(SELECTOR_TEXT),
+                draw(LABEL_NAMES): draw(SELECTOR_TEXT),
+            }
         svc["metrics"] = metrics
         slos = _slos(draw, preset)
         if slos:
