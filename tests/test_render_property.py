@@ -32,7 +32,14 @@ from obskit.catalog.presets import PRESETS
 from obskit.render.pipeline import render
 
 COUNT = int(os.environ.get("OBSKIT_PROPERTY_CATALOGS", "200"))
-LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LOADER(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Reads kubectl's YAML 1.2 output: a plain ``=`` is a string there, not YAML 1.1's
+    ``!!value`` (which PyYAML cannot construct)."""
+
+
+LOADER.add_constructor("tag:yaml.org,2002:value", lambda loader, node: node.value)
 
 #: DNS labels YAML 1.1 or 1.2 would read as numbers, booleans or null
 TRICKY_NAMES = ["1e3", "no", "on", "yes", "off", "y", "n", "0x1f", "0o17", "123", "1e-3",
@@ -47,9 +54,11 @@ VALUE_TEXT = st.text(
     min_size=1,
     max_size=12,
 ).filter(lambda s: s.strip() == s and "{{" not in s and "}}" not in s)
-#: selector values: a leading ``~`` / ``!~`` makes a regex matcher (docs/catalog.md), so
-#: plain values here never start with one
-SELECTOR_TEXT = VALUE_TEXT.filter(lambda s: not s.startswith(("~", "!~")))
+#: selector values: literal (``~`` and ``!~`` start a regex in the catalog) or a regex
+SELECTOR_VALUES = st.one_of(
+    VALUE_TEXT.filter(lambda s: not s.startswith(("~", "!~"))),
+    st.sampled_from(["~api|web", "!~canary.*", "~prod-(eu|us)-[0-9]+", '~a"b|c\\\\d']),
+)
 LABEL_NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True).filter(
     lambda s: s not in ("service", "team", "severity", "slo", "tier", "le")
 )
@@ -146,8 +155,8 @@ def services(draw, team_names: list[str]) -> list[dict]:
         if draw(st.booleans()):
             label = next(iter(PRESETS[preset].selector))
             metrics["selector"] = {
-                label: draw(SELECTOR_TEXT),
-                draw(LABEL_NAMES): draw(SELECTOR_TEXT),
+                label: draw(SELECTOR_VALUES),
+                draw(LABEL_NAMES): draw(SELECTOR_VALUES),
             }
         svc["metrics"] = metrics
         slos = _slos(draw, preset)
