@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from obskit.catalog.loader import load_catalog
@@ -30,6 +31,7 @@ from obskit.catalog.model import ResolvedService
 from obskit.catalog.presets import format_le
 from obskit.catalog.samples import samples_for
 from obskit.queries import has_metrics, preset_of
+from obskit.renderers.alerts.ksm import Series, cadvisor_container, ksm, kubelet, uid
 from obskit.renderers.alerts.promtool_tests import base_labels
 from obskit.renderers.alerts.workload import own_pods, owner
 
@@ -41,7 +43,7 @@ OUTAGE_ERRORS = 0.10
 OUTAGES = ((4 * 3600, 3 * 3600), (45 * 60, 0))
 #: mean latency in seconds (exponential distribution)
 MEAN_LATENCY = 0.05
-#: kube-state-metrics "want" and "have" gauges per workload kind
+#: kube-state-metrics "want", "have" and "updated" gauges per workload kind
 KSM = {
     "Deployment": (
         "deployment",
@@ -62,22 +64,46 @@ KSM = {
         "kube_daemonset_status_updated_number_scheduled",
     ),
 }
+DAEMONSET_ZEROS = (
+    "kube_daemonset_status_number_misscheduled",
+    "kube_daemonset_status_number_unavailable",
+)
+
+#: a value at sample ``i``: a constant, or a function of (i, in an outage)
+Value = float | Callable[[int, bool], float]
 
 
-def pod_series(container: dict[str, str], i: int) -> list[tuple[str, dict[str, str], float]]:
-    """kube-state-metrics and cAdvisor series of one healthy pod at sample ``i``."""
-    ksm = {**container, "job": "kube-state-metrics"}
-    pod = {k: v for k, v in ksm.items() if k != "container"}
-    kubelet = {**container, "job": "kubelet", "metrics_path": "/metrics/cadvisor"}
-    return [
-        ("kube_pod_container_status_restarts_total", ksm, 0),
-        ("kube_pod_container_status_waiting_reason", {**ksm, "reason": "CrashLoopBackOff"}, 0),
-        ("kube_pod_container_status_last_terminated_reason", {**ksm, "reason": "OOMKilled"}, 0),
-        ("kube_pod_status_ready", {**pod, "condition": "true"}, 1),
-        ("kube_pod_status_ready", {**pod, "condition": "false"}, 0),
-        ("container_cpu_cfs_periods_total", kubelet, i * STEP * 10.0),
-        ("container_cpu_cfs_throttled_periods_total", kubelet, i * STEP * 0.1),
-    ]
+def workload_series(svc: ResolvedService) -> list[tuple[Series, Value]]:
+    """The kube-state-metrics and cAdvisor series of a healthy workload with one pod, built
+    by the same helpers as the generated tests (label sets checked against the KSM docs;
+    two KSM replicas, scraped as kube-prometheus-stack does)."""
+    label, want, have, updated = KSM[svc.workload.kind]
+    ns = svc.namespace
+    workload = {"namespace": ns, label: svc.workload_name}
+    pod = own_pods(svc)[0]
+    ids = {"namespace": ns, "pod": pod, "uid": uid(ns, pod)}
+    app = {**ids, "container": "app"}
+    cadvisor = cadvisor_container(ns, pod)
+    out: list[tuple[Series, Value]] = [(s, 1) for s in owner(svc, pod)]
+    out += [(s, 2) for m in (want, updated) for s in ksm(m, "", **workload)]
+    out += [(s, lambda i, short: 1 if short else 2) for s in ksm(have, "", **workload)]
+    if svc.workload.kind == "DaemonSet":
+        out += [(s, 0) for m in DAEMONSET_ZEROS for s in ksm(m, "", **workload)]
+    out += [(s, 0) for s in ksm("kube_pod_container_status_restarts_total", "", **app)]
+    for metric, reason in (
+        ("kube_pod_container_status_waiting_reason", "CrashLoopBackOff"),
+        ("kube_pod_container_status_last_terminated_reason", "OOMKilled"),
+    ):
+        out += [(s, 0) for s in ksm(metric, "", **app, reason=reason)]
+    for condition, value in (("true", 1), ("false", 0)):
+        out += [(s, value) for s in ksm("kube_pod_status_ready", "", **ids, condition=condition)]
+    for metric, per_second in (
+        ("container_cpu_cfs_periods_total", 10.0),
+        ("container_cpu_cfs_throttled_periods_total", 0.1),
+    ):
+        grow = lambda i, short, r=per_second: i * STEP * r  # noqa: E731
+        out += [(s, grow) for s in kubelet(metric, "", **cadvisor)]
+    return out
 
 
 def in_outage(seconds_before_now: float) -> bool:
@@ -151,25 +177,12 @@ def openmetrics(
                 lines[preset.histogram_sum].append(
                     f"{preset.histogram_sum}{_labels(base)} {seconds:.3f} {t:.0f}"
                 )
-        label, want, have, updated = KSM[svc.workload.kind]
-        ksm = {"job": "kube-state-metrics", "namespace": svc.namespace, label: svc.workload_name}
-        extra = [f"kube_daemonset_status_number_{x}" for x in ("misscheduled", "unavailable")]
-        pod = own_pods(svc)[0]
-        # the pod belongs to the workload through kube_pod_owner (and its ReplicaSet)
-        for series in owner(svc, pod):
-            labels = {k: v for k, v in series.labels.items() if k != "instance"}
-            lines[series.metric] += [f"{series.metric}{_labels(labels)} 1 {t:.0f}" for t in times]
-        container = {"namespace": svc.namespace, "pod": pod, "container": "app"}
-        for i, t in enumerate(times):
-            short = svc.name in failing and in_outage(end - t)
-            lines[want].append(f"{want}{_labels(ksm)} 2 {t:.0f}")
-            lines[updated].append(f"{updated}{_labels(ksm)} 2 {t:.0f}")
-            lines[have].append(f"{have}{_labels(ksm)} {1 if short else 2} {t:.0f}")
-            if svc.workload.kind == "DaemonSet":
-                for metric in extra:
-                    lines[metric].append(f"{metric}{_labels(ksm)} 0 {t:.0f}")
-            for metric, labels, value in pod_series(container, i):
-                lines[metric].append(f"{metric}{_labels(labels)} {value} {t:.0f}")
+        for series, value in workload_series(svc):
+            text = f"{series.metric}{_labels(dict(series.labels))}"
+            for i, t in enumerate(times):
+                short = svc.name in failing and in_outage(end - t)
+                v = value(i, short) if callable(value) else value
+                lines[series.metric].append(f"{text} {v:g} {t:.0f}")
     out = [line for name in sorted(lines) for line in lines[name]]
     return "\n".join([*out, "# EOF"]) + "\n"
 

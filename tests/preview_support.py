@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from obskit.renderers.alerts.ksm import ksm
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "preview"
 CATALOG = FIXTURES / "catalog.yaml"
 #: hand-made rule files of the alerts renderer's shape: FIXTURES/alerts/<service>.rules.yaml
@@ -118,14 +120,20 @@ def write_openmetrics(path: Path, end: float) -> None:
     ):
         lines.append(f"# TYPE {metric} gauge")
         for name in ("cart", "checkout"):
-            for t in times:
-                value = 2
-                if metric.endswith("available") and name == "checkout":
-                    value = 1 if unavailable(end - t) else 2
-                lines.append(
-                    f'{metric}{{deployment="{name}",job="kube-state-metrics",'
-                    f'namespace="shop"}} {value} {t:.0f}'
+            # label sets as kube-state-metrics documents them, from both replicas of an HA
+            # pair scraped as kube-prometheus-stack does (obskit.renderers.alerts.ksm)
+            for series in ksm(metric, "", namespace="shop", deployment=name):
+                text = (
+                    series.metric
+                    + "{"
+                    + ",".join(f'{k}="{v}"' for k, v in sorted(series.labels.items()))
+                    + "}"
                 )
+                for t in times:
+                    value = 2
+                    if metric.endswith("available") and name == "checkout":
+                        value = 1 if unavailable(end - t) else 2
+                    lines.append(f"{text} {value} {t:.0f}")
     lines.append("# EOF")
     path.write_text("\n".join(lines) + "\n")
 

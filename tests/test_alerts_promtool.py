@@ -240,3 +240,20 @@ def test_edge_catalog_passes_promtool(tmp_path, promtool):
     for service in ("noslo", "latonly", "loose", "twin"):
         result = check_and_test(tmp_path / "alerts", service, promtool)
         assert result.ok, result.output
+
+
+def test_slow_burn_description_next_to_a_rounding_edge(tmp_path, promtool):
+    """99.27% over 7d: the ticket burn's ratio (0.017885) sits on a humanizePercentage edge;
+    found by the property test, where promtool computed 1.788% and the test expected 1.789%."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(
+        "apiVersion: obskit/v1\nkind: ServiceCatalog\nmetadata: {name: edge}\n"
+        "teams: [{name: t}]\n"
+        "services:\n- name: four\n  team: t\n  metrics: {preset: fastapi-instrumentator}\n"
+        "  slos:\n  - {name: availability, objective: 99.27, window: 7d}\n"
+    )
+    render(load_catalog(catalog), tmp_path / "out", only=["alerts"], use_cache=False)
+    tests = (tmp_path / "out/alerts/tests/four.test.yaml").read_text()
+    assert "2.45x burn opens a ticket" in tests and "1.789% of requests failed" in tests
+    result = check_and_test(tmp_path / "out/alerts", "four", promtool)
+    assert result.ok, result.output

@@ -112,6 +112,19 @@ def kubelet(metric: str, values: str, **labels: str) -> tuple[Series, ...]:
     return (Series(metric, {**target, **labels}, values),)
 
 
+def cadvisor_container(namespace: str, pod: str, container: str = "app") -> dict[str, str]:
+    """The exposition labels cAdvisor gives one container of a pod (containerd, cgroup v2)."""
+    return {
+        "namespace": namespace,
+        "pod": pod,
+        "container": container,
+        "image": "registry.example.com/app:1.4.2",
+        "id": "/kubepods.slice/kubepods-burstable.slice/"
+        f"cri-containerd-{uid(namespace, pod)}.scope",
+        "name": f"{uid(namespace, pod)[:12]}",
+    }
+
+
 def generated_name(base: str, suffix: str) -> str:
     """A ``generateName`` result: the apiserver cuts the base to 58 characters, then adds 5
     random ones (k8s.io/apiserver/pkg/storage/names/generate.go), so long names lose the

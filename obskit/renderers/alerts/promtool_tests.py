@@ -70,6 +70,13 @@ def humanize_percentage(value: float) -> str:
     return f"{value * 100:.4g}%"
 
 
+def printable_ratio(ratio: float) -> float:
+    """``ratio`` moved to the middle of its ``humanizePercentage`` rounding step (4
+    significant digits): the value Prometheus computes from counter samples differs from ours
+    in the last bits, and next to a rounding edge (0.017885) that shows as another digit."""
+    return float(f"{ratio * 100:.4g}") / 100
+
+
 def example_value(value: str, service: ResolvedService) -> str | None:
     """A label value a selector value matches: the value itself, for ``~regex`` the
     service's name when it matches, else a short generated match; None for ``!~``."""
@@ -410,7 +417,7 @@ def slow_burn(service: ResolvedService, slo: ResolvedSlo) -> dict[str, Any] | No
     burn = ticket_burn(slo)
     if burn is None or not slo.alerting.ticket:
         return None
-    ratio = burn * error_budget(slo)
+    ratio = printable_ratio(burn * error_budget(slo))
     minutes = SLOW_BURN_EVAL + 10
     over = _override(service, slo, [(ratio, minutes)])
     traffic = Traffic(

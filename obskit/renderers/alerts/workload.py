@@ -26,7 +26,14 @@ from obskit.renderers.alerts.common import (
     contract_annotations,
     contract_labels,
 )
-from obskit.renderers.alerts.ksm import Series, generated_name, ksm, kubelet, uid
+from obskit.renderers.alerts.ksm import (
+    Series,
+    cadvisor_container,
+    generated_name,
+    ksm,
+    kubelet,
+    uid,
+)
 
 __all__ = ["Fixture", "Series", "WorkloadAlert", "owned_pods", "rule", "workload_alerts"]
 
@@ -457,14 +464,7 @@ def cpu_throttling(service: ResolvedService) -> WorkloadAlert:
     )
 
     def cadvisor(pod: str, throttle: str) -> tuple[Series, ...]:
-        labels = {
-            "namespace": ns,
-            "pod": pod,
-            "container": "app",
-            "image": "registry.example.com/app:1.4.2",
-            "id": f"/kubepods.slice/kubepods-burstable.slice/cri-containerd-{uid(ns, pod)}.scope",
-            "name": f"{uid(ns, pod)[:12]}",
-        }
+        labels = cadvisor_container(ns, pod)
         return kubelet(throttled, throttle, **labels) + kubelet(periods, "0+600x40", **labels)
 
     return _alert(
