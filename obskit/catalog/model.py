@@ -126,11 +126,51 @@ class Plugins(Model):
     )
 
 
+DashboardDelivery = Literal["sidecar", "grafana-operator"]
+#: label the grafana-operator examples put on a ``Grafana`` CR (``instanceSelector``)
+DEFAULT_GRAFANA_INSTANCE_LABELS = {"dashboards": "grafana"}
+
+
+class DashboardsSettings(Model):
+    """How dashboards reach Grafana (``metadata.dashboards``; docs/grafana-operator.md)."""
+
+    delivery: DashboardDelivery = Field(
+        default="sidecar",
+        description="sidecar: ConfigMaps the Grafana sidecar loads; grafana-operator: "
+        "GrafanaDashboard and GrafanaFolder custom resources (grafana-operator v5)",
+    )
+    instance_labels: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_GRAFANA_INSTANCE_LABELS),
+        min_length=1,
+        description="grafana-operator: labels of the Grafana CR(s) to import into "
+        "(instanceSelector.matchLabels); default {dashboards: grafana}",
+    )
+
+    @field_validator("instance_labels")
+    @classmethod
+    def _kubernetes_labels(cls, value: dict[str, str]) -> dict[str, str]:
+        from obskit.renderers.manifests.names import is_label_key, is_label_value
+
+        for key, text in value.items():
+            if not is_label_key(key):
+                raise ValueError(f"{key!r} is not a Kubernetes label key")
+            if not is_label_value(text):
+                raise ValueError(
+                    f"{key}={text!r} is not a Kubernetes label value (at most 63 characters "
+                    "of [A-Za-z0-9-_.], alphanumeric at both ends)"
+                )
+        return value
+
+
 class Metadata(Model):
     name: Annotated[str, Field(pattern=NAME_RE)]
     cluster: str | None = None
     links: ToolLinks | None = None
     plugins: Plugins | None = None
+    dashboards: DashboardsSettings | None = Field(
+        default=None,
+        description="How dashboards reach Grafana: the sidecar (default) or grafana-operator",
+    )
     #: runbook URL pattern for services without ``runbook``: ``{service}`` is replaced
     runbooks: Annotated[str, Field(pattern=r"^https?://")] | None = None
 
@@ -397,6 +437,28 @@ HelmChartName = Literal[
 ]
 
 
+#: an alert name as Prometheus allows it
+ALERT_NAME = Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")]
+
+
+class DefaultRulesEnv(Model):
+    """kube-prometheus-stack's own rules (``defaultRules``) in one environment."""
+
+    disabled: list[ALERT_NAME] = Field(
+        default_factory=list,
+        description="Alert names of the chart's default rules to drop (defaultRules.disabled), "
+        "e.g. [KubePodCrashLooping]; the chart ignores names it does not have",
+    )
+
+    @field_validator("disabled")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        twice = sorted({name for name in value if value.count(name) > 1})
+        if twice:
+            raise ValueError(f"listed twice: {', '.join(twice)}")
+        return value
+
+
 class Environment(Model):
     prometheus: PrometheusEnv = Field(default_factory=PrometheusEnv)
     elasticsearch: ElasticsearchEnv = Field(default_factory=ElasticsearchEnv)
@@ -422,6 +484,10 @@ class Environment(Model):
         default=None,
         description="Cluster name: Prometheus external label and helmfile kube context; default: "
         "metadata.cluster (production-like or only environment), else the environment name",
+    )
+    default_rules: DefaultRulesEnv = Field(
+        default_factory=DefaultRulesEnv,
+        description="kube-prometheus-stack's default rules: {disabled: [AlertName, ...]}",
     )
     storage_class: DNS1123_LABEL | None = Field(
         default=None,
@@ -554,3 +620,15 @@ def slo_kind(slo: Slo) -> Literal["availability", "latency"]:
 
 def threshold_seconds(slo: Slo) -> float | None:
     return parse_duration(slo.threshold) if slo.threshold else None
+
+
+def dashboards_settings(catalog: Catalog) -> DashboardsSettings:
+    """``metadata.dashboards`` with its defaults (the sidecar)."""
+    return catalog.metadata.dashboards or DashboardsSettings()
+
+
+def with_dashboard_delivery(catalog: Catalog, delivery: DashboardDelivery) -> Catalog:
+    """``catalog`` with ``metadata.dashboards.delivery`` replaced (``render --dashboards``)."""
+    settings = dashboards_settings(catalog).model_copy(update={"delivery": delivery})
+    metadata = catalog.metadata.model_copy(update={"dashboards": settings})
+    return catalog.model_copy(update={"metadata": metadata})

@@ -22,6 +22,11 @@ def render(
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Render every unit again."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Print only problems."),
+    dashboard_delivery: str = typer.Option(
+        "",
+        "--dashboard-delivery",
+        help="sidecar or grafana-operator: overrides metadata.dashboards.delivery.",
+    ),
 ) -> None:
     """Render dashboards, alerts, Helm values and manifests from CATALOG into --out."""
     from obskit.cli.report import print_outcome
@@ -29,6 +34,8 @@ def render(
     from obskit.render.pipeline import render as run_render
 
     cat = load_or_exit(catalog)
+    if dashboard_delivery:
+        cat = _with_delivery(cat, dashboard_delivery)
     try:
         outcome = run_render(
             cat, out, only=only.split(",") if only else None, check=check, use_cache=not no_cache
@@ -44,3 +51,18 @@ def render(
         raise typer.Exit(EXIT_INPUT)
     if check and not outcome.current:
         raise typer.Exit(EXIT_FOUND)
+
+
+def _with_delivery(cat, delivery: str):
+    """The catalog with ``--dashboard-delivery`` applied (bad value: exit 2)."""
+    import typing
+
+    from obskit.catalog.model import DashboardDelivery, with_dashboard_delivery
+
+    choices = typing.get_args(DashboardDelivery)
+    if delivery not in choices:
+        fail(
+            f"--dashboard-delivery {delivery!r}: expected one of {', '.join(choices)}",
+            EXIT_INPUT,
+        )
+    return with_dashboard_delivery(cat, delivery)

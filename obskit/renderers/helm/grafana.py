@@ -1,9 +1,10 @@
-"""kube-prometheus-stack ``grafana``: admin secret, dashboard sidecar, datasources."""
+"""kube-prometheus-stack ``grafana``: admin secret, dashboard delivery, datasources."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from obskit.catalog.model import DashboardsSettings
 from obskit.renderers.helm import wiring
 from obskit.renderers.helm.commented import Values
 from obskit.renderers.helm.sizing import Sizing
@@ -64,7 +65,7 @@ def jaeger_datasource() -> dict[str, Any]:
     }
 
 
-def build(values: Values, size: Sizing) -> None:
+def build(values: Values, size: Sizing, dashboards: DashboardsSettings | None = None) -> None:
     """Set the ``grafana`` part of kube-prometheus-stack's values."""
     g = size["grafana"]
     values.set(
@@ -85,6 +86,36 @@ def build(values: Values, size: Sizing) -> None:
         why="More than one replica needs a shared database (grafana.ini [database]).",
     )
     values.set("grafana.resources", g["resources"])
+    if dashboards is not None and dashboards.delivery == "grafana-operator":
+        _operator_dashboards(values, dashboards)
+    else:
+        _sidecar_dashboards(values)
+    _datasources(values)
+
+
+def _operator_dashboards(values: Values, dashboards: DashboardsSettings) -> None:
+    """grafana-operator delivery: no dashboard sidecar; the chart's own dashboards as CRs."""
+    values.set(
+        "grafana.sidecar.dashboards.enabled",
+        False,
+        why=(
+            "metadata.dashboards.delivery is grafana-operator: manifests/ holds GrafanaDashboard\n"
+            "CRs, not sidecar ConfigMaps, so the sidecar is off (one delivery path)."
+        ),
+    )
+    op = "grafana.operator"
+    values.set(
+        f"{op}.dashboardsConfigMapRefEnabled",
+        True,
+        why=(
+            "The chart's own dashboards reach Grafana as GrafanaDashboard CRs (configMapRef to\n"
+            "the chart's ConfigMaps) selecting the same Grafana CR as obskit's."
+        ),
+    )
+    values.set(f"{op}.matchLabels", dict(sorted(dashboards.instance_labels.items())))
+
+
+def _sidecar_dashboards(values: Values) -> None:
     dash = "grafana.sidecar.dashboards"
     values.set(f"{dash}.enabled", True)
     values.set(
@@ -112,6 +143,9 @@ def build(values: Values, size: Sizing) -> None:
         True,
         why="Folders from the sidecar's sub-directories (folderAnnotation).",
     )
+
+
+def _datasources(values: Values) -> None:
     ds = "grafana.sidecar.datasources"
     values.set(f"{ds}.enabled", True)
     values.set(

@@ -14,11 +14,12 @@ from typing import Any
 
 import yaml
 
-from obskit.catalog.model import ResolvedService
+from obskit.catalog.model import DashboardsSettings, ResolvedService
 from obskit.renderers.manifests.names import ManifestError, slug
 from obskit.renderers.manifests.objects import (
     Serializer,
     dashboard_config_map,
+    grafana_dashboard,
     prometheus_rule,
 )
 from obskit.renderers.manifests.rawyaml import RawGroups, groups_block
@@ -27,7 +28,14 @@ from obskit.stack import OVERVIEW_FOLDER, STACK_NAMESPACE
 #: libyaml's loader: rule files of thousands of services are read back (10x faster)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: sort order of kinds inside one file
-KIND_ORDER = {"PrometheusRule": 0, "ServiceMonitor": 1, "PodMonitor": 2, "ConfigMap": 3}
+KIND_ORDER = {
+    "PrometheusRule": 0,
+    "ServiceMonitor": 1,
+    "PodMonitor": 2,
+    "ConfigMap": 3,
+    "GrafanaFolder": 4,
+    "GrafanaDashboard": 5,
+}
 RULE_SUFFIXES = (".rules.yaml", ".rules.yml", ".yaml", ".yml")
 
 
@@ -36,16 +44,19 @@ def objects_for_files(
     services: Mapping[str, ResolvedService],
     files: Mapping[str, bytes],
     owner: ResolvedService | None,
+    dashboards: DashboardsSettings | None = None,
 ) -> list[dict[str, Any]]:
     """The objects made from one unit's files (``owner``: the service the unit renders).
 
     ``services`` maps the catalog's service names to services: files of units that render
-    no single service are placed by the service their path names.
+    no single service are placed by the service their path names. ``dashboards`` says how
+    dashboards are delivered (default: sidecar ConfigMaps).
     """
+    settings = dashboards or DashboardsSettings()
     objects: list[dict[str, Any]] = []
     for path in sorted(files):
         if path.startswith("dashboards/") and path.endswith(".json"):
-            objects.append(_dashboard(ser, services, path, files[path], owner))
+            objects.append(_dashboard(ser, services, path, files[path], owner, settings))
         elif (
             path.startswith("alerts/")
             and not path.startswith("alerts/tests/")
@@ -68,6 +79,7 @@ def _dashboard(
     path: str,
     data: bytes,
     owner: ResolvedService | None,
+    settings: DashboardsSettings,
 ) -> dict[str, Any]:
     rel = path.removeprefix("dashboards/").removesuffix(".json")
     try:
@@ -93,6 +105,16 @@ def _dashboard(
             else:
                 name = f"{service.name}-dashboard-{slug(rel)}"
                 key = f"{service.name}-{slug(rel)}.json"
+    if settings.delivery == "grafana-operator":
+        return grafana_dashboard(
+            ser,
+            name=name,
+            namespace=namespace,
+            dashboard=data,
+            folder=folder,
+            instance_labels=settings.instance_labels,
+            source=source,
+        )
     return dashboard_config_map(
         ser, name=name, namespace=namespace, key=key, dashboard=data, folder=folder, source=source
     )

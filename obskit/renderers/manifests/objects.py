@@ -8,6 +8,7 @@ against the pinned CRD schemas). ``kubernetes`` is imported lazily: only a rende
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from obskit.catalog.model import ResolvedService
@@ -17,9 +18,13 @@ from obskit.stack import (
     GRAFANA_DASHBOARD_LABEL_VALUE,
     GRAFANA_FOLDER_ANNOTATION,
     MONITOR_SELECTOR_LABELS,
+    OVERVIEW_FOLDER,
 )
 
 MONITORING_API = "monitoring.coreos.com/v1"
+GRAFANA_OPERATOR_API = "grafana.integreatly.org/v1beta1"
+#: grafana-operator's limit on a folder uid (``spec.uid``)
+FOLDER_UID_MAX = 40
 #: the API server refuses a ConfigMap whose data (keys + values) exceeds 1 MiB
 CONFIGMAP_MAX_BYTES = 1024 * 1024
 #: label the ServiceMonitor selects the service's Kubernetes Service by
@@ -74,12 +79,7 @@ def dashboard_config_map(
     check_name("ConfigMap", name, what)
     labels = check_labels({GRAFANA_DASHBOARD_LABEL: GRAFANA_DASHBOARD_LABEL_VALUE}, what)
     text = dashboard.decode("utf-8")
-    size = len(key.encode()) + len(dashboard)
-    if size > CONFIGMAP_MAX_BYTES:
-        raise ManifestError(
-            f"dashboard {source} is {size} bytes: too large for one ConfigMap "
-            f"(the API server limit is {CONFIGMAP_MAX_BYTES} bytes); split the dashboard"
-        )
+    _check_size(len(key.encode()) + len(dashboard), source, "ConfigMap")
     cm = V1ConfigMap(
         api_version="v1",
         kind="ConfigMap",
@@ -92,6 +92,84 @@ def dashboard_config_map(
         data={key: text},
     )
     return ser.data(cm)
+
+
+def _check_size(size: int, source: str, kind: str) -> None:
+    """Refuse a dashboard over 1 MiB (the ConfigMap limit; kept for the CRs, see docs)."""
+    if size > CONFIGMAP_MAX_BYTES:
+        raise ManifestError(
+            f"dashboard {source} is {size} bytes: too large for one {kind} "
+            f"(the limit is {CONFIGMAP_MAX_BYTES} bytes); split the dashboard"
+        )
+
+
+def folder_uid(folder: str) -> str:
+    """The Grafana folder uid of a team's folder (or of the overviews'): at most 40 chars."""
+    uid = "obskit-overview" if folder == OVERVIEW_FOLDER else f"obskit-team-{folder}"
+    if len(uid) <= FOLDER_UID_MAX:
+        return uid
+    digest = hashlib.sha256(folder.encode()).hexdigest()[:8]
+    return f"{uid[: FOLDER_UID_MAX - 9]}-{digest}"
+
+
+def folder_name(folder: str) -> str:
+    """The name of the ``GrafanaFolder`` object of ``folder`` (in the platform namespace)."""
+    return "obskit-overview" if folder == OVERVIEW_FOLDER else f"obskit-team-{folder}"
+
+
+def _instance_selector(labels: dict[str, str], what: str) -> dict[str, Any]:
+    return {"matchLabels": dict(sorted(check_labels(dict(labels), what).items()))}
+
+
+def grafana_dashboard(
+    ser: Serializer,
+    *,
+    name: str,
+    namespace: str,
+    dashboard: bytes,
+    folder: str,
+    instance_labels: dict[str, str],
+    source: str,
+) -> dict[str, Any]:
+    """A grafana-operator ``GrafanaDashboard`` embedding the dashboard JSON unchanged.
+
+    The folder is named by uid (``folderUID``): ``folderRef`` only reaches a GrafanaFolder
+    in the same namespace, and a team's services may live in several namespaces.
+    """
+    what = f"dashboard {source}"
+    check_name("GrafanaDashboard", name, what)
+    _check_size(len(dashboard), source, "GrafanaDashboard")
+    return {
+        "apiVersion": GRAFANA_OPERATOR_API,
+        "kind": "GrafanaDashboard",
+        "metadata": ser.metadata(name, namespace),
+        "spec": {
+            "allowCrossNamespaceImport": True,
+            "folderUID": folder_uid(folder),
+            "instanceSelector": _instance_selector(instance_labels, what),
+            "json": dashboard.decode("utf-8"),
+        },
+    }
+
+
+def grafana_folder(
+    ser: Serializer, *, folder: str, namespace: str, instance_labels: dict[str, str]
+) -> dict[str, Any]:
+    """A grafana-operator ``GrafanaFolder`` titled ``folder`` (a team, or the overviews)."""
+    name = folder_name(folder)
+    what = f"the Grafana folder {folder!r}"
+    check_name("GrafanaFolder", name, what)
+    return {
+        "apiVersion": GRAFANA_OPERATOR_API,
+        "kind": "GrafanaFolder",
+        "metadata": ser.metadata(name, namespace),
+        "spec": {
+            "allowCrossNamespaceImport": True,
+            "instanceSelector": _instance_selector(instance_labels, what),
+            "title": folder,
+            "uid": folder_uid(folder),
+        },
+    }
 
 
 def prometheus_rule(
