@@ -26,6 +26,8 @@ CRD_FILES = {
     "PrometheusRule": "crd-prometheusrules.yaml",
     "ServiceMonitor": "crd-servicemonitors.yaml",
     "PodMonitor": "crd-podmonitors.yaml",
+    "GrafanaDashboard": "grafana-operator/grafana.integreatly.org_grafanadashboards.yaml",
+    "GrafanaFolder": "grafana-operator/grafana.integreatly.org_grafanafolders.yaml",
 }
 DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 
