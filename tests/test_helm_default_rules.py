@@ -49,8 +49,7 @@ def test_crd_upgrade_job_key_is_the_pinned_charts(shared_reference):
 def test_an_override_can_turn_the_upgrade_job_off(tmp_path):
     cat = catalog(
         tmp_path,
-        "  prod:\n    overrides:\n"
-        f"      {KPS}: {{crds: {{upgradeJob: {{enabled: false}}}}}}\n",
+        f"  prod:\n    overrides:\n      {KPS}: {{crds: {{upgradeJob: {{enabled: false}}}}}}\n",
     )
     assert kps(cat, "prod")["crds"]["upgradeJob"]["enabled"] is False
 

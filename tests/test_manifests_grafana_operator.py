@@ -225,7 +225,8 @@ def test_bad_dashboards_settings_name_file_line_and_field(tmp_path, dashboards, 
     assert "catalog.yaml:5" in text and "metadata.dashboards" in text and needle in text, text
 
 
-def test_cli_flag_overrides_the_catalog(fakes, tmp_path):
+def test_cli_flag_overrides_the_catalog(fakes, tmp_path, monkeypatch):
+    monkeypatch.setenv("OBSKIT_CACHE_DIR", str(tmp_path / "cache"))
     path = catalog_with(tmp_path, "{delivery: grafana-operator}")
     runner = CliRunner()
     out = tmp_path / "out"
@@ -234,9 +235,11 @@ def test_cli_flag_overrides_the_catalog(fakes, tmp_path):
     assert result.exit_code == 0, result.output
     assert not (out / "manifests/platform/grafana-folders.yaml").exists()
     assert len(sidecar_config_maps(objects(out))) == 3
-    result = runner.invoke(app, args)
+    result = runner.invoke(app, args)  # the cache must not keep the sidecar's files
     assert result.exit_code == 0, result.output
     assert (out / "manifests/platform/grafana-folders.yaml").exists()
+    assert sidecar_config_maps(objects(out)) == []
+    assert sum(o["kind"] == "GrafanaDashboard" for o in objects(out)) == 3
     result = runner.invoke(app, [*args, "--dashboard-delivery", "operator"])
     assert result.exit_code == 2 and "sidecar, grafana-operator" in result.stderr
 
