@@ -1,0 +1,66 @@
+"""Per-team log indices and the Elasticsearch roles that restrict each team to its own.
+
+With access on, the collectors write ``logs-<team>.<namespace>-YYYY.MM.DD`` (team names have
+no dot, so ``logs-<team>.*`` never matches another team's indices; without access the index
+stays ``logs-<namespace>-YYYY.MM.DD``). The team of a record is the owner of its namespace or,
+in a namespace several teams share, the team whose service its ``app`` label names (as for
+events, obskit.renderers.events.ownership); other records go to ``logs-unowned.<namespace>``.
+
+:func:`roles_document` is the ECK file-realm ``roles.yml``: per team read of its pattern only
+(and of its events index ``logs-events.<team>-*``); no credentials in it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from obskit.catalog.model import Catalog
+from obskit.renderers.events.ownership import team_scopes
+from obskit.stack import LOG_INDEX_PREFIX
+
+UNOWNED = "unowned"
+READ_PRIVILEGES = ("read", "view_index_metadata")
+ROLES_SECRET = "obskit-elasticsearch-roles"
+ROLES_KEY = "roles.yml"
+
+
+def team_log_pattern(team: str) -> str:
+    return f"{LOG_INDEX_PREFIX}-{team}.*"
+
+
+def team_event_pattern(team: str) -> str:
+    return f"{LOG_INDEX_PREFIX}-events.{team}-*"
+
+
+def role_name(team: str) -> str:
+    return f"obskit-logs-{team}"
+
+
+def routing(catalog: Catalog) -> tuple[dict[str, str], dict[str, str]]:
+    """``({namespace: team}, {"<namespace>/<app>": team})`` the collectors route by."""
+    by_ns: dict[str, str] = {}
+    by_app: dict[str, str] = {}
+    for team, scopes in team_scopes(catalog).items():
+        for scope in scopes:
+            for ns in scope.namespaces:
+                if scope.apps:
+                    by_app.update({f"{ns}/{app}": team for app in scope.apps})
+                else:
+                    by_ns[ns] = team
+    return dict(sorted(by_ns.items())), dict(sorted(by_app.items()))
+
+
+def roles_document(catalog: Catalog) -> dict[str, Any]:
+    """``roles.yml`` of the file realm: one read-only role per team owning a service."""
+    return {
+        role_name(team): {
+            "cluster": [],
+            "indices": [
+                {
+                    "names": [team_log_pattern(team), team_event_pattern(team)],
+                    "privileges": list(READ_PRIVILEGES),
+                }
+            ],
+        }
+        for team in sorted(team_scopes(catalog))
+    }
