@@ -366,7 +366,7 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
         for svc, where in located
     ]
     if metadata is not None and metadata.access is not None:
-        _check_access(owner["metadata"], metadata, teams, problems)
+        _check_access(files, owner["metadata"], metadata, teams, problems)
     for f in files:
         problems.extend(catalog_problems(f))
     if problems or metadata is None:
@@ -388,12 +388,28 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
 
 
 def _check_access(
-    file: LoadedFile, metadata: Metadata, teams: dict[str, Team], problems: list[Problem]
+    files: Sequence[LoadedFile],
+    file: LoadedFile,
+    metadata: Metadata,
+    teams: dict[str, Team],
+    problems: list[Problem],
 ) -> None:
-    """``metadata.access``: the platform team is a declared team; rendering needs a proxy."""
+    """``metadata.access``: a declared platform team; no team name its log pattern outgrows."""
     access = metadata.access
     assert access is not None
     base = ("metadata", "access")
+    reserved = ("events", "unowned")  # obskit.renderers.access.logs.RESERVED_TEAMS
+    for f in files if access.enabled else ():
+        for i, team in enumerate(f.document.teams):
+            if team.name in reserved:
+                problems.append(
+                    f.smap.problem(
+                        ("teams", i, "name"),
+                        f"team name `{team.name}` is reserved with access on (its log index "
+                        "pattern would cover other indices)",
+                        "rename the team",
+                    )
+                )
     if access.platform_team is not None and access.platform_team not in teams:
         problems.append(
             file.smap.problem(

@@ -113,4 +113,7 @@ def context_from_catalog(catalog: Catalog) -> LintContext:
     for name in LINT_RENDERERS:
         for unit in load_renderer(name).units(catalog):
             files.update(unit.produce())
+    from obskit.renderers.access.objects import access_files
+
+    files.update(access_files(catalog))
     return LintContext(catalog, files)

@@ -7,7 +7,9 @@ in a namespace several teams share, the team whose service its ``app`` label nam
 events, obskit.renderers.events.ownership); other records go to ``logs-unowned.<namespace>``.
 
 :func:`roles_document` is the ECK file-realm ``roles.yml``: per team read of its pattern only
-(and of its events index ``logs-events.<team>-*``); no credentials in it.
+(and of its events indices ``logs-events.<team>-YYYY.MM.DD``, as a regexp); no credentials.
+Team names ``events`` and ``unowned`` are refused with access on (their patterns would
+cover other teams' indices).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from obskit.renderers.events.ownership import team_scopes
 from obskit.stack import LOG_INDEX_PREFIX
 
 UNOWNED = "unowned"
+#: team names whose log pattern would cover other indices
+RESERVED_TEAMS = ("events", UNOWNED)
 READ_PRIVILEGES = ("read", "view_index_metadata")
 ROLES_SECRET = "obskit-elasticsearch-roles"
 ROLES_KEY = "roles.yml"
@@ -29,7 +33,8 @@ def team_log_pattern(team: str) -> str:
 
 
 def team_event_pattern(team: str) -> str:
-    return f"{LOG_INDEX_PREFIX}-events.{team}-*"
+    """A Lucene regexp (``/.../``): ``logs-events.pay-*`` would also match team ``pay-x``."""
+    return rf"/{LOG_INDEX_PREFIX}-events\.{team}-[0-9]{{4}}\.[0-9]{{2}}\.[0-9]{{2}}/"
 
 
 def role_name(team: str) -> str:

@@ -40,8 +40,12 @@ WEBHOOKS: dict[str, tuple[dict[str, str], int]] = {
 
 
 def _policy(ser: Serializer, name: str, pods: dict[str, str], ingress: list[Any]) -> dict:
-    from kubernetes.client import V1LabelSelector, V1NetworkPolicy, V1NetworkPolicySpec
-    from kubernetes.client import V1ObjectMeta
+    from kubernetes.client import (
+        V1LabelSelector,
+        V1NetworkPolicy,
+        V1NetworkPolicySpec,
+        V1ObjectMeta,
+    )
 
     spec = V1NetworkPolicySpec(
         pod_selector=V1LabelSelector(match_labels=pods or None),
@@ -77,8 +81,7 @@ def _from_namespaces(namespaces: list[str]) -> list[Any]:
 
 def monitoring_policies(ser: Serializer, catalog: Catalog) -> list[dict[str, Any]]:
     """The monitoring namespace's NetworkPolicies (none unless access rendering is on)."""
-    from kubernetes.client import V1LabelSelector, V1NetworkPolicyIngressRule
-    from kubernetes.client import V1NetworkPolicyPeer
+    from kubernetes.client import V1LabelSelector, V1NetworkPolicyIngressRule, V1NetworkPolicyPeer
 
     access = access_settings(catalog)
     if access is None:
