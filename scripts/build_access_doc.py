@@ -1,7 +1,7 @@
 """Regenerate the who-can-see-what table of docs/access.md from the example catalog.
 
-    python scripts/build_access_doc.py          # rewrite docs/access.md
-    python scripts/build_access_doc.py --check  # exit 1 when the table is stale
+python scripts/build_access_doc.py          # rewrite docs/access.md
+python scripts/build_access_doc.py --check  # exit 1 when the table is stale
 """
 
 from __future__ import annotations

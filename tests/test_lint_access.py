@@ -32,7 +32,9 @@ def test_a_namespace_of_two_teams_is_reported_unless_accepted(tmp_path):
         ("access-shared-namespace", "namespace pay-ns", "pay, pay-x")
     ]
     assert "checkout, ledger" in findings[0].message
-    accepted = text.replace("platformTeam: ops", "platformTeam: ops\n    sharedNamespaces: [pay-ns]")
+    accepted = text.replace(
+        "platformTeam: ops", "platformTeam: ops\n    sharedNamespaces: [pay-ns]"
+    )
     ctx = context_from_catalog(_catalog(tmp_path, accepted))
     assert run_checks(ctx, load_checks(ACCESS)) == []
 

@@ -69,3 +69,42 @@ def roles_document(catalog: Catalog) -> dict[str, Any]:
         }
         for team in sorted(team_scopes(catalog))
     }
+
+
+def _lua_table(entries: dict[str, str]) -> str:
+    return "{" + ", ".join(f'["{k}"] = "{v}"' for k, v in entries.items()) + "}"
+
+
+def _ruby_hash(entries: dict[str, str]) -> str:
+    return "{" + ", ".join(f'"{k}" => "{v}"' for k, v in entries.items()) + "}"
+
+
+def fluentd_filter(catalog: Catalog) -> str:
+    """A fluentd filter setting ``log_index`` to ``logs-<team>.<namespace>`` (access on)."""
+    by_ns, by_app = routing(catalog)
+    expr = (
+        'ns = record.dig("kubernetes", "namespace_name").to_s; '
+        'app = record.dig("kubernetes", "labels", "app").to_s; '
+        f'team = {_ruby_hash(by_app)}[ns + "/" + app] || {_ruby_hash(by_ns)}[ns] || '
+        f'"{UNOWNED}"; "{LOG_INDEX_PREFIX}-" + team + "." + ns'
+    )
+    return f"""  # per-team index (docs/access.md): {LOG_INDEX_PREFIX}-<team>.<namespace>; in a
+  # shared namespace the team whose service the pod's `app` label names, else {UNOWNED}
+  <filter kubernetes.**>
+    @type record_transformer
+    enable_ruby true
+    <record>
+      log_index ${{{expr}}}
+    </record>
+  </filter>
+"""
+
+
+def lua_team_lookup(catalog: Catalog) -> str:
+    """Lua lines turning ``ns`` and ``app`` into ``team`` (fluent-bit, access on)."""
+    by_ns, by_app = routing(catalog)
+    return (
+        f"  local by_app = {_lua_table(by_app)}\n"
+        f"  local by_ns = {_lua_table(by_ns)}\n"
+        f'  local team = by_app[ns .. "/" .. app] or by_ns[ns] or "{UNOWNED}"\n'
+    )

@@ -39,8 +39,8 @@ def chart_values(catalog: Catalog, environment: str) -> dict[str, Values]:
         "kube-state-metrics": kube_state_metrics.standalone,
         "eck-operator": lambda: eck.operator(size),
         "eck-stack": lambda: eck.stack(size),
-        "fluentd": lambda: fluentd.build(size),
-        "fluent-bit": lambda: fluent_bit.build(size),
+        "fluentd": lambda: fluentd.build(size, catalog),
+        "fluent-bit": lambda: fluent_bit.build(size, catalog),
         "jaeger": lambda: jaeger.build(size),
     }
     out = {}
@@ -97,6 +97,9 @@ def _inputs(catalog: Catalog, *parts: str) -> bytes:
     h.update(catalog.metadata.model_dump_json().encode())
     for team in catalog.teams:
         h.update(team.model_dump_json().encode())
+    # the collectors route logs by each service's namespace and team (docs/access.md)
+    for service in catalog.services:
+        h.update(f"\0{service.name}\0{service.namespace}\0{service.team}".encode())
     h.update(str(len(catalog.environments)).encode())
     for part in parts:
         h.update(b"\0" + part.encode())
