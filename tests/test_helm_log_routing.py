@@ -10,7 +10,7 @@ import pytest
 import yaml
 from test_manifests_access import es_matches
 
-from obskit.renderers.access.logs import roles_document
+from obskit.renderers.access.logs import ROLES_SECRET, roles_document
 from obskit.renderers.helm import render_all
 
 from conftest import require_tool
@@ -100,3 +100,15 @@ def test_each_team_role_reads_exactly_the_indices_routed_to_it(example_catalog):
         }  # fmt: skip
         assert readable == {i for i in CASES.values() if i.startswith(f"logs-{team}.")}, team
         assert not any(es_matches(p, "logs-unowned.shop-2026.12.02") for p in names)
+
+
+def test_elasticsearch_takes_the_roles_by_secret_reference(values, example_catalog):
+    from obskit.renderers.access.objects import access_files
+
+    eck = yaml.safe_load(values["helm-values/staging/eck-stack.yaml"])
+    assert eck["eck-elasticsearch"]["auth"] == {"roles": [{"secretName": ROLES_SECRET}]}
+    docs = yaml.safe_load_all(access_files(example_catalog)["manifests/platform/access.yaml"])
+    (secret,) = [d for d in docs if d and d["kind"] == "Secret"]
+    assert secret["metadata"] == {"name": ROLES_SECRET, "namespace": "monitoring"}
+    assert list(secret["stringData"]) == ["roles.yml"]  # role definitions, no credential
+    assert yaml.safe_load(secret["stringData"]["roles.yml"]) == roles_document(example_catalog)

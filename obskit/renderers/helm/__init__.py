@@ -23,6 +23,7 @@ CHARTS: tuple[str, ...] = typing.get_args(HelmChartName)
 
 def chart_values(catalog: Catalog, environment: str) -> dict[str, Values]:
     """``{chart: values}`` of one environment, with the environment's overrides merged."""
+    from obskit.renderers.access import access_settings
     from obskit.renderers.helm import (
         eck,
         fluent_bit,
@@ -38,7 +39,7 @@ def chart_values(catalog: Catalog, environment: str) -> dict[str, Values]:
         "kube-prometheus-stack": lambda: kube_prometheus_stack.build(catalog, size),
         "kube-state-metrics": kube_state_metrics.standalone,
         "eck-operator": lambda: eck.operator(size),
-        "eck-stack": lambda: eck.stack(size),
+        "eck-stack": lambda: eck.stack(size, access_settings(catalog) is not None),
         "fluentd": lambda: fluentd.build(size, catalog),
         "fluent-bit": lambda: fluent_bit.build(size, catalog),
         "jaeger": lambda: jaeger.build(size),
