@@ -45,7 +45,7 @@ def test_every_key_exists_in_the_pinned_chart(rendered):
     for env, chart, values in _values_files(rendered):
         assert unknown_keys(chart, values) == [], f"{env}/{chart}"
         checked += 1
-    assert checked == 14
+    assert checked == 16  # 8 charts (kubernetes-dashboard: access on) x 2 environments
 
 
 def test_values_validate_against_chart_schemas_where_they_exist(rendered, shared_reference):

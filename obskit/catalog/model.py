@@ -440,6 +440,7 @@ HelmChartName = Literal[
     "fluentd",
     "fluent-bit",
     "jaeger",
+    "kubernetes-dashboard",
 ]
 
 

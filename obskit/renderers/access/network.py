@@ -4,7 +4,8 @@
 - ``obskit-allow-within-monitoring``: the stack talks to itself (Grafana -> Prometheus,
   Prometheus -> Alertmanager, collectors and Kibana -> Elasticsearch, event exporter);
 - ``obskit-allow-ingress-<ui>``: the ingress controller's namespace (``metadata.access.proxy``)
-  reaches the UIs it exposes behind the auth proxy (Grafana, Kibana, Jaeger);
+  reaches the UIs it exposes behind the auth proxy (Grafana, Kibana, Jaeger, the Kubernetes
+  Dashboard's Kong gateway);
 - ``obskit-allow-otlp-from-services``: the namespaces of services with traces reach the Jaeger
   collector's OTLP ports only;
 - ``obskit-allow-operator-webhooks``: the API server reaches the operators' admission webhooks
@@ -30,6 +31,8 @@ UIS: dict[str, tuple[dict[str, str], tuple[int, ...]]] = {
     "grafana": ({"app.kubernetes.io/name": "grafana"}, (3000,)),
     "jaeger": ({"app.kubernetes.io/name": "jaeger"}, (16686,)),
     "kibana": ({"common.k8s.elastic.co/type": "kibana"}, (5601,)),
+    # the Kubernetes Dashboard's Kong gateway (TLS proxy port), what its Ingress targets
+    "kubernetes-dashboard": ({"app.kubernetes.io/name": "kong"}, (8443,)),
 }
 OTLP_PORTS = (4317, 4318)
 #: prometheus-operator (TLS on 10250) and ECK operator (9443) admission webhooks

@@ -1,8 +1,8 @@
 """The ``helm`` renderer: Helm values for the observability stack, per environment.
 
 Writes ``helm-values/<environment>/<chart>.yaml`` for kube-prometheus-stack,
-kube-state-metrics, eck-operator, eck-stack, fluentd, fluent-bit and jaeger (one render unit
-per environment) and ``helm-values/helmfile.yaml`` (one unit) that installs them. Chart
+kube-state-metrics, eck-operator, eck-stack, fluentd, fluent-bit, jaeger and (with
+``metadata.access``, docs/access.md) kubernetes-dashboard (one render unit per environment) and ``helm-values/helmfile.yaml`` (one unit) that installs them. Chart
 modules live next to this file; every value that is not obvious carries a ``#`` comment.
 """
 
@@ -31,11 +31,12 @@ def chart_values(catalog: Catalog, environment: str) -> dict[str, Values]:
         jaeger,
         kube_prometheus_stack,
         kube_state_metrics,
+        kubernetes_dashboard,
     )
     from obskit.renderers.helm.sizing import sizing
 
     size = sizing(catalog, environment)
-    builders: dict[str, Callable[[], Values]] = {
+    builders: dict[str, Callable[[], Values | None]] = {
         "kube-prometheus-stack": lambda: kube_prometheus_stack.build(catalog, size),
         "kube-state-metrics": kube_state_metrics.standalone,
         "eck-operator": lambda: eck.operator(size),
@@ -43,10 +44,13 @@ def chart_values(catalog: Catalog, environment: str) -> dict[str, Values]:
         "fluentd": lambda: fluentd.build(size, catalog),
         "fluent-bit": lambda: fluent_bit.build(size, catalog),
         "jaeger": lambda: jaeger.build(size),
+        "kubernetes-dashboard": lambda: kubernetes_dashboard.build(catalog, environment),
     }
     out = {}
     for chart in CHARTS:
         values = builders[chart]()
+        if values is None:  # not part of this catalog's stack (kubernetes-dashboard)
+            continue
         if chart in size.overrides:
             values.merge(
                 size.overrides[chart],
