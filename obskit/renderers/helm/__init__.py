@@ -3,7 +3,8 @@
 Writes ``helm-values/<environment>/<chart>.yaml`` for kube-prometheus-stack,
 kube-state-metrics, eck-operator, eck-stack, fluentd, fluent-bit, jaeger and (with
 ``metadata.access``, docs/access.md) kubernetes-dashboard (one render unit per
-environment) and ``helm-values/helmfile.yaml`` (one unit) that installs them. Chart modules live next to this file; every value that is not obvious carries a ``#`` comment.
+environment) and ``helm-values/helmfile.yaml`` (one unit) that installs them. Chart modules
+live next to this file; every value that is not obvious carries a ``#`` comment.
 """
 
 from __future__ import annotations
