@@ -64,3 +64,16 @@ def test_wildcard_verbs_resources_and_groups_are_reported(tmp_path):
         (f"Role {role['metadata']['namespace']}/{name}", "rules[0]", "verbs ['*']"),
         (f"Role {role['metadata']['namespace']}/{name}", "rules[1]", "resources ['*/log']"),
     ]
+
+
+def test_the_event_exporters_cluster_role_is_checked_too(example_catalog):
+    ctx = context_from_catalog(example_catalog)
+    path = "manifests/platform/event-exporter.yaml"
+    docs = [d for d in yaml.safe_load_all(ctx.files[path]) if d]
+    role = next(d for d in docs if d["kind"] == "ClusterRole")
+    role["rules"][0]["resources"].append("*")
+    files = {**ctx.files, path: yaml.safe_dump_all(docs).encode()}
+    findings = run_checks(LintContext(ctx.catalog, files), load_checks(["rbac-wildcard"]))
+    assert [(f.path, f.group, f.rule) for f in findings] == [
+        (path, "ClusterRole /event-exporter", "rules[0]")
+    ]

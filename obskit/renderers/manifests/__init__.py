@@ -213,6 +213,12 @@ def _events_unit(ser: _LazySerializer, catalog: Catalog) -> RenderUnit | None:
     return RenderUnit(key=path.removesuffix(".yaml"), inputs=inputs, produce=produce)
 
 
+def events_files(catalog: Catalog) -> Files:
+    """The event exporter's manifests file (empty without receivers); lint reads it."""
+    unit = _events_unit(_LazySerializer(), catalog)
+    return unit.produce() if unit is not None else {}
+
+
 def _access_unit(ser: _LazySerializer, catalog: Catalog) -> RenderUnit | None:
     """``platform/access.yaml``: team RBAC, NetworkPolicies, ES roles (docs/access.md)."""
     from obskit.renderers.access import access_settings
