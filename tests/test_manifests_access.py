@@ -103,15 +103,9 @@ def test_no_rendered_rule_has_a_wildcard_and_platform_read_is_namespace_bound(ma
         for rule in role["rules"]:
             assert "*" not in {*rule["verbs"], *rule["apiGroups"], *rule["resources"]}
     assert not [o for o in objects if o["kind"] == "ClusterRoleBinding"]
-    (binding,) = (
-        [o for o in objects if o["roleRef"]["kind"] == "ClusterRole"]
-        if False
-        else [
-            o
-            for o in objects
-            if o["kind"] == "RoleBinding" and o["roleRef"]["kind"] == "ClusterRole"
-        ]
-    )
+    (binding,) = [
+        o for o in objects if o["kind"] == "RoleBinding" and o["roleRef"]["kind"] == "ClusterRole"
+    ]
     assert binding["metadata"]["namespace"] == STACK_NAMESPACE
     assert binding["subjects"] == [
         {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:ops"}

@@ -42,11 +42,11 @@ def team_role_name(team: str) -> str:
 PLATFORM_ROLE = "obskit-monitoring-read"
 
 
-def _rules(ser: Serializer) -> list[dict[str, Any]]:
+def _rules() -> list[Any]:
     from kubernetes.client import V1PolicyRule
 
     return [
-        ser.data(V1PolicyRule(api_groups=[group], resources=list(res), verbs=list(verbs)))
+        V1PolicyRule(api_groups=[group], resources=list(res), verbs=list(verbs))
         for group, res, verbs in TEAM_RULES
     ]
 
@@ -81,11 +81,9 @@ def team_objects(ser: Serializer, catalog: Catalog, team: str) -> list[dict[str,
             api_version=f"{RBAC_API}/v1",
             kind="Role",
             metadata=V1ObjectMeta(name=name, namespace=namespace),
-            rules=[],
+            rules=_rules(),
         )
-        data = ser.data(role)
-        data["rules"] = _rules(ser)
-        objects.append(data)
+        objects.append(ser.data(role))
         objects.append(_binding(ser, name, namespace, group, "Role", name))
     return objects
 
@@ -105,9 +103,9 @@ def platform_objects(ser: Serializer, catalog: Catalog) -> list[dict[str, Any]]:
             api_version=f"{RBAC_API}/v1",
             kind="ClusterRole",
             metadata=V1ObjectMeta(name=PLATFORM_ROLE),
+            rules=_rules(),
         )
     )
-    role["rules"] = _rules(ser)
     name = f"obskit-team-{access.platform_team}-monitoring-read"
     check_name("RoleBinding", name, "the platform team's monitoring read")
     return [role, _binding(ser, name, STACK_NAMESPACE, group, "ClusterRole", PLATFORM_ROLE)]
