@@ -16,6 +16,7 @@ FLUENTD_RELEASE = "fluentd"
 FLUENT_BIT_RELEASE = "fluent-bit"
 JAEGER_RELEASE = "jaeger"
 KSM_RELEASE = "kube-state-metrics"
+DASHBOARD_RELEASE = "kubernetes-dashboard"
 
 #: label on PrometheusRule / ServiceMonitor / PodMonitor objects that Prometheus selects
 MONITOR_SELECTOR_LABELS: dict[str, str] = {"release": KPS_RELEASE}

@@ -42,6 +42,7 @@ CHARTS: dict[str, dict[str, str]] = {
     "fluentd": {},
     "fluent-bit": {},
     "jaeger": {},
+    "kubernetes-dashboard": {},
 }
 
 #: keys whose value is free-form wherever they appear (Kubernetes objects, label maps, blobs)

@@ -6,6 +6,8 @@
 #     mode (apt-get install -y golang-go golang-github-prometheus-client-golang-dev
 #     golang-github-grpc-ecosystem-go-grpc-prometheus-dev golang-google-grpc-dev), when root
 #     or sudo; without them those two conformance cases are skipped;
+#   - lua5.4 and ruby (apt-get install -y lua5.4 ruby), which run the rendered fluent-bit
+#     Lua and fluentd Ruby log routing in the tests (docs/access.md), when root or sudo;
 #   - a virtual environment in .venv with obskit and its dev dependencies.
 # Idempotent: safe to run again.
 set -euo pipefail
@@ -24,6 +26,19 @@ if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2
   # Debian starts no service here (no systemd in containers); stop one if it did.
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
     systemctl stop prometheus || true
+  fi
+fi
+
+INTERPRETERS="lua5.4 ruby"
+if ! command -v lua5.4 >/dev/null 2>&1 || ! command -v ruby >/dev/null 2>&1; then
+  # shellcheck disable=SC2086  # a word list
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq $INTERPRETERS >/dev/null
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo apt-get update -qq && sudo apt-get install -y -qq $INTERPRETERS >/dev/null
+  else
+    echo "note: not root and no sudo: install them yourself (apt-get install -y $INTERPRETERS);" >&2
+    echo "      until then the log routing tests (tests/test_helm_log_routing.py) are skipped." >&2
   fi
 fi
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import pytest
 from dashboards_support import panels, render
 
@@ -93,8 +95,17 @@ def test_links(rendered, example_catalog):
     frontend = {
         link["title"]: link["url"] for link in rendered["dashboards/frontend.json"]["links"]
     }
-    assert "kubernetes.namespace_name%3A%22shop%22" in frontend["Logs (Kibana)"]
-    assert "/app/discover#/" in frontend["Logs (Kibana)"]
+    # access is on in the example: ES|QL over the team's own index pattern (docs/access.md)
+    kibana = unquote(frontend["Logs (Kibana)"])
+    assert "/app/discover#/" in kibana and "dataSource:(type:esql)" in kibana
+    assert (
+        'FROM logs-storefront.* | WHERE kubernetes.namespace_name == "shop"'
+        ' AND kubernetes.labels.app == "frontend"'
+    ) in kibana
+    checkout = {
+        link["title"]: link["url"] for link in rendered["dashboards/checkout.json"]["links"]
+    }
+    assert "FROM logs-payments.* |" in unquote(checkout["Logs (Kibana)"])
     assert "/search?service=frontend&" in frontend["Traces (Jaeger)"]
     assert frontend["Runbook"] == "https://runbooks.example.com/frontend"
     for dep in example_catalog.service("frontend").depends_on:
@@ -125,4 +136,7 @@ services:
     )
     links = {link["title"]: link["url"] for link in render(catalog)["dashboards/web.json"]["links"]}
     assert links["Logs (Kibana)"].startswith("https://logs.example.com/app/discover#/")
+    # access off: the KQL filter over the default data view, as before
+    assert "kubernetes.namespace_name%3A%22default%22" in links["Logs (Kibana)"]
+    assert "esql" not in links["Logs (Kibana)"]
     assert links["Traces (Jaeger)"].startswith("/jaeger/search?service=web&")

@@ -37,13 +37,15 @@ def render_manifests(catalog, out: Path) -> Path:
 
 #: objects of the events renderer's file, tested in test_events_routing.py
 EVENTS_FILE = "event-exporter.yaml"
+#: team access objects, tested in test_manifests_access.py
+ACCESS_FILE = "access.yaml"
 
 
 def load_objects(root: Path) -> list[dict]:
-    """The dashboard/rule/monitor objects (not the event exporter's)."""
+    """The dashboard/rule/monitor objects (not the event exporter's nor the access ones)."""
     objects = []
     for path in sorted(root.rglob("*.yaml")):
-        if path.name not in ("kustomization.yaml", EVENTS_FILE):
+        if path.name not in ("kustomization.yaml", EVENTS_FILE, ACCESS_FILE):
             objects += [d for d in yaml.safe_load_all(path.read_text()) if d]
     return objects
 
@@ -84,7 +86,8 @@ def test_kubectl_kustomize_builds_with_common_labels(rendered, kubectl):
     assert proc.returncode == 0, proc.stderr
     built = [d for d in yaml.safe_load_all(proc.stdout) if d]
     events = [d for d in yaml.safe_load_all((rendered / "platform" / EVENTS_FILE).read_text()) if d]
-    assert len(built) == len(load_objects(rendered)) + len(events) > 12
+    access = [d for d in yaml.safe_load_all((rendered / "platform" / ACCESS_FILE).read_text()) if d]
+    assert len(built) == len(load_objects(rendered)) + len(events) + len(access) > 12
     for obj in built:
         labels = obj["metadata"]["labels"]
         assert labels["app.kubernetes.io/managed-by"] == "obskit"

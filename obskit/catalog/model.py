@@ -103,10 +103,25 @@ class TeamEvents(Model):
     )
 
 
+#: an identity-provider (OIDC) group name as the API server sees it (no whitespace)
+OIDC_GROUP = Annotated[str, Field(pattern=r"^[^\s*]+$", max_length=256)]
+
+
+class TeamAccess(Model):
+    """Who is the team (docs/access.md): RBAC, Grafana and Elasticsearch roles bind to it."""
+
+    group: OIDC_GROUP | None = Field(
+        default=None,
+        description="OIDC group of the team's members, as in the API server's groups claim "
+        "(with its --oidc-groups-prefix, if any)",
+    )
+
+
 class Team(Model):
     name: Annotated[str, Field(pattern=NAME_RE)]
     alerting: TeamAlerting | None = None
     events: TeamEvents | None = None
+    access: TeamAccess | None = None
 
 
 class ToolLinks(Model):
@@ -162,8 +177,39 @@ class DashboardsSettings(Model):
         return value
 
 
+class AccessProxy(Model):
+    """The ingress and auth proxy (e.g. oauth2-proxy) every UI of the stack is exposed through."""
+
+    ingress_class_name: DNS1123_LABEL = Field(
+        default="nginx", description="IngressClass of the ingress controller"
+    )
+    #: namespace of the ingress controller (the only one that may reach the UIs)
+    namespace: DNS1123_LABEL = "ingress-nginx"
+    host: Annotated[str, Field(pattern=r"^[a-z0-9{}.-]+$")] = Field(
+        description="host of the Kubernetes Dashboard; `{environment}` is replaced"
+    )
+    auth_url: Annotated[str, Field(pattern=r"^https?://")] = Field(
+        alias="authURL", description="auth proxy's check URL (nginx auth-url annotation)"
+    )
+    signin_url: Annotated[str, Field(pattern=r"^https?://")] | None = Field(
+        default=None, alias="signinURL", description="where the auth proxy sends the browser"
+    )
+
+
+class Access(Model):
+    """Team access rendering (docs/access.md): RBAC, NetworkPolicies, Grafana, log roles."""
+
+    enabled: bool = False
+    #: the team that operates the stack (reads the monitoring namespace)
+    platform_team: Annotated[str, Field(pattern=NAME_RE)] | None = None
+    #: namespaces knowingly shared by several teams (RBAC cannot separate teams inside one)
+    shared_namespaces: list[DNS1123_LABEL] = Field(default_factory=list)
+    proxy: AccessProxy | None = None
+
+
 class Metadata(Model):
     name: Annotated[str, Field(pattern=NAME_RE)]
+    access: Access | None = None
     cluster: str | None = None
     links: ToolLinks | None = None
     plugins: Plugins | None = None
@@ -434,6 +480,7 @@ HelmChartName = Literal[
     "fluentd",
     "fluent-bit",
     "jaeger",
+    "kubernetes-dashboard",
 ]
 
 

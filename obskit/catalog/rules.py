@@ -365,6 +365,8 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
         )
         for svc, where in located
     ]
+    if metadata is not None and metadata.access is not None:
+        _check_access(files, owner["metadata"], metadata, teams, problems)
     for f in files:
         problems.extend(catalog_problems(f))
     if problems or metadata is None:
@@ -383,6 +385,47 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
         sources=tuple(f.path for f in files),
     )
     return catalog, []
+
+
+def _check_access(
+    files: Sequence[LoadedFile],
+    file: LoadedFile,
+    metadata: Metadata,
+    teams: dict[str, Team],
+    problems: list[Problem],
+) -> None:
+    """``metadata.access``: a declared platform team; no team name its log pattern outgrows."""
+    access = metadata.access
+    assert access is not None
+    base = ("metadata", "access")
+    reserved = ("events", "unowned")  # obskit.renderers.access.logs.RESERVED_TEAMS
+    for f in files if access.enabled else ():
+        for i, team in enumerate(f.document.teams):
+            if team.name in reserved:
+                problems.append(
+                    f.smap.problem(
+                        ("teams", i, "name"),
+                        f"team name `{team.name}` is reserved with access on (its log index "
+                        "pattern would cover other indices)",
+                        "rename the team",
+                    )
+                )
+    if access.platform_team is not None and access.platform_team not in teams:
+        problems.append(
+            file.smap.problem(
+                (*base, "platformTeam"),
+                f"team `{access.platform_team}` is not declared in `teams`",
+                did_you_mean(access.platform_team, teams) or "declare it under `teams:`",
+            )
+        )
+    if access.enabled and access.platform_team is None:
+        problems.append(
+            file.smap.problem(
+                (*base, "enabled"),
+                "access rendering needs the team that operates the stack",
+                "set metadata.access.platformTeam: <team>",
+            )
+        )
 
 
 WINDOW_PLACEHOLDER = "{{.window}}"

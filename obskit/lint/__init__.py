@@ -22,6 +22,9 @@ CHECK_MODULES: tuple[str, ...] = (
     "rule_contract",
     "helm_keys",
     "threshold_bucket",
+    "access_shared_namespace",
+    "access_missing_group",
+    "rbac_wildcard",
 )
 
 

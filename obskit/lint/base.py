@@ -113,4 +113,13 @@ def context_from_catalog(catalog: Catalog) -> LintContext:
     for name in LINT_RENDERERS:
         for unit in load_renderer(name).units(catalog):
             files.update(unit.produce())
+    files.update(rbac_files(catalog))
     return LintContext(catalog, files)
+
+
+def rbac_files(catalog: Catalog) -> dict[str, bytes]:
+    """The manifests holding RBAC objects (team access, the event exporter), for rbac-wildcard."""
+    from obskit.renderers.access.objects import access_files
+    from obskit.renderers.manifests import events_files
+
+    return {**access_files(catalog), **events_files(catalog)}

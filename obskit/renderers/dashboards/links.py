@@ -34,13 +34,29 @@ def jaeger_base(catalog: Catalog) -> str:
 
 
 def kibana_url(catalog: Catalog, service: ResolvedService) -> str:
-    """Kibana Discover over the dashboard's time range, filtered to namespace and app."""
+    """Kibana Discover over the dashboard's time range, filtered to namespace and app.
+
+    With access on (docs/access.md) the link reads the team's own index pattern
+    ``logs-<team>.*`` through an ES|QL query (``FROM`` names the pattern, so no Kibana data
+    view has to exist); the team's Elasticsearch role reads nothing else.
+    """
+    global_state = f"(time:(from:'{_FROM_ISO}',to:'{_TO_ISO}'))"
+    if catalog.metadata.access is not None and catalog.metadata.access.enabled:
+        from obskit.renderers.access.logs import team_log_pattern
+
+        esql = (
+            f"FROM {team_log_pattern(service.team)}"
+            f' | WHERE kubernetes.namespace_name == "{service.namespace}"'
+            f' AND kubernetes.labels.app == "{service.name}"'
+            " | SORT @timestamp DESC | LIMIT 500"
+        )
+        app_state = f"(dataSource:(type:esql),query:(esql:'{quote(esql, safe='')}'))"
+        return f"{kibana_base(catalog)}/app/discover#/?_g={global_state}&_a={app_state}"
     kql = (
         f'kubernetes.namespace_name:"{service.namespace}"'
         f' and kubernetes.labels.app:"{service.name}"'
     )
     app_state = f"(query:(language:kuery,query:'{quote(kql, safe='')}'))"
-    global_state = f"(time:(from:'{_FROM_ISO}',to:'{_TO_ISO}'))"
     return f"{kibana_base(catalog)}/app/discover#/?_g={global_state}&_a={app_state}"
 
 

@@ -1,9 +1,10 @@
 """The ``helm`` renderer: Helm values for the observability stack, per environment.
 
 Writes ``helm-values/<environment>/<chart>.yaml`` for kube-prometheus-stack,
-kube-state-metrics, eck-operator, eck-stack, fluentd, fluent-bit and jaeger (one render unit
-per environment) and ``helm-values/helmfile.yaml`` (one unit) that installs them. Chart
-modules live next to this file; every value that is not obvious carries a ``#`` comment.
+kube-state-metrics, eck-operator, eck-stack, fluentd, fluent-bit, jaeger and (with
+``metadata.access``, docs/access.md) kubernetes-dashboard (one render unit per
+environment) and ``helm-values/helmfile.yaml`` (one unit) that installs them. Chart modules
+live next to this file; every value that is not obvious carries a ``#`` comment.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ CHARTS: tuple[str, ...] = typing.get_args(HelmChartName)
 
 def chart_values(catalog: Catalog, environment: str) -> dict[str, Values]:
     """``{chart: values}`` of one environment, with the environment's overrides merged."""
+    from obskit.renderers.access import access_settings
     from obskit.renderers.helm import (
         eck,
         fluent_bit,
@@ -30,22 +32,26 @@ def chart_values(catalog: Catalog, environment: str) -> dict[str, Values]:
         jaeger,
         kube_prometheus_stack,
         kube_state_metrics,
+        kubernetes_dashboard,
     )
     from obskit.renderers.helm.sizing import sizing
 
     size = sizing(catalog, environment)
-    builders: dict[str, Callable[[], Values]] = {
+    builders: dict[str, Callable[[], Values | None]] = {
         "kube-prometheus-stack": lambda: kube_prometheus_stack.build(catalog, size),
         "kube-state-metrics": kube_state_metrics.standalone,
         "eck-operator": lambda: eck.operator(size),
-        "eck-stack": lambda: eck.stack(size),
-        "fluentd": lambda: fluentd.build(size),
-        "fluent-bit": lambda: fluent_bit.build(size),
+        "eck-stack": lambda: eck.stack(size, access_settings(catalog) is not None),
+        "fluentd": lambda: fluentd.build(size, catalog),
+        "fluent-bit": lambda: fluent_bit.build(size, catalog),
         "jaeger": lambda: jaeger.build(size),
+        "kubernetes-dashboard": lambda: kubernetes_dashboard.build(catalog, environment),
     }
     out = {}
     for chart in CHARTS:
         values = builders[chart]()
+        if values is None:  # not part of this catalog's stack (kubernetes-dashboard)
+            continue
         if chart in size.overrides:
             values.merge(
                 size.overrides[chart],
@@ -97,6 +103,9 @@ def _inputs(catalog: Catalog, *parts: str) -> bytes:
     h.update(catalog.metadata.model_dump_json().encode())
     for team in catalog.teams:
         h.update(team.model_dump_json().encode())
+    # the collectors route logs by each service's namespace and team (docs/access.md)
+    for service in catalog.services:
+        h.update(f"\0{service.name}\0{service.namespace}\0{service.team}".encode())
     h.update(str(len(catalog.environments)).encode())
     for part in parts:
         h.update(b"\0" + part.encode())

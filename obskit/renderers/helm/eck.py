@@ -61,11 +61,22 @@ def _nodeset(size: Sizing) -> dict[str, Any]:
     }
 
 
-def stack(size: Sizing) -> Values:
+def stack(size: Sizing, per_team_roles: bool = False) -> Values:
     """Values of the eck-stack chart (eck-elasticsearch and eck-kibana subcharts)."""
     values = Values()
     es = "eck-elasticsearch"
     values.set(f"{es}.enabled", True)
+    if per_team_roles:
+        from obskit.renderers.access.logs import ROLES_SECRET
+
+        values.set(
+            f"{es}.auth.roles",
+            [{"secretName": ROLES_SECRET}],
+            why=(
+                "File-realm roles (docs/access.md): per team read of its own log indices;\n"
+                f"the Secret {ROLES_SECRET} is in manifests/platform/access.yaml (no credential)."
+            ),
+        )
     values.set(
         f"{es}.fullnameOverride",
         ELASTICSEARCH_NAME,

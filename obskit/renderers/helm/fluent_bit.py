@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from obskit.catalog.model import Catalog
+from obskit.renderers.access import access_settings
+from obskit.renderers.access.logs import lua_team_lookup
 from obskit.renderers.helm import wiring
 from obskit.renderers.helm.commented import Values
 from obskit.renderers.helm.sizing import Sizing
@@ -85,8 +88,27 @@ def outputs() -> str:
 """
 
 
-def build(size: Sizing) -> Values:
-    """Values of the fluent-bit chart."""
+def team_lua(catalog: Catalog) -> str:
+    """The script with per-team indices (docs/access.md): ``logs-<team>.<namespace>``."""
+    head = LUA.split('  record["log_index"]', 1)[0].replace(
+        f"-- index per namespace ({LOG_INDEX_PREFIX}-<namespace>)",
+        f"-- index per team and namespace ({LOG_INDEX_PREFIX}-<team>.<namespace>; in a shared"
+        "\n-- namespace the team whose service the pod's `app` label names)",
+    )
+    tail = LUA.split(f'  record["log_index"] = "{LOG_INDEX_PREFIX}-" .. ns\n', 1)[1]
+    app = (
+        '  local app = ""\n'
+        '  if record["kubernetes"] ~= nil and record["kubernetes"]["labels"] ~= nil then\n'
+        '    app = record["kubernetes"]["labels"]["app"] or ""\n'
+        "  end\n"
+    )
+    index = f'  record["log_index"] = "{LOG_INDEX_PREFIX}-" .. team .. "." .. ns\n'
+    return head + app + lua_team_lookup(catalog) + index + tail
+
+
+def build(size: Sizing, catalog: Catalog | None = None) -> Values:
+    """Values of the fluent-bit chart (per-team indices when the catalog has access on)."""
+    per_team = catalog is not None and access_settings(catalog) is not None
     values = Values()
     values.set("kind", "DaemonSet", why="One collector per node, reading that node's logs.")
     values.set(
@@ -116,7 +138,7 @@ def build(size: Sizing) -> Values:
             "buffer: nothing is dropped while Elasticsearch is briefly down."
         ),
     )
-    values.set("luaScripts", {"obskit.lua": LUA})
+    values.set("luaScripts", {"obskit.lua": team_lua(catalog) if per_team and catalog else LUA})
     values.set(
         "daemonSetVolumes",
         [

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from obskit.catalog.model import Catalog
+from obskit.renderers.access import access_settings
+from obskit.renderers.access.logs import fluentd_filter
 from obskit.renderers.helm import wiring
 from obskit.renderers.helm.commented import Values
 from obskit.renderers.helm.sizing import Sizing
@@ -101,8 +104,26 @@ DISPATCH = """<label @DISPATCH>
 """
 
 
-def outputs() -> str:
+RELABEL = """  <match **>
+    @type relabel
+    @label @DISPATCH
+  </match>
+"""
+
+
+def filters(team_filter: str = "") -> str:
+    """The @KUBERNETES label; ``team_filter`` (docs/access.md) goes before the relabel."""
+    return FILTERS.replace(RELABEL, team_filter + RELABEL, 1)
+
+
+def outputs(per_team: bool = False) -> str:
     """The Elasticsearch output: credentials from the environment, file buffer, no drops."""
+    index = "$.log_index" if per_team else "$.kubernetes.namespace_name"
+    prefix = (
+        "${$.log_index}" if per_team else f"{LOG_INDEX_PREFIX}-${{$.kubernetes.namespace_name}}"
+    )
+    scheme = "<team>.<namespace>" if per_team else "<namespace>"
+    what = "team+namespace" if per_team else "namespace"
     return f"""<label @OUTPUT>
   <match **>
     @type elasticsearch
@@ -112,9 +133,9 @@ def outputs() -> str:
     scheme http
     user {wiring.ES_USER}
     password "#{{ENV['{wiring.ES_PASSWORD_ENV}']}}"
-    # index per namespace and day: {LOG_INDEX_PREFIX}-<namespace>-YYYY.MM.DD (@timestamp added)
+    # index per {what} and day: {LOG_INDEX_PREFIX}-{scheme}-YYYY.MM.DD (@timestamp added)
     logstash_format true
-    logstash_prefix {LOG_INDEX_PREFIX}-${{$.kubernetes.namespace_name}}
+    logstash_prefix {prefix}
     logstash_dateformat %Y.%m.%d
     suppress_type_name true
     verify_es_version_at_startup false
@@ -123,7 +144,7 @@ def outputs() -> str:
     reload_on_failure true
     reload_connections false
     request_timeout 30s
-    <buffer tag, $.kubernetes.namespace_name>
+    <buffer tag, {index}>
       # file buffer on the node: chunks survive restarts and Elasticsearch outages
       @type file
       path {BUFFER_PATH}
@@ -144,8 +165,11 @@ def outputs() -> str:
 """
 
 
-def build(size: Sizing) -> Values:
-    """Values of the fluentd chart."""
+def build(size: Sizing, catalog: Catalog | None = None) -> Values:
+    """Values of the fluentd chart (per-team indices when the catalog has access on)."""
+    team_filter = ""
+    if catalog is not None and access_settings(catalog) is not None:
+        team_filter = fluentd_filter(catalog)
     values = Values()
     values.set("kind", "DaemonSet", why="One collector per node, reading that node's logs.")
     values.set(
@@ -173,9 +197,9 @@ def build(size: Sizing) -> Values:
         "fileConfigs",
         {
             "01_sources.conf": SOURCES,
-            "02_filters.conf": FILTERS,
+            "02_filters.conf": filters(team_filter),
             "03_dispatch.conf": DISPATCH,
-            "04_outputs.conf": outputs(),
+            "04_outputs.conf": outputs(bool(team_filter)),
         },
         why=(
             "Tail container logs (docker JSON and CRI formats), add Kubernetes metadata,\n"

@@ -15,8 +15,10 @@ from typing import Any
 from obskit.catalog.model import Catalog
 from obskit.renderers.helm import keyindex
 from obskit.renderers.helm.commented import Values
+from obskit.renderers.helm.kubernetes_dashboard import host as dashboard_host
 from obskit.renderers.helm.sizing import Sizing, sizing
 from obskit.stack import (
+    DASHBOARD_RELEASE,
     ECK_OPERATOR_RELEASE,
     ECK_STACK_RELEASE,
     FLUENT_BIT_RELEASE,
@@ -33,6 +35,7 @@ REPOSITORIES = {
     "elastic": "https://helm.elastic.co",
     "fluent": "https://fluent.github.io/helm-charts",
     "jaegertracing": "https://jaegertracing.github.io/helm-charts",
+    "kubernetes-dashboard": "https://kubernetes.github.io/dashboard/",
 }
 
 
@@ -53,6 +56,7 @@ RELEASES = (
     Release(FLUENTD_RELEASE, "fluentd", "fluent", (ECK_STACK_RELEASE,)),
     Release(FLUENT_BIT_RELEASE, "fluent-bit", "fluent", (ECK_STACK_RELEASE,)),
     Release(JAEGER_RELEASE, "jaeger", "jaegertracing", (ECK_STACK_RELEASE,)),
+    Release(DASHBOARD_RELEASE, "kubernetes-dashboard", "kubernetes-dashboard"),
 )
 
 
@@ -77,9 +81,14 @@ def _installed(release: Release, size: Sizing) -> tuple[bool, str | None]:
 def helmfile(catalog: Catalog) -> Values:
     """The helmfile document."""
     values = Values()
+    with_dashboard = any(dashboard_host(catalog, env) for env in catalog.environments)
     values.set(
         "repositories",
-        [{"name": name, "url": url} for name, url in REPOSITORIES.items()],
+        [
+            {"name": name, "url": url}
+            for name, url in REPOSITORIES.items()
+            if name != "kubernetes-dashboard" or with_dashboard
+        ],
     )
     values.set(
         "helmDefaults",
@@ -91,6 +100,8 @@ def helmfile(catalog: Catalog) -> Values:
     for env in catalog.environments:
         size = sizing(catalog, env)
         for release in RELEASES:
+            if release.chart == "kubernetes-dashboard" and dashboard_host(catalog, env) is None:
+                continue  # only with metadata.access and its proxy (docs/access.md)
             installed, why = _installed(release, size)
             entry: dict[str, Any] = {
                 "name": release.name,

@@ -9,7 +9,9 @@ that belong to no service (the overviews) become ``manifests/platform/<renderer>
 When a service uses the istio preset, ``manifests/platform/istio-sidecars.yaml`` holds a
 PodMonitor for the Envoy sidecars of those namespaces (where the istio metrics come from).
 When a team owns services, ``manifests/platform/event-exporter.yaml`` runs
-kubernetes-event-exporter (``obskit.renderers.events``, docs/events.md).
+kubernetes-event-exporter (``obskit.renderers.events``, docs/events.md). With
+``metadata.access.enabled``, ``manifests/platform/access.yaml`` holds the team RBAC, the
+monitoring NetworkPolicies and the Elasticsearch roles (``obskit.renderers.access``).
 ``manifests/kustomization.yaml`` lists every file and adds the common labels.
 """
 
@@ -131,6 +133,10 @@ class _Renderer:
         if events is not None:
             resources.append(events.key + ".yaml")
             yield events
+        access = _access_unit(ser, catalog)
+        if access is not None:
+            resources.append(access.key + ".yaml")
+            yield access
         kustomization = kustomization_file(catalog, resources)
         yield RenderUnit(
             key="kustomization",
@@ -257,6 +263,26 @@ def _events_unit(ser: _LazySerializer, catalog: Catalog) -> RenderUnit | None:
 
     inputs = dump_yaml({"config": config, "env": secret_env(catalog)})
     return RenderUnit(key=path.removesuffix(".yaml"), inputs=inputs, produce=produce)
+
+
+def events_files(catalog: Catalog) -> Files:
+    """The event exporter's manifests file (empty without receivers); lint reads it."""
+    unit = _events_unit(_LazySerializer(), catalog)
+    return unit.produce() if unit is not None else {}
+
+
+def _access_unit(ser: _LazySerializer, catalog: Catalog) -> RenderUnit | None:
+    """``platform/access.yaml``: team RBAC, NetworkPolicies, ES roles (docs/access.md)."""
+    from obskit.renderers.access import access_settings
+    from obskit.renderers.access.objects import PATH, access_files
+
+    if access_settings(catalog) is None:
+        return None
+    return RenderUnit(
+        key=PATH.removesuffix(".yaml"),
+        inputs=catalog_inputs(catalog),
+        produce=lambda: access_files(catalog, ser.get()),
+    )
 
 
 def kustomization_file(catalog: Catalog, resources: list[str]) -> bytes:
