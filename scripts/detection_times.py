@@ -350,20 +350,20 @@ def _run(path: Path) -> str:
 # --- SLO scenarios -----------------------------------------------------------------------
 
 
-def _sampled(minute: int, horizon: int) -> bool:
+def _sampled(minute: int, warmup: int) -> bool:
     """Whether the input series have a sample at this absolute minute: every minute from 7h
     before the scenario to 1d into it, every 5 minutes elsewhere (windows that long only
     rate the same from fewer samples: that is promtool's cost, not the result)."""
-    return WARMUP - 420 <= minute <= WARMUP + 1440 or minute % 5 == 0
+    return warmup - 420 <= minute <= warmup + 1440 or minute % 5 == 0
 
 
-def _values(per_minute: list[float], horizon: int) -> str:
+def _values(per_minute: list[float], warmup: int) -> str:
     """A counter from per-minute increases, in promtool notation (``_xN``: missing)."""
     out: list[str] = []
     total, gap = 0.0, 0
     for minute, inc in enumerate([0.0, *per_minute]):
         total = round(total + inc, 9)
-        if not _sampled(minute, horizon):
+        if not _sampled(minute, warmup):
             gap += 1
             continue
         if gap:
@@ -373,8 +373,8 @@ def _values(per_minute: list[float], horizon: int) -> str:
     return " ".join(out)
 
 
-def _series(setup: Setup, scenario: Scenario, horizon: int) -> list[dict[str, str]]:
-    ok, bad = [float(RATE)] * WARMUP, [0.0] * WARMUP
+def _series(setup: Setup, scenario: Scenario, horizon: int, warmup: int) -> list[dict[str, str]]:
+    ok, bad = [float(RATE)] * warmup, [0.0] * warmup
     for m in range(horizon):
         frac = scenario.errors(setup, m)
         ok.append(0.0 if frac is None else round(RATE * (1 - frac), 9))
@@ -383,7 +383,7 @@ def _series(setup: Setup, scenario: Scenario, horizon: int) -> list[dict[str, st
     return [
         {
             "series": series_text("http_requests_total", {**base, "status": st}),
-            "values": _values(incs, horizon),
+            "values": _values(incs, warmup),
         }
         for st, incs in (("2xx", ok), ("5xx", bad))
     ]
@@ -418,15 +418,16 @@ def slo_test_file(
     scenario: Scenario,
     horizon: int,
     setups: Iterable[Setup],
+    warmup: int = WARMUP,
 ) -> Path:
     setups = list(setups)
     names = sorted({n for s in setups for n in alert_names(s)})
     checks = [
-        {"eval_time": duration(WARMUP + m), "alertname": n, "exp_alerts": []}
+        {"eval_time": duration(warmup + m), "alertname": n, "exp_alerts": []}
         for m in probe_minutes(horizon)
         for n in names
     ]
-    inputs = [x for s in setups for x in _series(s, scenario, horizon)]
+    inputs = [x for s in setups for x in _series(s, scenario, horizon, warmup)]
     doc = {
         "rule_files": rules[0],
         "evaluation_interval": "1m",
@@ -476,12 +477,16 @@ def measure_slo(
     setups: Iterable[Setup] = SETUPS,
     horizon: int | None = None,
     jobs: int = 2,
+    warmup: int = WARMUP,
 ) -> dict[str, dict[str, dict[str, dict[str, int | None]]]]:
-    """``{scenario: {service: {tool: {page|ticket: minutes or None}}}}``."""
+    """``{scenario: {service: {tool: {page|ticket: minutes or None}}}}``.
+
+    ``horizon`` overrides every scenario's; a ``warmup`` shorter than a window makes that
+    window's times early (7h keeps every page window exact)."""
     setups, scenarios = list(setups), list(scenarios)
     rule_files, order = write_rule_sets(tmp, setups)
     files = [
-        slo_test_file(tmp, (rule_files, order), sc, horizon or sc.horizon, setups)
+        slo_test_file(tmp, (rule_files, order), sc, horizon or sc.horizon, setups, warmup)
         for sc in scenarios
     ]
     # longest first: two promtool processes finish together
@@ -498,8 +503,8 @@ def measure_slo(
                 raise RuntimeError(f"unexpected alert {labels}")
             service, tool, kind = where
             found = times[service][tool][kind]
-            if found is None or minute - WARMUP < found:
-                times[service][tool][kind] = minute - WARMUP
+            if found is None or minute - warmup < found:
+                times[service][tool][kind] = minute - warmup
         result[sc.key] = times
     return result
 
@@ -580,17 +585,21 @@ def human(minutes: int | None) -> str:
 
 def markdown(data: dict[str, Any]) -> str:
     """The docs section from the measurement."""
+    horizon = {s.key: s.horizon for s in SCENARIOS}
     lines = [
         "## Detection times, measured",
         "",
-        "Time from the start of each scenario until the page and the ticket fire (`never`: not",
-        f"within {human(data['horizon'])}), measured by `scripts/detection_times.py` with the",
-        f"real `promtool test rules` ({data['promtool']}). Each scenario follows",
-        f"{human(data['warmup'])} of error-free traffic (600 requests/min, fastapi-instrumentator",
-        '`http_requests_total{status="2xx"|"5xx"}`), so every window of every tool is full of',
-        "history; all three rule sets read the same input series in one test file, evaluated",
-        "every minute. Probes are every minute up to 6h, every 5 minutes to 1d and every 15",
-        "minutes after, so later times are upper bounds at that resolution.",
+        "Time from the start of each scenario until the page and the ticket first fire",
+        "(`never`: not within the time the scenario ran), measured by",
+        f"`scripts/detection_times.py` with the real `promtool test rules` ({data['promtool']}).",
+        f"Each scenario follows {human(data['warmup'])} of error-free traffic (600 requests/min,",
+        'fastapi-instrumentator `http_requests_total{status="2xx"|"5xx"}`): every window of',
+        "obskit and Sloth (up to 3d) is full of history; Pyrra's longest 30d window (4d6h51m)",
+        "holds 3d1h of it. All three rule sets read the same input series in one test file,",
+        "evaluated every minute (each tool's recording groups before its alert group). Probes",
+        "are every minute up to 6h, every 5 minutes to 1d and every 15 minutes after, so later",
+        "times are upper bounds at that resolution. Samples are every minute from 7h before to",
+        "1d after the start, every 5 minutes otherwise (only the long windows read those).",
         "",
         "- **obskit**: the rules rendered by `obskit.render.pipeline.render` for a",
         "  two-service catalog (99.9% over 30d and over 7d).",
@@ -609,14 +618,15 @@ def markdown(data: dict[str, Any]) -> str:
         lines += [
             f"**{setup['label']}**",
             "",
-            "| scenario | obskit page | obskit ticket | Sloth page | Sloth ticket | Pyrra page "
-            "| Pyrra ticket |",
+            "| scenario (ran for) | obskit page | obskit ticket | Sloth page | Sloth ticket "
+            "| Pyrra page | Pyrra ticket |",
             "|---|---|---|---|---|---|---|",
         ]
         for sc in data["scenarios"]:
             t = data["slo"][sc["key"]][setup["service"]]
             cells = [human(t[tool][kind]) for tool in TOOLS for kind in KINDS]
-            lines.append(f"| {sc['title']} | " + " | ".join(cells) + " |")
+            title = f"{sc['title']} ({human(horizon[sc['key']])})"
+            lines.append(f"| {title} | " + " | ".join(cells) + " |")
         lines.append("")
     lines += [
         "**What differs, and why.** obskit and Sloth use the same windows and factors, so their",
