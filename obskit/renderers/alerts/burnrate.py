@@ -23,7 +23,8 @@ e.g. 2% in 1h of 30d: ``0.02 * 720h / 1h = 14.4``; of 28d: ``13.44``. The short 
 The same fractions over a **7-day** period give factors 3.36 / 1.4 / 0.7 / 0.23: a page at a
 2x burn and a ticket below 1x, i.e. on an SLO that is being met. 7d SLOs therefore use
 Sloth's shipped 7d window set (``examples/windows/7d.yaml``: 8%, 12.5%, 20%, 42% of the
-budget), whose factors 13.44 / 3.5 / 1.4 / 0.98 never page below 3.5x nor ticket at 1x.
+budget), whose factors 13.44 / 3.5 / 1.4 / 0.98 never page below 3.5x; a burn of exactly
+1x tickets only after 2.94 days (0.98 over 3d; docs/alerts.md "Detection times, measured").
 """
 
 from __future__ import annotations
