@@ -2,7 +2,8 @@
 
 For every period the catalog allows: a constant burn just below the lowest page factor never
 pages (over 7h: past the 6h window), and one just above the highest page factor pages within
-its long window (1h); a burn of 1x (the SLO exactly met) never opens a ticket over 3 days.
+its long window (1h); a burn of 0.9x (the SLO met) never opens a ticket over 3 days (exactly
+1x may on 7d, whose 3d ticket factor is Sloth's 0.98: docs/alerts.md, detection times).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def out(tmp_path_factory) -> Path:
 def test_7d_uses_sloths_window_set() -> None:
     assert factors("7d", "page") == [13.44, 3.5]
     assert factors("7d", "ticket") == [1.4, 0.98]
-    for period in PERIODS:  # a 1x burn never pages nor tickets, in any period
+    for period in PERIODS:  # a 1x burn never pages, and tickets at most near 1x
         assert min(factors(period, "page")) > min(factors(period, "ticket")) >= 0.9
 
 
