@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from obskit.catalog.clusters import paired_clusters
 from obskit.catalog.model import Catalog, ResolvedService
 from obskit.render.registry import Files, RenderUnit, service_inputs
 
 
-def render_service(service: ResolvedService) -> Files:
-    """The two files of one service."""
+def render_service(service: ResolvedService, clusters: tuple[str, ...] = ()) -> Files:
+    """The two files of one service; ``clusters`` (two names) adds the two-cluster tests."""
     from obskit.renderers.alerts import promtool_tests, rulefile, workload
 
     return {
         f"alerts/{service.name}.rules.yaml": rulefile.rule_file(service),
         f"alerts/tests/{service.name}.test.yaml": promtool_tests.test_file(
-            service, workload.workload_alerts(service)
+            service, workload.workload_alerts(service), clusters
         ),
     }
 
@@ -32,11 +33,12 @@ class _Renderer:
     folders = ("alerts",)
 
     def units(self, catalog: Catalog) -> Iterable[RenderUnit]:
+        clusters = paired_clusters(catalog)
         for service in catalog.services:
             yield RenderUnit(
                 key=f"service/{service.name}",
-                inputs=service_inputs(catalog, service),
-                produce=lambda s=service: render_service(s),
+                inputs=service_inputs(catalog, service, *clusters),
+                produce=lambda s=service: render_service(s, clusters),
             )
 
 

@@ -382,7 +382,8 @@ def pods_not_ready(service: ResolvedService) -> WorkloadAlert:
 def unschedulable(service: ResolvedService) -> WorkloadAlert:
     own, other = own_pods(service)
     expr = _of_workload(
-        f"max by (cluster, namespace, pod) (kube_pod_status_unschedulable{_sel(service)}) == 1", service
+        f"max by (cluster, namespace, pod) (kube_pod_status_unschedulable{_sel(service)}) == 1",
+        service,
     )
     return _alert(
         service,
