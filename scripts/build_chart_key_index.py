@@ -42,6 +42,9 @@ CHARTS: dict[str, dict[str, str]] = {
     "fluentd": {},
     "fluent-bit": {},
     "jaeger": {},
+    # the central store (environments.*.central.kind: mimir); its subcharts' keys are
+    # not pinned here, the chart's own defaults for them (minio, rollout_operator) are
+    "mimir-distributed": {},
 }
 
 #: keys whose value is free-form wherever they appear (Kubernetes objects, label maps, blobs)

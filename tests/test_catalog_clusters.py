@@ -23,6 +23,7 @@ environments:
       - {name: us-1, managed: false}
     central:
       kind: mimir
+      url: https://mimir.example.com/api/v1/push
       tenant: shop
       rules: central
       cluster: us-1
@@ -103,3 +104,13 @@ def test_cli_refuses_and_writes_nothing(tmp_path):
     assert result.exit_code == 2
     assert "central.kind: remote-write` needs `url`" in result.output
     assert not out.exists()
+
+
+def test_mimir_for_several_clusters_needs_the_address_they_reach(tmp_path):
+    found = problems(
+        tmp_path,
+        SERVICE
+        + "environments:\n  p:\n    clusters: [{name: a}, {name: b}]\n    central: {kind: mimir}\n",
+    )
+    assert len(found) == 1 and ":9:5: environments.p.central:" in found[0], found
+    assert "needs `url`" in found[0]

@@ -70,6 +70,13 @@ def _env_problems(
             "`central.kind: remote-write` needs `url`",
             "add url: <the endpoint's push URL, e.g. https://receive.example.com/api/v1/receive>",
         )
+    if central.kind == "mimir" and central.url is None and len(env.clusters or ()) > 1:
+        report(
+            ("central",),
+            "`central.kind: mimir` with several clusters needs `url`",
+            "add url: the gateway's address the other clusters reach, e.g. "
+            "https://mimir.example.com/api/v1/push",
+        )
     if central.rules == "central" and central.kind != "mimir":
         report(
             ("central", "rules"),

@@ -394,6 +394,7 @@ HelmChartName = Literal[
     "fluentd",
     "fluent-bit",
     "jaeger",
+    "mimir-distributed",
 ]
 
 
@@ -456,10 +457,11 @@ class Central(Model):
         description="The cluster running the central stack (Mimir, Grafana); default: the "
         "first of `clusters`",
     )
-    object_storage_secret: SecretRef | None = Field(
+    object_storage_secret: DNS1123_LABEL | None = Field(
         default=None,
-        description="mimir: Secret holding the object storage credentials (S3-compatible "
-        "access key id and secret key as env vars); none: the chart's MinIO (not for production)",
+        description="mimir: name of the Secret whose keys MIMIR_BUCKET, MIMIR_S3_ENDPOINT, "
+        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY become the pods' environment (S3 object "
+        "storage); none: the chart's MinIO (not for production)",
     )
 
 

@@ -4,7 +4,8 @@
 (:mod:`.slo_rules`, :mod:`.slo_alerts`, :mod:`.burnrate`), golden-signal recording rules and
 the metrics-absent alert (:mod:`.service_rules`), workload alerts (:mod:`.workload`) and the
 catalog's own alerts (:mod:`.catalog_alerts`). ``alerts/tests/<service>.test.yaml``: the
-generated promtool tests (:mod:`.promtool_tests`).
+generated promtool tests (:mod:`.promtool_tests`). With ``central.rules: central``:
+``mimir-rules/<environment>/<team>.yaml`` for the Mimir ruler (:mod:`.mimir`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def render_service(service: ResolvedService, clusters: tuple[str, ...] = ()) -> 
 
 class _Renderer:
     name = "alerts"
-    folders = ("alerts",)
+    folders = ("alerts", "mimir-rules")
 
     def units(self, catalog: Catalog) -> Iterable[RenderUnit]:
         clusters = paired_clusters(catalog)
@@ -39,6 +40,22 @@ class _Renderer:
                 key=f"service/{service.name}",
                 inputs=service_inputs(catalog, service, *clusters),
                 produce=lambda s=service: render_service(s, clusters),
+            )
+        from obskit.renderers.alerts import mimir
+
+        for environment in mimir.central_environments(catalog):
+            env = catalog.environments[environment]
+            yield RenderUnit(
+                key=f"mimir/{environment}",
+                inputs=service_inputs(
+                    catalog,
+                    catalog.services[0],
+                    environment,
+                    env.model_dump_json(),
+                    *(s.model_dump_json() for s in catalog.services),
+                    *(t.model_dump_json() for t in catalog.teams),
+                ),
+                produce=lambda e=environment: mimir.ruler_files(catalog, e),
             )
 
 
