@@ -443,6 +443,11 @@ class Central(Model):
         description="remote-write push URL; mimir default: the in-cluster gateway of the "
         "central cluster (clusters elsewhere need its external address here)",
     )
+    query_url: HttpUrl | None = Field(
+        default=None,
+        description="Prometheus-compatible query URL the one Grafana reads; mimir default: the "
+        "gateway's /prometheus; remote-write without it: each cluster keeps its Grafana",
+    )
     tenant: Annotated[str, Field(pattern=r"^[A-Za-z0-9!._*'()-]{1,150}$")] | None = Field(
         default=None, description="Tenant (`X-Scope-OrgID`); none: Mimir multi-tenancy off"
     )

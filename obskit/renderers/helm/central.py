@@ -131,7 +131,7 @@ def cluster_overlay(catalog: Catalog, env_name: str, cluster: ClusterSpec) -> Va
 def _grafana(values: Values, catalog: Catalog, env_name: str, cluster: ClusterSpec) -> None:
     env = catalog.environments[env_name]
     home = central_cluster(env_name, env, catalog)
-    if env.central is None:
+    if env.central is None or _query_url(env.central) is None:
         return
     if cluster.name != home:
         values.set(
@@ -165,11 +165,11 @@ def _grafana(values: Values, catalog: Catalog, env_name: str, cluster: ClusterSp
     )
 
 
-def _query_url(central: Central) -> str:
-    if central.kind == "mimir":
-        return f"{MIMIR_GATEWAY}/prometheus"
-    url = central.url or ""
-    return url.rsplit("/api/v1/", 1)[0] if "/api/v1/" in url else url
+def _query_url(central: Central) -> str | None:
+    """What Grafana queries: ``queryUrl``, else (mimir) the gateway's Prometheus API."""
+    if central.query_url:
+        return central.query_url
+    return f"{MIMIR_GATEWAY}/prometheus" if central.kind == "mimir" else None
 
 
 def cluster_files(catalog: Catalog, env_name: str) -> dict[str, Values]:
