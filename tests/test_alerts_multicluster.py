@@ -86,7 +86,7 @@ def two_clusters(tmp_path_factory):
 
 
 def test_a_two_cluster_test_per_slo_with_cluster_labelled_inputs(two_clusters):
-    groups = [g for g in _tests_of(two_clusters, "web") if "in cluster" in g["name"]]
+    groups = [g for g in _tests_of(two_clusters, "web") if "an outage in cluster" in g["name"]]
     assert [g["name"] for g in groups] == [
         "web availability: an outage in cluster eu-1 pages for eu-1 only, never for us-1",
         "web latency: an outage in cluster eu-1 pages for eu-1 only, never for us-1",
@@ -129,7 +129,7 @@ def test_two_cluster_test_fails_when_the_sli_sums_clusters(tmp_path, promtool):
     mutated = original.replace("sum by (cluster)(", "sum(")
     assert mutated != original
     doc = yaml.safe_load((out / "alerts" / "tests" / "api.test.yaml").read_text())
-    doc["tests"] = [g for g in doc["tests"] if "in cluster" in g["name"]]
+    doc["tests"] = [g for g in doc["tests"] if "an outage in cluster" in g["name"]]
     (out / "alerts" / "tests" / "api.test.yaml").write_text(yaml.safe_dump(doc))
     assert _run(promtool, out, "api").returncode == 0
     broken = _run(promtool, out, "api", mutated)
@@ -142,3 +142,24 @@ def test_paired_clusters_come_from_the_first_environment_with_several(tmp_path):
 
     catalog = load_catalog(catalog_file(tmp_path, TWO_CLUSTERS))
     assert paired_clusters(catalog) == ("eu-1", "us-1")
+
+
+@pytest.mark.promtool
+def test_two_cluster_workload_tests_fail_when_joins_drop_cluster(tmp_path, promtool):
+    """Each workload alert's two-cluster test catches aggregations and joins without it."""
+    out = rendered(tmp_path, TWO_CLUSTERS)
+    path = out / "alerts" / "web.rules.yaml"
+    original = path.read_text()
+    mutated = original.replace("by (cluster, namespace", "by (namespace").replace(
+        "on (cluster, namespace", "on (namespace"
+    )
+    doc = yaml.safe_load((out / "alerts" / "tests" / "web.test.yaml").read_text())
+    doc["tests"] = [g for g in doc["tests"] if "fires in cluster" in g["name"]]
+    assert len(doc["tests"]) >= 10
+    (out / "alerts" / "tests" / "web.test.yaml").write_text(yaml.safe_dump(doc))
+    assert _run(promtool, out, "web").returncode == 0
+    broken = _run(promtool, out, "web", mutated)
+    output = broken.stdout + broken.stderr
+    assert broken.returncode != 0
+    failed = set(re.findall(r"name: web: (\w+) fires in cluster", output))
+    assert failed == {g["name"].split()[1] for g in doc["tests"]}, output[-2000:]

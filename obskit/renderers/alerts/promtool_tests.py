@@ -18,7 +18,8 @@ Scenarios (traffic: 600 requests per 1m step, counters growing linearly):
 * **two clusters** (per SLO, when an environment lists several clusters): both clusters'
   series in one store, as a central ruler sees them (``cluster`` as the external label a
   remote-writing Prometheus adds); a total outage in the first pages once, for that cluster,
-  never for the healthy second; the SLI is recorded per cluster.
+  never for the healthy second; the SLI is recorded per cluster. Per workload alert, the
+  firing case in the first cluster and the quiet case in the second fire for the first only.
 * **workload** (per workload alert): a firing and a quiet case from series shaped as
   kube-state-metrics 2.20 (two replicas) and the kubelet emit them; the quiet one includes
   a sibling pod/controller whose name shares the prefix (:mod:`.workload`).
@@ -546,6 +547,35 @@ def workload_groups(service: ResolvedService, alert: WorkloadAlert) -> list[dict
     ]
 
 
+def workload_two_clusters(
+    service: ResolvedService, alert: WorkloadAlert, clusters: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """The firing case in the first cluster and the quiet one (the same objects' names) in
+    the second, in one store: the alert fires for the first cluster only."""
+    if len(clusters) < 2:
+        return None
+    failing, quiet = clusters[:2]
+    at = int(parse_duration(alert.fixture.eval_time) / 60)
+    expected = []
+    for labels in (alert.fixture.labels, *alert.fixture.more):
+        labels = {**labels, "cluster": failing}
+        expected.append(
+            {
+                "exp_labels": {**labels, **contract_labels(service, alert.severity)},
+                "exp_annotations": contract_annotations(
+                    service, alert.summary, alert.expected_description(labels)
+                ),
+            }
+        )
+    series = [
+        {"series": series_text(s.metric, {**s.labels, "cluster": name}), "values": s.values}
+        for name, group in ((failing, alert.fixture.firing), (quiet, alert.fixture.quiet))
+        for s in group
+    ]
+    name = f"{service.name}: {alert.name} fires in cluster {failing} only, not in {quiet}"
+    return _group(name, series, [_check(at, alert.name, expected)])
+
+
 def _outages(service: ResolvedService, slo: ResolvedSlo) -> list[dict[str, Any] | None]:
     """The outage test; an availability SLO on a preset gets one per recorded library (each
     library's own status values must page)."""
@@ -579,6 +609,9 @@ def test_file(
         groups.append(metrics_absent(service))
     for alert in workload:
         groups.extend(workload_groups(service, alert))
+        group = workload_two_clusters(service, alert, clusters)
+        if group is not None:
+            groups.append(group)
     doc = {
         "rule_files": [f"../{service.name}.rules.yaml"],
         "evaluation_interval": "1m",
