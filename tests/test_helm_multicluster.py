@@ -164,3 +164,38 @@ def test_mimir_ruler_files_one_namespace_per_team_promtool_valid(catalog, tmp_pa
     rules.write_text(yaml.safe_dump({"groups": doc["groups"]}))
     check = subprocess.run([promtool, "check", "rules", str(rules)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+REMOTE_WRITE = """\
+services:
+  - {name: web, team: web}
+environments:
+  production:
+    clusters: [{name: eu-1}, {name: us-1}]
+    central:
+      kind: remote-write
+      url: https://receive.example.com/api/v1/receive
+      auth: {bearerToken: {name: receive-token, key: token}}
+"""
+
+
+def test_remote_write_with_local_rules_keeps_rules_retention_and_grafanas(tmp_path):
+    catalog = load_catalog(catalog_file(tmp_path, REMOTE_WRITE))
+    files = {p: yaml.safe_load(d) for p, d in render_all(catalog).items()}
+    assert "helm-values/production/mimir-distributed.yaml" not in files
+    assert not mimir.central_environments(catalog)
+    for cluster in ("eu-1", "us-1"):
+        overlay = files[f"helm-values/production/{cluster}/kube-prometheus-stack.yaml"]
+        assert "grafana" not in overlay  # no queryUrl: each cluster keeps its Grafana
+        spec = overlay["prometheus"]["prometheusSpec"]
+        assert "retention" not in spec and "ruleSelector" not in spec
+        (write,) = spec["remoteWrite"]
+        assert write["authorization"] == {
+            "type": "Bearer",
+            "credentials": {"name": "receive-token", "key": "token"},
+        }
+        assert "headers" not in write and "writeRelabelConfigs" not in write
+    releases = files["helm-values/helmfile.yaml"]["releases"]
+    assert not [r for r in releases if r["name"] == "mimir"]
+    repos = {r["name"] for r in files["helm-values/helmfile.yaml"]["repositories"]}
+    assert "grafana" not in repos

@@ -70,10 +70,8 @@ def remote_write(central: Central, services: int) -> dict[str, Any]:
             "credentials": auth.bearer_token.model_dump(),
         }
     entry["queueConfig"] = _queue(services)
-    if central.rules == "local":
-        entry["writeRelabelConfigs"] = []
-    else:
-        # recorded series and ALERTS are the central ruler's: never sent twice
+    if central.rules == "central":
+        # ALERTS are the central ruler's own: never sent twice
         entry["writeRelabelConfigs"] = [
             {
                 "sourceLabels": ["__name__"],
