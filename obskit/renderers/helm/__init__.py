@@ -136,7 +136,10 @@ class _Renderer:
         for environment, env in catalog.environments.items():
             yield RenderUnit(
                 key=f"environment/{environment}",
-                inputs=_inputs(catalog, environment, env.model_dump_json()),
+                # the service count sizes the central store and the remote-write queues
+                inputs=_inputs(
+                    catalog, environment, env.model_dump_json(), str(len(catalog.services))
+                ),
                 produce=lambda e=environment: render_environment(catalog, e),
             )
         yield RenderUnit(
