@@ -105,6 +105,10 @@ def test_an_outage_in_one_cluster_pages_centrally_for_that_cluster_only(stack):
     assert set(ratios) == {"a", "b"}
     assert ratios["a"] > 0.0144 and ratios["b"] == 0.0, ratios
 
+    for record in ("service:requests:rate5m", "service:errors:ratio_rate5m"):
+        per_cluster = central.query(f'{record}{{service="web"}}')
+        assert sorted(s["metric"]["cluster"] for s in per_cluster) == ["a", "b"], record
+
     local = wait_for(lambda: _firing(edges["a"], PAGE), 30, f"{PAGE} on cluster a's Prometheus")
     assert "cluster" not in local[0]["labels"]
     assert time.monotonic() - began < 90
