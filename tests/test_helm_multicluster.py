@@ -199,3 +199,17 @@ def test_remote_write_with_local_rules_keeps_rules_retention_and_grafanas(tmp_pa
     assert not [r for r in releases if r["name"] == "mimir"]
     repos = {r["name"] for r in files["helm-values/helmfile.yaml"]["repositories"]}
     assert "grafana" not in repos
+
+
+def test_render_writes_the_ruler_files_and_prunes_them_when_rules_go_local(tmp_path):
+    from obskit import render
+
+    out = tmp_path / "out"
+    path = catalog_file(tmp_path, BODY)
+    render(load_catalog(path), out, only=["alerts"], use_cache=False)
+    ruler = out / "mimir-rules" / "production" / "web.yaml"
+    assert yaml.safe_load(ruler.read_text())["namespace"] == "web"
+    path.write_text(path.read_text().replace("rules: central", "rules: local"))
+    render(load_catalog(path), out, only=["alerts"], use_cache=False)
+    assert not ruler.exists()
+    assert (out / "alerts" / "web.rules.yaml").is_file()
