@@ -16,6 +16,11 @@ from obskit.render.serialize import format_number
 
 #: the placeholder custom SLI queries hold for the window (Sloth's spelling)
 WINDOW_PLACEHOLDER = "{{.window}}"
+#: labels every generated rule keeps through its aggregations: a central ruler (Mimir,
+#: Thanos) sees every cluster's series at once and must never add clusters together; a
+#: single Prometheus has no ``cluster`` label on its series (external labels are added on
+#: the way out), where ``sum by (cluster)`` is exactly ``sum``
+RULE_LABELS: tuple[str, ...] = ("cluster",)
 
 
 def preset_of(service: ResolvedService) -> Preset:
@@ -137,16 +142,20 @@ def error_ratio(
     service: ResolvedService,
     window: str,
     *,
+    by: Iterable[str] = (),
     overrides: Mapping[str, str] | None = None,
     extra: Iterable[str] = (),
 ) -> str:
-    """Error requests / all requests over ``window``.
+    """Error requests / all requests over ``window`` (per ``by`` label set).
 
     0 with traffic and no error series yet (``or 0 * total``), NaN with idle series (never
     alerts), no value without series.
     """
-    errors = requests_rate(service, window, errors_only=True, overrides=overrides, extra=extra)
-    total = requests_rate(service, window, overrides=overrides, extra=extra)
+    by = tuple(by)
+    errors = requests_rate(
+        service, window, by=by, errors_only=True, overrides=overrides, extra=extra
+    )
+    total = requests_rate(service, window, by=by, overrides=overrides, extra=extra)
     return zero_filled_ratio(errors, total)
 
 
@@ -179,10 +188,11 @@ def latency_error_ratio(
     threshold_seconds: float,
     window: str,
     *,
+    by: Iterable[str] = (),
     overrides: Mapping[str, str] | None = None,
 ) -> str:
     """1 - (requests at most ``threshold`` / all requests), from the latency histogram."""
-    parts = _latency_parts(service, threshold_seconds, window, overrides=overrides)
+    parts = _latency_parts(service, threshold_seconds, window, by=by, overrides=overrides)
     return _ratio(parts)
 
 
@@ -191,13 +201,15 @@ def _latency_parts(
     threshold_seconds: float,
     window: str,
     *,
+    by: Iterable[str] = (),
     overrides: Mapping[str, str] | None = None,
 ) -> SliParts:
     preset = preset_of(service)
     fast_sel = selector(service, le_matcher(service, threshold_seconds), overrides=overrides)
     all_sel = selector(service, overrides=overrides)
-    fast = f"sum(rate({preset.histogram}{fast_sel}[{window}]))"
-    total = f"sum(rate({preset.histogram_count}{all_sel}[{window}]))"
+    group = _by(by)
+    fast = f"sum{group}(rate({preset.histogram}{fast_sel}[{window}]))"
+    total = f"sum{group}(rate({preset.histogram_count}{all_sel}[{window}]))"
     return SliParts("good", fast, total)
 
 
@@ -221,15 +233,19 @@ def _ratio(parts: SliParts) -> str:
     return f"1 - (\n  ({parts.events})\n  /\n  ({parts.total})\n)"
 
 
-def sli_parts(service: ResolvedService, slo: ResolvedSlo, window: str) -> SliParts:
-    """The SLO's SLI over ``window`` as event rates (preset, histogram SLI or query SLI)."""
+def sli_parts(
+    service: ResolvedService, slo: ResolvedSlo, window: str, *, by: Iterable[str] = ()
+) -> SliParts:
+    """The SLO's SLI over ``window`` as event rates (preset, histogram SLI or query SLI),
+    summed per ``by`` label set (rules: :data:`RULE_LABELS`)."""
+    by = tuple(by)
     if slo.sli is not None:
-        return _custom_parts(slo.sli, slo.threshold_seconds, window)
+        return _custom_parts(slo.sli, slo.threshold_seconds, window, by=by)
     if slo.kind == "latency":
         assert slo.threshold_seconds is not None
-        return _latency_parts(service, slo.threshold_seconds, window)
-    errors = requests_rate(service, window, errors_only=True)
-    return SliParts("bad", errors, requests_rate(service, window))
+        return _latency_parts(service, slo.threshold_seconds, window, by=by)
+    errors = requests_rate(service, window, by=by, errors_only=True)
+    return SliParts("bad", errors, requests_rate(service, window, by=by))
 
 
 def sli_error_rate(parts: SliParts) -> str:
@@ -244,15 +260,18 @@ def slo_error_ratio(
     slo: ResolvedSlo,
     window: str,
     *,
+    by: Iterable[str] = (),
     overrides: Mapping[str, str] | None = None,
 ) -> str:
-    """The SLI error ratio of one SLO over ``window``."""
+    """The SLI error ratio of one SLO over ``window`` (per ``by`` label set)."""
     if slo.sli is None and slo.kind == "latency":
         assert slo.threshold_seconds is not None
-        return latency_error_ratio(service, slo.threshold_seconds, window, overrides=overrides)
+        return latency_error_ratio(
+            service, slo.threshold_seconds, window, by=by, overrides=overrides
+        )
     if slo.sli is None:
-        return error_ratio(service, window, overrides=overrides)
-    return _ratio(sli_parts(service, slo, window))
+        return error_ratio(service, window, by=by, overrides=overrides)
+    return _ratio(sli_parts(service, slo, window, by=by))
 
 
 def latency_quantile(
@@ -293,10 +312,13 @@ def equality_labels(service: ResolvedService) -> dict[str, str]:
     return labels
 
 
-def _window(query: str, window: str) -> str:
-    """The query for ``window``, summed to one series (unless it is a plain ``sum(...)``)."""
+def _window(query: str, window: str, by: tuple[str, ...] = ()) -> str:
+    """The query for ``window``, summed to one series per ``by`` label set (a plain
+    ``sum(...)`` becomes ``sum by (...)(...)`` instead of being summed twice)."""
     text = query.replace(WINDOW_PLACEHOLDER, window).strip()
-    return text if _is_plain_sum(text) else f"sum({text})"
+    if _is_plain_sum(text):
+        return f"sum{_by(by)}{text[3:]}" if by else text
+    return f"sum{_by(by)}({text})"
 
 
 def _is_plain_sum(text: str) -> bool:
@@ -322,23 +344,27 @@ def _is_plain_sum(text: str) -> bool:
     return False
 
 
-def _custom_parts(sli: ResolvedSli, threshold_seconds: float | None, window: str) -> SliParts:
+def _custom_parts(
+    sli: ResolvedSli, threshold_seconds: float | None, window: str, *, by: tuple[str, ...] = ()
+) -> SliParts:
     """A custom SLI's event rates: queries (Sloth's ``{{.window}}``) or a histogram.
 
-    Each query is summed to one series, so any label set it returns works.
+    Each query is summed to one series per ``by`` label set, so any label set it returns
+    works (an inner aggregation of the author's that drops ``cluster`` adds clusters up).
     """
+    group = _by(by)
     if sli.kind == "histogram":
         assert sli.histogram is not None and threshold_seconds is not None
         le = le_bound_matcher(threshold_seconds, "ms" if sli.unit == "milliseconds" else "s")
         sel = [label_matcher(k, v) for k, v in sorted(sli.selector.items())]
         fast_sel = "{" + ", ".join([*sel, le]) + "}"
         all_sel = "{" + ", ".join(sel) + "}"
-        fast = f"sum(rate({sli.histogram}_bucket{fast_sel}[{window}]))"
-        total = f"sum(rate({sli.histogram}_count{all_sel}[{window}]))"
+        fast = f"sum{group}(rate({sli.histogram}_bucket{fast_sel}[{window}]))"
+        total = f"sum{group}(rate({sli.histogram}_count{all_sel}[{window}]))"
         return SliParts("good", fast, total)
     assert sli.total_query is not None
-    total = _window(sli.total_query, window)
+    total = _window(sli.total_query, window, by)
     if sli.error_query is not None:
-        return SliParts("bad", _window(sli.error_query, window), total)
+        return SliParts("bad", _window(sli.error_query, window, by), total)
     assert sli.good_query is not None
-    return SliParts("good", _window(sli.good_query, window), total, fill_good=True)
+    return SliParts("good", _window(sli.good_query, window, by), total, fill_good=True)

@@ -43,6 +43,9 @@ CHARTS: dict[str, dict[str, str]] = {
     "fluent-bit": {},
     "jaeger": {},
     "kubernetes-dashboard": {},
+    # the central store (environments.*.central.kind: mimir); its subcharts' keys are
+    # not pinned here, the chart's own defaults for them (minio, rollout_operator) are
+    "mimir-distributed": {},
 }
 
 #: keys whose value is free-form wherever they appear (Kubernetes objects, label maps, blobs)

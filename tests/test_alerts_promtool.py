@@ -172,7 +172,11 @@ def test_quiet_workload_case_fails_without_the_owner_join(rendered, tmp_path, pr
     StatefulSet's crash loop fires."""
 
     def mutate(text: str) -> str:
-        return text.replace("and on (namespace, pod)\n", "and on (namespace)\n")
+        mutated = text.replace(
+            "and on (cluster, namespace, pod)\n", "and on (cluster, namespace)\n"
+        )
+        assert mutated != text
+        return mutated
 
     _assert_caught(
         rendered,

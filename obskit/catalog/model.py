@@ -481,6 +481,7 @@ HelmChartName = Literal[
     "fluent-bit",
     "jaeger",
     "kubernetes-dashboard",
+    "mimir-distributed",
 ]
 
 
@@ -504,6 +505,78 @@ class DefaultRulesEnv(Model):
         if twice:
             raise ValueError(f"listed twice: {', '.join(twice)}")
         return value
+
+
+LabelName = Annotated[str, Field(pattern=LABEL_NAME_RE)]
+HttpUrl = Annotated[str, Field(pattern=r"^https?://[^\s]+$")]
+
+
+class ClusterSpec(Model):
+    """One Kubernetes cluster of an environment (``environments.*.clusters[]``)."""
+
+    name: DNS1123_LABEL = Field(description="The `cluster` external label of its series")
+    context: Annotated[str, Field(min_length=1)] | None = Field(
+        default=None, description="kube context in the helmfile; default: the name"
+    )
+    labels: dict[LabelName, Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=dict,
+        description="More external labels of its series (provider, region); not `cluster` "
+        "or `environment`",
+    )
+    managed: bool | None = Field(
+        default=None, description="Managed control plane; default: the environment's `managed`"
+    )
+
+
+class BasicAuthRef(Model):
+    username: SecretRef
+    password: SecretRef
+
+
+class CentralAuth(Model):
+    """How the clusters authenticate to the central store: exactly one of the two."""
+
+    basic_auth: BasicAuthRef | None = None
+    bearer_token: SecretRef | None = None
+
+
+class Central(Model):
+    """A central metrics store all clusters of the environment remote-write into."""
+
+    kind: Literal["mimir", "remote-write"] = Field(
+        description="mimir: obskit renders mimir-distributed values; remote-write: an endpoint "
+        "you run (Thanos Receive, Cortex, VictoriaMetrics, a hosted service)"
+    )
+    url: HttpUrl | None = Field(
+        default=None,
+        description="remote-write push URL; mimir default: the in-cluster gateway of the "
+        "central cluster (clusters elsewhere need its external address here)",
+    )
+    query_url: HttpUrl | None = Field(
+        default=None,
+        description="Prometheus-compatible query URL the one Grafana reads; mimir default: the "
+        "gateway's /prometheus; remote-write without it: each cluster keeps its Grafana",
+    )
+    tenant: Annotated[str, Field(pattern=r"^[A-Za-z0-9!._*'()-]{1,150}$")] | None = Field(
+        default=None, description="Tenant (`X-Scope-OrgID`); none: Mimir multi-tenancy off"
+    )
+    auth: CentralAuth | None = None
+    rules: Literal["local", "central"] = Field(
+        default="local",
+        description="local: every cluster's Prometheus evaluates the rules (PrometheusRule); "
+        "central: the Mimir ruler does (kind: mimir only)",
+    )
+    cluster: DNS1123_LABEL | None = Field(
+        default=None,
+        description="The cluster running the central stack (Mimir, Grafana); default: the "
+        "first of `clusters`",
+    )
+    object_storage_secret: DNS1123_LABEL | None = Field(
+        default=None,
+        description="mimir: name of the Secret whose keys MIMIR_BUCKET, MIMIR_S3_ENDPOINT, "
+        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY become the pods' environment (S3 object "
+        "storage); none: the chart's MinIO (not for production)",
+    )
 
 
 class Environment(Model):
@@ -535,6 +608,14 @@ class Environment(Model):
     default_rules: DefaultRulesEnv = Field(
         default_factory=DefaultRulesEnv,
         description="kube-prometheus-stack's default rules: {disabled: [AlertName, ...]}",
+    )
+    clusters: list[ClusterSpec] | None = Field(
+        default=None,
+        description="Several clusters of this environment (instead of `cluster`): per-cluster "
+        "Helm values, each series labelled with its cluster",
+    )
+    central: Central | None = Field(
+        default=None, description="A central metrics store the clusters remote-write into"
     )
     storage_class: DNS1123_LABEL | None = Field(
         default=None,

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from obskit.catalog import regex_example
+from obskit.catalog.clusters import environment_problems
 from obskit.catalog.durations import format_duration, parse_duration
 from obskit.catalog.errors import Problem, did_you_mean
 from obskit.catalog.model import (
@@ -369,6 +370,8 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
         _check_access(files, owner["metadata"], metadata, teams, problems)
     for f in files:
         problems.extend(catalog_problems(f))
+    if "environments" in owner:
+        problems.extend(environment_problems(owner["environments"]))
     if problems or metadata is None:
         return None, problems
 

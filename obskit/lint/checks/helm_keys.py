@@ -10,9 +10,10 @@ from obskit.lint.base import Finding, LintContext
 
 NAME = "helm-unknown-key"
 DESCRIPTION = (
-    "Every key set in helm-values/<environment>/<chart>.yaml must exist in the pinned chart's "
-    "defaults (key index in obskit/data/chart-keys/; free-form maps excepted). Helm ignores "
-    "unknown keys, so `prometheusSpec.retension` would silently keep the default retention."
+    "Every key set in helm-values/<environment>/[<cluster>/]<chart>.yaml must exist in the "
+    "pinned chart's defaults (key index in obskit/data/chart-keys/; free-form maps excepted). "
+    "Helm ignores unknown keys, so `prometheusSpec.retension` would silently keep the "
+    "default retention."
 )
 
 
@@ -22,9 +23,10 @@ def run(ctx: LintContext) -> Iterable[Finding]:
     charts = available()
     for path, data in sorted(ctx.files.items()):
         parts = path.split("/")
-        if len(parts) != 3 or parts[0] != "helm-values" or not path.endswith(".yaml"):
+        # helm-values/<env>/<chart>.yaml and per-cluster helm-values/<env>/<cluster>/<chart>.yaml
+        if len(parts) not in (3, 4) or parts[0] != "helm-values" or not path.endswith(".yaml"):
             continue
-        chart = parts[2].removesuffix(".yaml")
+        chart = parts[-1].removesuffix(".yaml")
         if chart not in charts:
             continue
         try:

@@ -4,39 +4,58 @@
 (:mod:`.slo_rules`, :mod:`.slo_alerts`, :mod:`.burnrate`), golden-signal recording rules and
 the metrics-absent alert (:mod:`.service_rules`), workload alerts (:mod:`.workload`) and the
 catalog's own alerts (:mod:`.catalog_alerts`). ``alerts/tests/<service>.test.yaml``: the
-generated promtool tests (:mod:`.promtool_tests`).
+generated promtool tests (:mod:`.promtool_tests`). With ``central.rules: central``:
+``mimir-rules/<environment>/<team>.yaml`` for the Mimir ruler (:mod:`.mimir`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from obskit.catalog.clusters import paired_clusters
 from obskit.catalog.model import Catalog, ResolvedService
 from obskit.render.registry import Files, RenderUnit, service_inputs
 
 
-def render_service(service: ResolvedService) -> Files:
-    """The two files of one service."""
+def render_service(service: ResolvedService, clusters: tuple[str, ...] = ()) -> Files:
+    """The two files of one service; ``clusters`` (two names) adds the two-cluster tests."""
     from obskit.renderers.alerts import promtool_tests, rulefile, workload
 
     return {
         f"alerts/{service.name}.rules.yaml": rulefile.rule_file(service),
         f"alerts/tests/{service.name}.test.yaml": promtool_tests.test_file(
-            service, workload.workload_alerts(service)
+            service, workload.workload_alerts(service), clusters
         ),
     }
 
 
 class _Renderer:
     name = "alerts"
-    folders = ("alerts",)
+    folders = ("alerts", "mimir-rules")
 
     def units(self, catalog: Catalog) -> Iterable[RenderUnit]:
+        clusters = paired_clusters(catalog)
         for service in catalog.services:
             yield RenderUnit(
                 key=f"service/{service.name}",
-                inputs=service_inputs(catalog, service),
-                produce=lambda s=service: render_service(s),
+                inputs=service_inputs(catalog, service, *clusters),
+                produce=lambda s=service: render_service(s, clusters),
+            )
+        from obskit.renderers.alerts import mimir
+
+        for environment in mimir.central_environments(catalog):
+            env = catalog.environments[environment]
+            yield RenderUnit(
+                key=f"mimir/{environment}",
+                inputs=service_inputs(
+                    catalog,
+                    catalog.services[0],
+                    environment,
+                    env.model_dump_json(),
+                    *(s.model_dump_json() for s in catalog.services),
+                    *(t.model_dump_json() for t in catalog.teams),
+                ),
+                produce=lambda e=environment: mimir.ruler_files(catalog, e),
             )
 
 

@@ -15,6 +15,11 @@ Scenarios (traffic: 600 requests per 1m step, counters growing linearly):
   from the start: at 2h10m (the 2h window full) the ticket fires and the page does not.
 * **no traffic**: counters exist but stay flat (0/0 = NaN): nothing fires.
 * **metrics absent**: no request series: only the absent alert fires.
+* **two clusters** (per SLO, when an environment lists several clusters): both clusters'
+  series in one store, as a central ruler sees them (``cluster`` as the external label a
+  remote-writing Prometheus adds); a total outage in the first pages once, for that cluster,
+  never for the healthy second; the SLI is recorded per cluster. Per workload alert, the
+  firing case in the first cluster and the quiet case in the second fire for the first only.
 * **workload** (per workload alert): a firing and a quiet case from series shaped as
   kube-state-metrics 2.20 (two replicas) and the kubelet emit them; the quiet one includes
   a sibling pod/controller whose name shares the prefix (:mod:`.workload`).
@@ -143,6 +148,9 @@ class Traffic:
     sample: Sample | None = None
     #: requests per 1m step
     rate: float = RATE
+    #: labels every series carries besides the service's (``cluster``, as the external
+    #: label a remote-writing Prometheus adds, for the two-cluster tests)
+    extra: dict[str, str] | None = None
 
     def series(self) -> list[dict[str, str]]:
         svc = self.service
@@ -159,7 +167,7 @@ class Traffic:
         svc = self.service
         preset = queries.preset_of(svc)
         sample = self.sample or samples_for(preset)[0]
-        base = base_labels(svc)
+        base = {**base_labels(svc), **(self.extra or {})}
         total = self.minutes
         avail = next((s for s in svc.slos if s.kind == "availability" and s.sli is None), None)
         bad = self.timelines[avail.name] if avail else [(0.0, total)]
@@ -186,7 +194,7 @@ class Traffic:
     def _histogram_sli_series(self, out: dict[str, str], slo: ResolvedSlo, scale: float) -> None:
         sli = slo.sli
         assert sli is not None and sli.histogram and slo.threshold_seconds is not None
-        labels = base_labels(self.service, sli.selector)
+        labels = {**base_labels(self.service, sli.selector), **(self.extra or {})}
         le = format_le(slo.threshold_seconds, "ms" if sli.unit == "milliseconds" else "s")
         out[series_text(f"{sli.histogram}_count", labels)] = counter([(scale, self.minutes)])
         out[series_text(f"{sli.histogram}_bucket", {**labels, "le": le})] = counter(
@@ -392,6 +400,60 @@ def outage(
     return _group(name, traffic.series(), checks)
 
 
+def two_cluster_outage(
+    service: ResolvedService, slo: ResolvedSlo, clusters: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """Two clusters' series in one store (a central ruler's view): a total outage in the
+    first pages once, labelled with that cluster, never for the healthy second; the SLI is
+    recorded per cluster (two series), never summed across them."""
+    plan = page_plan(slo)
+    if plan is None or not slo.alerting.page or len(clusters) < 2:
+        return None
+    after, _ = plan
+    failing, healthy_one = clusters[:2]
+    minutes = HISTORY + after + 10
+    over = _override(service, slo, [(_healthy(service, slo), HISTORY), (1.0, after + 10)])
+    rate = busy_rate(service)
+    series = Traffic(
+        service,
+        minutes,
+        _timelines(service, minutes, **over),
+        rate=rate,
+        extra={"cluster": failing},
+    ).series()
+    series += Traffic(
+        service, minutes, _timelines(service, minutes), rate=rate, extra={"cluster": healthy_one}
+    ).series()
+    page = slo_alerts.alert_name(service, slo, "page")
+    expected = _burn_expect(service, slo, "page", 1.0)
+    expected["exp_labels"] = {**expected["exp_labels"], "cluster": failing}
+    checks = [_check(HISTORY - 5, page), _check(HISTORY + after, page, [expected])]
+    sel = f'{{service="{service.name}", slo="{slo.name}"}}'
+    ratio = slo_names.sli_error_ratio("5m")
+    labels = {**_sli_fields(service, slo), "cluster": failing}
+    exprs = [
+        {
+            "expr": f"count({ratio}{sel})",
+            "eval_time": duration(HISTORY + after),
+            "exp_samples": [{"labels": "{}", "value": 2.0}],
+        },
+        {
+            "expr": f"{ratio}{sel} > 0.5",
+            "eval_time": duration(HISTORY + after),
+            "exp_samples": [{"labels": series_text(ratio, labels), "value": 1.0}],
+        },
+    ]
+    name = (
+        f"{service.name} {slo.name}: an outage in cluster {failing} pages for {failing} only, "
+        f"never for {healthy_one}"
+    )
+    return _group(name, series, checks, exprs)
+
+
+def _sli_fields(service: ResolvedService, slo: ResolvedSlo) -> dict[str, str]:
+    return {"service": service.name, "slo": slo.name, "team": service.team, "tier": service.tier}
+
+
 def low_traffic_outage(service: ResolvedService, slo: ResolvedSlo) -> dict[str, Any] | None:
     """With ``minRequestRate``: a total outage at half that traffic pages nothing."""
     minimum = slo.alerting.min_request_rate
@@ -485,6 +547,35 @@ def workload_groups(service: ResolvedService, alert: WorkloadAlert) -> list[dict
     ]
 
 
+def workload_two_clusters(
+    service: ResolvedService, alert: WorkloadAlert, clusters: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """The firing case in the first cluster and the quiet one (the same objects' names) in
+    the second, in one store: the alert fires for the first cluster only."""
+    if len(clusters) < 2:
+        return None
+    failing, quiet = clusters[:2]
+    at = int(parse_duration(alert.fixture.eval_time) / 60)
+    expected = []
+    for labels in (alert.fixture.labels, *alert.fixture.more):
+        labels = {**labels, "cluster": failing}
+        expected.append(
+            {
+                "exp_labels": {**labels, **contract_labels(service, alert.severity)},
+                "exp_annotations": contract_annotations(
+                    service, alert.summary, alert.expected_description(labels)
+                ),
+            }
+        )
+    series = [
+        {"series": series_text(s.metric, {**s.labels, "cluster": name}), "values": s.values}
+        for name, group in ((failing, alert.fixture.firing), (quiet, alert.fixture.quiet))
+        for s in group
+    ]
+    name = f"{service.name}: {alert.name} fires in cluster {failing} only, not in {quiet}"
+    return _group(name, series, [_check(at, alert.name, expected)])
+
+
 def _outages(service: ResolvedService, slo: ResolvedSlo) -> list[dict[str, Any] | None]:
     """The outage test; an availability SLO on a preset gets one per recorded library (each
     library's own status values must page)."""
@@ -495,8 +586,10 @@ def _outages(service: ResolvedService, slo: ResolvedSlo) -> list[dict[str, Any] 
     return [outage(service, slo)]
 
 
-def test_file(service: ResolvedService, workload: list[WorkloadAlert]) -> bytes:
-    """The promtool test file of one service."""
+def test_file(
+    service: ResolvedService, workload: list[WorkloadAlert], clusters: tuple[str, ...] = ()
+) -> bytes:
+    """The promtool test file of one service (with ``clusters``: the two-cluster tests)."""
     groups: list[dict[str, Any]] = []
     slos = [slo for slo in service.slos if testable(service, slo)]
     if queries.has_metrics(service) or slos:
@@ -508,11 +601,17 @@ def test_file(service: ResolvedService, workload: list[WorkloadAlert]) -> bytes:
                 group = make(service, slo)
                 if group is not None:
                     groups.append(group)
+            group = two_cluster_outage(service, slo, clusters)
+            if group is not None:
+                groups.append(group)
         groups.append(no_traffic(service))
     if queries.has_metrics(service):
         groups.append(metrics_absent(service))
     for alert in workload:
         groups.extend(workload_groups(service, alert))
+        group = workload_two_clusters(service, alert, clusters)
+        if group is not None:
+            groups.append(group)
     doc = {
         "rule_files": [f"../{service.name}.rules.yaml"],
         "evaluation_interval": "1m",

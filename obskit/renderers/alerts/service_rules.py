@@ -21,11 +21,18 @@ ABSENT_FOR = "15m"
 def golden_signals(service: ResolvedService) -> list[dict[str, Any]]:
     """``service:requests:rate5m``, ``service:errors:ratio_rate5m``, p99 latency (seconds)."""
     labels = {"service": service.name, "team": service.team, "tier": service.tier}
+    keep = queries.RULE_LABELS
     return [
-        record_rule(slo_names.SERVICE_REQUESTS_RATE, queries.requests_rate(service, "5m"), labels),
-        record_rule(slo_names.SERVICE_ERROR_RATIO, queries.error_ratio(service, "5m"), labels),
         record_rule(
-            slo_names.SERVICE_LATENCY_P99, queries.latency_quantile(service, 0.99, "5m"), labels
+            slo_names.SERVICE_REQUESTS_RATE, queries.requests_rate(service, "5m", by=keep), labels
+        ),
+        record_rule(
+            slo_names.SERVICE_ERROR_RATIO, queries.error_ratio(service, "5m", by=keep), labels
+        ),
+        record_rule(
+            slo_names.SERVICE_LATENCY_P99,
+            queries.latency_quantile(service, 0.99, "5m", by=keep),
+            labels,
         ),
     ]
 

@@ -1,7 +1,8 @@
 """SLO recording rules: SLI error ratios per window, objective, budget, burn rate, remaining.
 
 Names come from :mod:`obskit.slo_names` (the contract with dashboards and preview); every
-series carries ``service``, ``slo`` and ``team``.
+series carries ``service``, ``slo`` and ``team``, and keeps ``cluster`` when its inputs have
+it (:data:`obskit.queries.RULE_LABELS`), so a central ruler evaluates each cluster apart.
 """
 
 from __future__ import annotations
@@ -66,11 +67,12 @@ def recording_rules(service: ResolvedService, slo: ResolvedSlo) -> list[dict[str
     labels = slo_labels(service, slo)
     sel = slo_selector(service, slo)
     budget = format_number(error_budget(slo))
-    parts = queries.sli_parts(service, slo, "5m")
+    keep = queries.RULE_LABELS
+    parts = queries.sli_parts(service, slo, "5m", by=keep)
     rules = [
         record_rule(
             slo_names.sli_error_ratio(window),
-            queries.slo_error_ratio(service, slo, window),
+            queries.slo_error_ratio(service, slo, window, by=keep),
             labels,
         )
         for window in sli_windows(slo)

@@ -7,6 +7,9 @@ so truncated pod names of long controller names and siblings sharing a prefix ar
 Every selector is deduplicated across kube-state-metrics replicas (``max by`` the object's
 own labels drops the scrape's ``instance``/``pod``). Terminal pods (Succeeded, Failed, e.g.
 evicted leftovers) never count as not ready; unschedulable pods have their own alert.
+Every aggregation and join keeps ``cluster`` (``by (cluster, namespace, …)``,
+``on (cluster, namespace, pod)``): evaluated centrally, a pod of one cluster never matches
+the same-named pod of another; on one Prometheus (no ``cluster`` label) nothing changes.
 
 Each alert carries the promtool fixtures that prove it (a firing and a quiet case), built
 from series shaped as kube-state-metrics 2.20 and the kubelet emit them (:mod:`.ksm`).
@@ -125,14 +128,14 @@ def owned_pods(service: ResolvedService) -> str:
     name, kind = service.workload_name, service.workload.kind
     if kind != "Deployment":
         owner = _sel(service, f'owner_kind="{kind}"', f"owner_name={name}")
-        return f"max by (namespace, pod) (kube_pod_owner{owner})"
+        return f"max by (cluster, namespace, pod) (kube_pod_owner{owner})"
     pods = _sel(service, "owner_kind=ReplicaSet")
     sets = _sel(service, 'owner_kind="Deployment"', f"owner_name={name}")
     return (
-        "max by (namespace, pod) (\n"
-        f"  max by (namespace, pod, owner_name) (kube_pod_owner{pods})\n"
-        "  * on (namespace, owner_name) group_left ()\n"
-        "  max by (namespace, owner_name) (\n"
+        "max by (cluster, namespace, pod) (\n"
+        f"  max by (cluster, namespace, pod, owner_name) (kube_pod_owner{pods})\n"
+        "  * on (cluster, namespace, owner_name) group_left ()\n"
+        "  max by (cluster, namespace, owner_name) (\n"
         f"    label_replace(kube_replicaset_owner{sets},\n"
         '      "owner_name", "$1", "replicaset", "(.+)")\n'
         "  )\n"
@@ -142,7 +145,7 @@ def owned_pods(service: ResolvedService) -> str:
 
 def _of_workload(expr: str, service: ResolvedService) -> str:
     """``expr`` (with ``namespace``/``pod`` labels) kept for the workload's pods only."""
-    return f"{expr}\nand on (namespace, pod)\n{owned_pods(service)}\n"
+    return f"{expr}\nand on (cluster, namespace, pod)\n{owned_pods(service)}\n"
 
 
 def _alert(service: ResolvedService, suffix: str, **kw: Any) -> WorkloadAlert:
@@ -260,7 +263,7 @@ def _sibling_pod(service: ResolvedService, **status: Any) -> tuple[Series, ...]:
 def crash_looping(service: ResolvedService) -> WorkloadAlert:
     own, other = own_pods(service)
     expr = _of_workload(
-        "max by (namespace, pod, container) (\n"
+        "max by (cluster, namespace, pod, container) (\n"
         "  max_over_time(kube_pod_container_status_waiting_reason"
         f"{_sel(service, 'reason=CrashLoopBackOff')}[5m])\n"
         ") >= 1",
@@ -296,10 +299,10 @@ def oom_killed(service: ResolvedService) -> WorkloadAlert:
     sts_pod = sibling(service)[1]
     restarts = "kube_pod_container_status_restarts_total"
     last = "kube_pod_container_status_last_terminated_reason"
-    by = "max by (namespace, pod, container)"
+    by = "max by (cluster, namespace, pod, container)"
     expr = _of_workload(
         f"{by} (increase({restarts}{_sel(service)}[30m])) > 0\n"
-        "and on (namespace, pod, container)\n"
+        "and on (cluster, namespace, pod, container)\n"
         f"{by} ({last}{_sel(service, 'reason=OOMKilled')}) == 1",
         service,
     )
@@ -336,19 +339,19 @@ def pods_not_ready(service: ResolvedService) -> WorkloadAlert:
     own, other = own_pods(service)
     phase = "kube_pod_status_phase"
     not_ready = (
-        "max by (namespace, pod) (\n"
+        "max by (cluster, namespace, pod) (\n"
         f"  {phase}{_sel(service, 'phase=~Pending|Unknown')} == 1\n"
         "  or (\n"
         f"    {phase}{_sel(service, 'phase=Running')} == 1\n"
-        "    and on (namespace, pod)\n"
+        "    and on (cluster, namespace, pod)\n"
         f"    kube_pod_status_ready{_sel(service, 'condition=true')} == 0\n"
         "  )\n"
         ")"
     )
     expr = (
         _of_workload(not_ready, service)
-        + f"unless on (namespace, pod) kube_pod_status_unschedulable{_sel(service)} == 1\n"
-        + "unless on (namespace, pod) "
+        + f"unless on (cluster, namespace, pod) kube_pod_status_unschedulable{_sel(service)} == 1\n"
+        + "unless on (cluster, namespace, pod) "
         + f"kube_pod_status_reason{_sel(service, 'reason=SchedulingGated')} == 1\n"
     )
     ns = service.namespace
@@ -379,7 +382,8 @@ def pods_not_ready(service: ResolvedService) -> WorkloadAlert:
 def unschedulable(service: ResolvedService) -> WorkloadAlert:
     own, other = own_pods(service)
     expr = _of_workload(
-        f"max by (namespace, pod) (kube_pod_status_unschedulable{_sel(service)}) == 1", service
+        f"max by (cluster, namespace, pod) (kube_pod_status_unschedulable{_sel(service)}) == 1",
+        service,
     )
     return _alert(
         service,
@@ -406,7 +410,7 @@ def container_waiting_alert(service: ResolvedService) -> WorkloadAlert:
     own, other = own_pods(service)
     sts_pod = sibling(service)[1]
     expr = _of_workload(
-        "max by (namespace, pod, container, reason) (\n"
+        "max by (cluster, namespace, pod, container, reason) (\n"
         "  kube_pod_container_status_waiting_reason"
         f"{_sel(service, f'reason=~{STUCK_WAITING}')}\n"
         ") == 1",
@@ -456,7 +460,7 @@ def cpu_throttling(service: ResolvedService) -> WorkloadAlert:
     ns = service.namespace
     throttled = "container_cpu_cfs_throttled_periods_total"
     periods = "container_cpu_cfs_periods_total"
-    by = "sum by (namespace, pod, container)"
+    by = "sum by (cluster, namespace, pod, container)"
     sel = _sel(service, 'container!=""')
     expr = _of_workload(
         f"{by} (increase({throttled}{sel}[5m]))\n/\n{by} (increase({periods}{sel}[5m]))\n> 0.25",
@@ -503,12 +507,12 @@ def _obj(service: ResolvedService, label: str, name: str | None = None) -> str:
 
 def _max(metric: str, service: ResolvedService, label: str, rng: str = "") -> str:
     sel = _obj(service, label) + (f"[{rng}]" if rng else "")
-    return f"max by (namespace, {label}) ({metric}{sel})"
+    return f"max by (cluster, namespace, {label}) ({metric}{sel})"
 
 
 def _changes(metric: str, service: ResolvedService, label: str) -> str:
     sel = _obj(service, label)
-    return f"max by (namespace, {label}) (changes({metric}{sel}[10m])) == 0"
+    return f"max by (cluster, namespace, {label}) (changes({metric}{sel}[10m])) == 0"
 
 
 def _gauges(service: ResolvedService, label: str, name: str | None = None, **v: str) -> tuple:
@@ -534,7 +538,7 @@ def replicas_mismatch(service: ResolvedService) -> WorkloadAlert:
         updated = "kube_statefulset_status_replicas_updated"
     expr = (
         f"{_max(want, service, label)}\n-\n{_max(have, service, label)}\n> 0\n"
-        f"and on (namespace, {label})\n{_changes(updated, service, label)}\n"
+        f"and on (cluster, namespace, {label})\n{_changes(updated, service, label)}\n"
     )
     sib = f"{service.workload_name}-redis"
 
@@ -568,7 +572,7 @@ def deployment_rollout_stuck(service: ResolvedService) -> WorkloadAlert:
         'condition="Progressing"',
         'status="false"',
     )
-    expr = f"max by (namespace, deployment) ({metric}{sel}) == 1\n"
+    expr = f"max by (cluster, namespace, deployment) ({metric}{sel}) == 1\n"
 
     def condition(progressing: bool, reason: str) -> tuple[Series, ...]:
         out: tuple[Series, ...] = ()
@@ -634,12 +638,12 @@ def statefulset_update_stuck(service: ResolvedService) -> WorkloadAlert:
     name = s.workload_name
     sel = _obj(s, "statefulset")
     expr = (
-        "max by (namespace, statefulset) (\n"
-        f"  {cur}{sel}\n  unless on (namespace, statefulset, revision)\n  {upd}{sel}\n"
-        ")\n* on (namespace, statefulset)\n(\n"
+        "max by (cluster, namespace, statefulset) (\n"
+        f"  {cur}{sel}\n  unless on (cluster, namespace, statefulset, revision)\n  {upd}{sel}\n"
+        ")\n* on (cluster, namespace, statefulset)\n(\n"
         f"  {_max('kube_statefulset_replicas', s, 'statefulset')}\n  !=\n"
         f"  {_max('kube_statefulset_status_replicas_updated', s, 'statefulset')}\n"
-        ")\nand on (namespace, statefulset)\n"
+        ")\nand on (cluster, namespace, statefulset)\n"
         f"{_changes('kube_statefulset_status_replicas_updated', s, 'statefulset')}\n"
     )
 
@@ -729,7 +733,7 @@ def daemonset_alerts(service: ResolvedService) -> list[WorkloadAlert]:
         f"  or {m(mis)} != 0\n"
         f"  or {m(updated)} != {m(desired)}\n"
         f"  or {m(available)} != {m(desired)}\n"
-        ")\nand on (namespace, daemonset)\n"
+        ")\nand on (cluster, namespace, daemonset)\n"
         f"{_changes(updated, s, 'daemonset')}\n"
     )
 
@@ -782,7 +786,7 @@ def hpas_of(service: ResolvedService) -> str:
     """``{namespace, horizontalpodautoscaler}`` of every HPA scaling the workload (found by
     its ``scaleTargetRef``) or declared in ``workload.hpas``."""
     info = "kube_horizontalpodautoscaler_info"
-    by = "max by (namespace, horizontalpodautoscaler)"
+    by = "max by (cluster, namespace, horizontalpodautoscaler)"
     sel = _sel(
         service,
         f'scaletargetref_kind="{service.workload.kind}"',
@@ -819,19 +823,19 @@ def _hpa(service: ResolvedService, name: str, target: str, **v: str) -> tuple[Se
 def hpa_alerts(service: ResolvedService) -> list[WorkloadAlert]:
     s, name = service, service.workload_name
     p = "kube_horizontalpodautoscaler_"
-    by = "max by (namespace, horizontalpodautoscaler)"
+    by = "max by (cluster, namespace, horizontalpodautoscaler)"
     hsel = _sel(s)
 
     def m(metric: str, rng: str = "") -> str:
         return f"{by} ({p}{metric}{hsel}{f'[{rng}]' if rng else ''})"
 
-    joined = f"and on (namespace, horizontalpodautoscaler)\n{hpas_of(s)}\n"
+    joined = f"and on (cluster, namespace, horizontalpodautoscaler)\n{hpas_of(s)}\n"
     lbl = {"namespace": s.namespace, "horizontalpodautoscaler": name}
     maxed = _alert(
         s,
         "HpaMaxedOut",
         expr=f"{m('status_current_replicas')}\n==\n{m('spec_max_replicas')}\n"
-        f"and on (namespace, horizontalpodautoscaler)\n"
+        f"and on (cluster, namespace, horizontalpodautoscaler)\n"
         f"({m('spec_max_replicas')} != {m('spec_min_replicas')})\n{joined}",
         for_="15m",
         summary=f"{s.name}: HPA at its maximum",
@@ -871,11 +875,11 @@ def hpa_alerts(service: ResolvedService) -> list[WorkloadAlert]:
         s,
         "HpaReplicasMismatch",
         expr=f"({m('status_desired_replicas')} != {m('status_current_replicas')})\n"
-        f"and on (namespace, horizontalpodautoscaler)\n"
+        f"and on (cluster, namespace, horizontalpodautoscaler)\n"
         f"({m('status_current_replicas')} > {m('spec_min_replicas')})\n"
-        f"and on (namespace, horizontalpodautoscaler)\n"
+        f"and on (cluster, namespace, horizontalpodautoscaler)\n"
         f"({m('status_current_replicas')} < {m('spec_max_replicas')})\n"
-        f"and on (namespace, horizontalpodautoscaler)\n"
+        f"and on (cluster, namespace, horizontalpodautoscaler)\n"
         f"{by} (changes({p}status_current_replicas{hsel}[15m])) == 0\n{joined}",
         for_="15m",
         summary=f"{s.name}: HPA has not reached its desired replicas",
@@ -915,7 +919,7 @@ def hpa_alerts(service: ResolvedService) -> list[WorkloadAlert]:
 def jobs_of(service: ResolvedService) -> str | None:
     """``{namespace, job_name}`` of the declared Jobs and of the declared CronJobs' Jobs."""
     wl = service.workload
-    by = "max by (namespace, job_name)"
+    by = "max by (cluster, namespace, job_name)"
     parts = []
     if wl.jobs:
         parts.append(f"{by} (kube_job_owner{_sel(service, f'job_name=~{_alt(wl.jobs)}')})")
@@ -963,12 +967,12 @@ def job_alerts(service: ResolvedService) -> list[WorkloadAlert]:
     cron = wl.cron_jobs[0] if wl.cron_jobs else None
     job = f"{cron}-29412540" if cron else wl.jobs[0]
     ns = service.namespace
-    joined = f"and on (namespace, job_name)\n{jobs}\n"
+    joined = f"and on (cluster, namespace, job_name)\n{jobs}\n"
     lbl = {"namespace": ns, "job_name": job}
     failed = _alert(
         service,
         "JobFailed",
-        expr="max by (namespace, job_name) "
+        expr="max by (cluster, namespace, job_name) "
         f"(kube_job_failed{_sel(service, 'condition=true')}) == 1\n{joined}",
         for_="15m",
         summary=f"{service.name}: a Job failed",
@@ -989,8 +993,8 @@ def job_alerts(service: ResolvedService) -> list[WorkloadAlert]:
     not_done = _alert(
         service,
         "JobNotCompleted",
-        expr="time()\n- max by (namespace, job_name) (\n"
-        f"  kube_job_status_start_time{_sel(service)}\n  and on (namespace, job_name)\n"
+        expr="time()\n- max by (cluster, namespace, job_name) (\n"
+        f"  kube_job_status_start_time{_sel(service)}\n  and on (cluster, namespace, job_name)\n"
         f"  kube_job_status_active{_sel(service)} > 0\n)\n> {JOB_TIMEOUT}\n{joined}",
         for_="5m",
         summary=f"{service.name}: a Job did not complete in time",
@@ -1035,13 +1039,13 @@ def _cron(service: ResolvedService, name: str, **v: str) -> tuple[Series, ...]:
 def cron_alerts(service: ResolvedService, cron: str) -> list[WorkloadAlert]:
     names = _alt(service.workload.cron_jobs)
     sel = _sel(service, f"cronjob=~{names}")
-    by = "max by (namespace, cronjob)"
+    by = "max by (cluster, namespace, cronjob)"
     lbl = {"namespace": service.namespace, "cronjob": cron}
     missed = _alert(
         service,
         "CronJobNotScheduled",
         expr=f"time() - {by} (kube_cronjob_next_schedule_time{sel}) > {CRON_OVERDUE}\n"
-        f"unless on (namespace, cronjob)\n{by} (kube_cronjob_spec_suspend{sel}) == 1\n",
+        f"unless on (cluster, namespace, cronjob)\n{by} (kube_cronjob_spec_suspend{sel}) == 1\n",
         for_="5m",
         summary=f"{service.name}: a CronJob missed its schedule",
         description="CronJob {namespace}/{cronjob} should have started a Job {value} ago "
@@ -1083,8 +1087,8 @@ def pvcs_of(service: ResolvedService) -> str:
     """``{namespace, persistentvolumeclaim}`` of the claims the workload's pods mount."""
     info = f"kube_pod_spec_volumes_persistentvolumeclaims_info{_sel(service)}"
     return (
-        "max by (namespace, persistentvolumeclaim) (\n"
-        f"  {info}\n  and on (namespace, pod)\n  "
+        "max by (cluster, namespace, persistentvolumeclaim) (\n"
+        f"  {info}\n  and on (cluster, namespace, pod)\n  "
         + owned_pods(service).replace("\n", "\n  ")
         + "\n)"
     )
@@ -1130,13 +1134,13 @@ def volume_alerts(service: ResolvedService) -> list[WorkloadAlert]:
     own, _ = own_pods(service)
     sts_pod = sibling(service)[1]
     claim, other_claim = f"data-{own}", f"data-{sts_pod}"
-    by = "max by (namespace, persistentvolumeclaim)"
+    by = "max by (cluster, namespace, persistentvolumeclaim)"
     sel = _sel(service)
     ratio = (
         f"{by} (kubelet_volume_stats_available_bytes{sel})\n/\n"
         f"{by} (kubelet_volume_stats_capacity_bytes{sel})"
     )
-    joined = f"and on (namespace, persistentvolumeclaim)\n{pvcs_of(service)}\n"
+    joined = f"and on (cluster, namespace, persistentvolumeclaim)\n{pvcs_of(service)}\n"
     lbl = {"namespace": service.namespace, "persistentvolumeclaim": claim}
     steps = STEPS * 3
     full = _alert(
@@ -1160,7 +1164,7 @@ def volume_alerts(service: ResolvedService) -> list[WorkloadAlert]:
     filling = _alert(
         service,
         "PersistentVolumeFillingUp",
-        expr=f"{ratio}\n< 0.15\nand on (namespace, persistentvolumeclaim)\n"
+        expr=f"{ratio}\n< 0.15\nand on (cluster, namespace, persistentvolumeclaim)\n"
         f"{by} (predict_linear(kubelet_volume_stats_available_bytes{sel}[6h], 4 * 24 * 3600)) < 0\n"
         f"{joined}",
         for_="1h",

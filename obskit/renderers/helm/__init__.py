@@ -19,7 +19,11 @@ from obskit.renderers.helm.commented import Values
 
 FOLDER = "helm-values"
 #: the charts of one environment, in the catalog model's order (one list: HelmChartName)
-CHARTS: tuple[str, ...] = typing.get_args(HelmChartName)
+CHARTS: tuple[str, ...] = tuple(
+    c for c in typing.get_args(HelmChartName) if c not in ("mimir-distributed",)
+)
+#: charts of an environment's central store (``environments.*.central``), not of every one
+CENTRAL_CHARTS: tuple[str, ...] = ("mimir-distributed",)
 
 
 def chart_values(catalog: Catalog, environment: str) -> dict[str, Values]:
@@ -72,11 +76,32 @@ def _header(chart: str, environment: str) -> str:
 
 
 def render_environment(catalog: Catalog, environment: str) -> Files:
-    """The files of one environment."""
-    return {
-        f"{FOLDER}/{environment}/{chart}.yaml": values.dump(header=_header(chart, environment))
-        for chart, values in chart_values(catalog, environment).items()
+    """The files of one environment (with several clusters or a central store also each
+    cluster's overlay and the central store's values, :mod:`.central`)."""
+    from obskit.renderers.helm import central
+
+    values = chart_values(catalog, environment)
+    out = {
+        f"{FOLDER}/{environment}/{chart}.yaml": v.dump(header=_header(chart, environment))
+        for chart, v in values.items()
     }
+    for name, overlay in central.cluster_files(catalog, environment).items():
+        cluster = name.split("/")[0]
+        header = (
+            f"{_header('kube-prometheus-stack', environment)}\n"
+            f"Cluster {cluster}: layered over ../kube-prometheus-stack.yaml in the helmfile."
+        )
+        out[f"{FOLDER}/{environment}/{name}.yaml"] = overlay.dump(header=header)
+    mimir = central.mimir_values(catalog, environment)
+    if mimir is not None:
+        if "mimir-distributed" in catalog.environments[environment].overrides:
+            mimir.merge(
+                catalog.environments[environment].overrides["mimir-distributed"],
+                why=f"environments.{environment}.overrides.mimir-distributed in the catalog",
+            )
+        header = _header("mimir-distributed", environment)
+        out[f"{FOLDER}/{environment}/mimir-distributed.yaml"] = mimir.dump(header=header)
+    return out
 
 
 def render_helmfile(catalog: Catalog) -> Files:
@@ -120,7 +145,10 @@ class _Renderer:
         for environment, env in catalog.environments.items():
             yield RenderUnit(
                 key=f"environment/{environment}",
-                inputs=_inputs(catalog, environment, env.model_dump_json()),
+                # the service count sizes the central store and the remote-write queues
+                inputs=_inputs(
+                    catalog, environment, env.model_dump_json(), str(len(catalog.services))
+                ),
                 produce=lambda e=environment: render_environment(catalog, e),
             )
         yield RenderUnit(

@@ -3,8 +3,12 @@
 One release set per environment: each set targets the kube context named like the
 environment's cluster and carries the label ``environment=<name>``, so
 ``helmfile -f helm-values/helmfile.yaml -l environment=staging apply`` installs one
-environment. ``needs`` orders the installs (ECK operator -> eck-stack -> collectors and
-Jaeger); kube-prometheus-stack installs its own CRDs and needs nothing.
+environment. An environment with several clusters or a central store has one set per
+cluster (label ``cluster=<name>``, its own kube context, its overlay
+``<env>/<cluster>/kube-prometheus-stack.yaml``) and, for ``central.kind: mimir``, the
+``mimir`` release on the central cluster (label ``central=true``). ``needs`` orders the
+installs (ECK operator -> eck-stack -> collectors and Jaeger); kube-prometheus-stack
+installs its own CRDs and needs nothing.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from obskit.catalog.clusters import resolved_clusters
 from obskit.catalog.model import Catalog
-from obskit.renderers.helm import keyindex
+from obskit.renderers.helm import central, keyindex
 from obskit.renderers.helm.commented import Values
 from obskit.renderers.helm.kubernetes_dashboard import host as dashboard_host
 from obskit.renderers.helm.sizing import Sizing, sizing
@@ -36,6 +41,7 @@ REPOSITORIES = {
     "fluent": "https://fluent.github.io/helm-charts",
     "jaegertracing": "https://jaegertracing.github.io/helm-charts",
     "kubernetes-dashboard": "https://kubernetes.github.io/dashboard/",
+    "grafana": "https://grafana.github.io/helm-charts",
 }
 
 
@@ -78,6 +84,31 @@ def _installed(release: Release, size: Sizing) -> tuple[bool, str | None]:
     return True, None
 
 
+def _uses_mimir(catalog: Catalog) -> bool:
+    return any(e.central and e.central.kind == "mimir" for e in catalog.environments.values())
+
+
+def _central_releases(catalog: Catalog, env: str) -> list[dict[str, Any]]:
+    """The central store's release (``central.kind: mimir``) on its cluster."""
+    spec = catalog.environments[env]
+    if spec.central is None or spec.central.kind != "mimir":
+        return []
+    home = central.central_cluster(env, spec, catalog)
+    cluster = next(c for c in resolved_clusters(env, spec, catalog) if c.name == home)
+    return [
+        {
+            "name": central.MIMIR_RELEASE,
+            "namespace": STACK_NAMESPACE,
+            "chart": "grafana/mimir-distributed",
+            "version": chart_version("mimir-distributed"),
+            "kubeContext": cluster.context or cluster.name,
+            "labels": {"environment": env, "cluster": cluster.name, "central": "true"},
+            "installed": True,
+            "values": [f"{env}/mimir-distributed.yaml"],
+        }
+    ]
+
+
 def helmfile(catalog: Catalog) -> Values:
     """The helmfile document."""
     values = Values()
@@ -87,7 +118,8 @@ def helmfile(catalog: Catalog) -> Values:
         [
             {"name": name, "url": url}
             for name, url in REPOSITORIES.items()
-            if name != "kubernetes-dashboard" or with_dashboard
+            if (name != "kubernetes-dashboard" or with_dashboard)
+            and (name != "grafana" or _uses_mimir(catalog))
         ],
     )
     values.set(
@@ -99,25 +131,34 @@ def helmfile(catalog: Catalog) -> Values:
     comments = []
     for env in catalog.environments:
         size = sizing(catalog, env)
-        for release in RELEASES:
-            if release.chart == "kubernetes-dashboard" and dashboard_host(catalog, env) is None:
-                continue  # only with metadata.access and its proxy (docs/access.md)
-            installed, why = _installed(release, size)
-            entry: dict[str, Any] = {
-                "name": release.name,
-                "namespace": STACK_NAMESPACE,
-                "chart": f"{release.repository}/{release.chart}",
-                "version": chart_version(release.chart),
-                "kubeContext": size.cluster,
-                "labels": {"environment": env},
-                "installed": installed,
-                "values": [f"{env}/{release.chart}.yaml"],
-            }
-            if release.needs:
-                entry["needs"] = [f"{size.cluster}/{STACK_NAMESPACE}/{n}" for n in release.needs]
-            releases.append(entry)
-            if why:
-                comments.append(f"{env}/{release.name}: {why}")
+        spec = catalog.environments[env]
+        multi = central.multi_cluster(spec)
+        for cluster in resolved_clusters(env, spec, catalog):
+            context = cluster.context or cluster.name
+            labels = {"environment": env, **({"cluster": cluster.name} if multi else {})}
+            for release in RELEASES:
+                if release.chart == "kubernetes-dashboard" and dashboard_host(catalog, env) is None:
+                    continue  # only with metadata.access and its proxy (docs/access.md)
+                installed, why = _installed(release, size)
+                files = [f"{env}/{release.chart}.yaml"]
+                if multi and release.chart == "kube-prometheus-stack":
+                    files.append(f"{env}/{cluster.name}/{release.chart}.yaml")
+                entry: dict[str, Any] = {
+                    "name": release.name,
+                    "namespace": STACK_NAMESPACE,
+                    "chart": f"{release.repository}/{release.chart}",
+                    "version": chart_version(release.chart),
+                    "kubeContext": context,
+                    "labels": dict(labels),
+                    "installed": installed,
+                    "values": files,
+                }
+                if release.needs:
+                    entry["needs"] = [f"{context}/{STACK_NAMESPACE}/{n}" for n in release.needs]
+                releases.append(entry)
+                if why:
+                    comments.append(f"{env}/{release.name}: {why}")
+        releases.extend(_central_releases(catalog, env))
     values.set(
         "releases",
         releases,

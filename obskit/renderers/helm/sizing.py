@@ -117,13 +117,11 @@ def _merge_resources(default: dict[str, Any], given: Resources | None) -> dict[s
 
 
 def _cluster(catalog: Catalog, name: str, env: Environment, profile: Profile) -> str:
-    """The ``cluster`` external label: the environment's, else metadata.cluster for a
-    production-like environment (or the only one), else the environment's name."""
-    if env.cluster:
-        return env.cluster
-    if catalog.metadata.cluster and (profile == "production" or len(catalog.environments) == 1):
-        return catalog.metadata.cluster
-    return name
+    """The ``cluster`` external label: the environment's first cluster
+    (:func:`obskit.catalog.clusters.resolved_clusters`)."""
+    from obskit.catalog.clusters import resolved_clusters
+
+    return resolved_clusters(name, env, catalog)[0].name
 
 
 def sizing(catalog: Catalog, name: str) -> Sizing:

@@ -1,0 +1,165 @@
+"""Rules that stay right when one ruler sees many clusters (issue 13, part 4).
+
+Every generated aggregation and join keeps ``cluster``; the generated two-cluster promtool
+tests pass with the real promtool and fail when a rule sums clusters together; a catalog
+with one cluster gets no such tests and unchanged results.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+import yaml
+
+from obskit.catalog.clusters import paired_clusters
+from obskit.lint.cluster_scope import cluster_drops
+from obskit.renderers.alerts import rulefile
+
+from catalog_support import catalog_file, rendered
+
+TWO_CLUSTERS = """\
+services:
+  - name: web
+    team: web
+    slos:
+      - {name: availability, objective: 99.9}
+      - {name: latency, objective: 99, threshold: 250ms}
+  - name: api
+    team: web
+    metrics: {preset: grpc}
+    slos: [{name: availability, objective: 99.5}]
+  - name: mesh
+    team: web
+    metrics: {preset: istio}
+    slos: [{name: latency, objective: 99, threshold: 500ms, window: 7d}]
+environments:
+  staging: {}
+  production:
+    clusters:
+      - {name: eu-1, labels: {region: eu-west-1, provider: aws}}
+      - {name: us-1, context: arn-us-1, managed: false}
+"""
+
+
+def _generated_rules(catalog) -> list[tuple[str, str]]:
+    out = []
+    for service in catalog.services:
+        own = {a.alert for a in service.alerts}
+        for group in rulefile.groups(service):
+            for rule in group["rules"]:
+                name = rule.get("alert") or rule["record"]
+                if name not in own:
+                    out.append((f"{service.name}/{name}", rule["expr"]))
+    return out
+
+
+def test_no_generated_rule_of_the_example_adds_clusters_together(example_catalog):
+    rules = _generated_rules(example_catalog)
+    assert len(rules) > 300
+    drops = {name: cluster_drops(expr) for name, expr in rules}
+    assert {k: v for k, v in drops.items() if v} == {}
+
+
+def test_the_scope_check_sees_a_sum_over_clusters():
+    assert cluster_drops("sum(rate(x[5m])) / on (namespace) max by (namespace) (y)") == [
+        "on (namespace)",
+        "sum without `by`",
+        "max by (namespace)",
+    ]
+
+
+def _tests_of(out, service: str) -> list[dict]:
+    doc = yaml.safe_load((out / "alerts" / "tests" / f"{service}.test.yaml").read_text())
+    return doc["tests"]
+
+
+def test_one_cluster_gets_no_two_cluster_tests(tmp_path):
+    out = rendered(tmp_path, TWO_CLUSTERS.split("environments:")[0])
+    assert not [g for g in _tests_of(out, "web") if "cluster" in g["name"]]
+
+
+@pytest.fixture(scope="module")
+def two_clusters(tmp_path_factory):
+    return rendered(tmp_path_factory.mktemp("two-clusters"), TWO_CLUSTERS)
+
+
+def test_a_two_cluster_test_per_slo_with_cluster_labelled_inputs(two_clusters):
+    groups = [g for g in _tests_of(two_clusters, "web") if "an outage in cluster" in g["name"]]
+    assert [g["name"] for g in groups] == [
+        "web availability: an outage in cluster eu-1 pages for eu-1 only, never for us-1",
+        "web latency: an outage in cluster eu-1 pages for eu-1 only, never for us-1",
+    ]
+    for group in groups:
+        clusters = {
+            re.search(r'cluster="([^"]+)"', s["series"]).group(1) for s in group["input_series"]
+        }
+        assert clusters == {"eu-1", "us-1"}
+        fired = group["alert_rule_test"][-1]["exp_alerts"]
+        assert [a["exp_labels"]["cluster"] for a in fired] == ["eu-1"]
+
+
+def _run(promtool: str, out, service: str, rules: str | None = None) -> subprocess.CompletedProcess:
+    work = out / "alerts"
+    if rules is not None:
+        (work / f"{service}.rules.yaml").write_text(rules)
+    return subprocess.run(
+        [promtool, "test", "rules", f"{service}.test.yaml"],
+        cwd=work / "tests",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.promtool
+@pytest.mark.parametrize("service", ["web", "api", "mesh"])
+def test_two_cluster_tests_pass_with_real_promtool(two_clusters, promtool, service):
+    result = _run(promtool, two_clusters, service)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.promtool
+def test_two_cluster_test_fails_when_the_sli_sums_clusters(tmp_path, promtool):
+    """The mutation a pre-issue-13 rule file is: ``sum(...)`` instead of ``sum by (cluster)``."""
+    out = rendered(tmp_path, TWO_CLUSTERS)
+    path = out / "alerts" / "api.rules.yaml"
+    original = path.read_text()
+    mutated = original.replace("sum by (cluster)(", "sum(")
+    assert mutated != original
+    doc = yaml.safe_load((out / "alerts" / "tests" / "api.test.yaml").read_text())
+    doc["tests"] = [g for g in doc["tests"] if "an outage in cluster" in g["name"]]
+    (out / "alerts" / "tests" / "api.test.yaml").write_text(yaml.safe_dump(doc))
+    assert _run(promtool, out, "api").returncode == 0
+    broken = _run(promtool, out, "api", mutated)
+    assert broken.returncode != 0
+    assert "ApiAvailabilityErrorBudgetFastBurn" in broken.stdout + broken.stderr
+
+
+def test_paired_clusters_come_from_the_first_environment_with_several(tmp_path):
+    from obskit import load_catalog
+
+    catalog = load_catalog(catalog_file(tmp_path, TWO_CLUSTERS))
+    assert paired_clusters(catalog) == ("eu-1", "us-1")
+
+
+@pytest.mark.promtool
+def test_two_cluster_workload_tests_fail_when_joins_drop_cluster(tmp_path, promtool):
+    """Each workload alert's two-cluster test catches aggregations and joins without it."""
+    out = rendered(tmp_path, TWO_CLUSTERS)
+    path = out / "alerts" / "web.rules.yaml"
+    original = path.read_text()
+    mutated = original.replace("by (cluster, namespace", "by (namespace").replace(
+        "on (cluster, namespace", "on (namespace"
+    )
+    doc = yaml.safe_load((out / "alerts" / "tests" / "web.test.yaml").read_text())
+    doc["tests"] = [g for g in doc["tests"] if "fires in cluster" in g["name"]]
+    assert len(doc["tests"]) >= 10
+    (out / "alerts" / "tests" / "web.test.yaml").write_text(yaml.safe_dump(doc))
+    assert _run(promtool, out, "web").returncode == 0
+    broken = _run(promtool, out, "web", mutated)
+    output = broken.stdout + broken.stderr
+    assert broken.returncode != 0
+    failed = set(re.findall(r"name: web: (\w+) fires in cluster", output))
+    assert failed == {g["name"].split()[1] for g in doc["tests"]}, output[-2000:]
