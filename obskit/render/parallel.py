@@ -21,6 +21,9 @@ from obskit.render.registry import Files, RenderUnit, render_session, shared_pro
 PARALLEL_MIN = 64
 #: chunks per worker (smaller chunks balance better; each costs one round trip)
 CHUNKS_PER_WORKER = 8
+#: most units in one chunk: a chunk's files are held (and pickled) whole, so this and the
+#: window of chunks in flight bound the memory a render takes, whatever the fleet's size
+MAX_CHUNK = 24
 
 _WORK: list[tuple[str, RenderUnit]] = []
 
@@ -38,7 +41,7 @@ def default_jobs() -> int:
 
 def _chunks(work: list[tuple[str, RenderUnit]], jobs: int) -> list[tuple[int, int]]:
     """``[start, end)`` ranges of about equal size that never split one key's units."""
-    target = max(1, len(work) // (jobs * CHUNKS_PER_WORKER))
+    target = max(1, min(MAX_CHUNK, len(work) // (jobs * CHUNKS_PER_WORKER)))
     ranges, start = [], 0
     for i in range(1, len(work) + 1):
         if i == len(work) or (i - start >= target and work[i][1].key != work[i - 1][1].key):
@@ -74,7 +77,7 @@ def produce_all(work: list[tuple[str, RenderUnit]], jobs: int | None = None) -> 
             window: deque = deque()
             for span in spans:
                 window.append((span, pool.apply_async(_produce_range, (span,))))
-                if len(window) >= jobs * 2:
+                if len(window) > jobs:
                     break
             while window:
                 span, pending = window.popleft()
