@@ -78,3 +78,18 @@ def test_parallel_render_is_byte_identical_to_serial(eager, tmp_path, monkeypatc
     # and equal to the committed output (rendered serially or not, it is one output)
     committed = {p: (REPO / p).read_bytes() for p in par}
     assert [p for p in par if committed[p] != par[p]] == []
+
+
+def test_a_caller_with_threads_renders_serially(eager):
+    import threading
+
+    done = threading.Event()
+    worker = threading.Thread(target=done.wait)
+    worker.start()
+    try:
+        with render_session():
+            results = list(parallel.produce_all(_units(30), jobs=2))
+    finally:
+        done.set()
+        worker.join()
+    assert {int(r[next(iter(r))].split()[1]) for r in results} == {os.getpid()}

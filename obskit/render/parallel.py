@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Iterator
 
@@ -39,6 +40,11 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+def _fork_safe() -> bool:
+    """Fork only a single-threaded process (a library caller's threads could hold locks)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
 def _chunks(work: list[tuple[str, RenderUnit]], jobs: int) -> list[tuple[int, int]]:
     """``[start, end)`` ranges of about equal size that never split one key's units."""
     target = max(1, min(MAX_CHUNK, len(work) // (jobs * CHUNKS_PER_WORKER)))
@@ -61,11 +67,7 @@ def _produce_range(span: tuple[int, int]) -> list[dict[str, bytes]] | None:
 def produce_all(work: list[tuple[str, RenderUnit]], jobs: int | None = None) -> Iterator[Files]:
     """Each unit's files, in the order of ``work`` (inside a :func:`render_session`)."""
     jobs = jobs or default_jobs()
-    if (
-        jobs <= 1
-        or len(work) < PARALLEL_MIN
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if jobs <= 1 or len(work) < PARALLEL_MIN or not _fork_safe():
         for name, unit in work:
             yield shared_produce(name, unit)
         return
