@@ -24,8 +24,9 @@ from pathlib import Path
 from obskit.promtool import ServiceResult, find_promtool
 from obskit.promtool_cache import PassCache, fingerprint, promtool_version
 
-#: most files handed to one promtool process (keeps a failing batch's output readable)
-MAX_BATCH = 16
+#: most files handed to one promtool process: test files cost seconds each, so small batches
+#: keep the last wave short (one idle core at the end) and a failing batch's output readable
+MAX_BATCH = 8
 _RULES_FOUND = re.compile(r"SUCCESS: (\d+) rules found")
 
 
