@@ -78,9 +78,15 @@ def build(n: int) -> dict:
     }
 
 
-def write(n: int, path: Path) -> Path:
+def write(n: int, path: Path, *, slo_changed: bool = False) -> Path:
+    """Write the catalog; ``slo_changed``: service n // 2's first objective differs (its rules
+    and promtool tests change, nothing else's)."""
+    doc = build(n)
+    if slo_changed:
+        victim = next(s for s in doc["services"][n // 2 :] if "slos" in s)
+        victim["slos"][0]["objective"] = 99.5
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.dump(build(n), Dumper=yaml.CSafeDumper, sort_keys=False))
+    path.write_text(yaml.dump(doc, Dumper=yaml.CSafeDumper, sort_keys=False))
     return path
 
 

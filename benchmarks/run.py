@@ -1,6 +1,6 @@
 """obskit's render benchmark (issue targets in benchmarks/README.md).
 
-    .venv/bin/python benchmarks/run.py [--sizes 100,1000,10000] [--runs 3]
+    .venv/bin/python benchmarks/run.py [--sizes 100,1000,10000] [--runs 3] [--test-size 50]
 
 For each size N it generates a synthetic catalog and measures, as medians of --runs runs of the
 real `obskit` command in a child process (wall time, and the child's peak RSS from wait4):
@@ -8,8 +8,10 @@ full render into an empty folder (cold cache), re-render with nothing changed, `
 --check`, re-render after one service changed, and `obskit validate`. In the same run it
 measures the floor: the very same rendered content (parsed back from the output folder)
 dumped with orjson and libyaml's CSafeDumper into an empty folder, and prints obskit's full
-render time as a ratio of it. Results go to stdout as a Markdown table and to
-benchmarks/out/results.json.
+render time as a ratio of it. With --test-size N it also times `obskit test` on N services:
+cold (empty pass cache) and after one service's SLO changed (its rules and tests differ).
+Results go to stdout as Markdown tables (each issue-18 target with the previous figure from
+benchmarks/previous.json beside this run's) and to benchmarks/out/results.json.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ OUT = ROOT / "out"
 OBSKIT = [sys.executable, "-m", "obskit"]
 
 
+#: CPU seconds (user + system) of the last measured run, its children included
+LAST_CPU = [0.0]
+
+
 def measure(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     """Wall seconds, peak RSS in MiB, and exit code of one obskit run."""
     with tempfile.TemporaryFile() as err:
@@ -45,6 +51,7 @@ def measure(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
+        LAST_CPU[0] = usage.ru_utime + usage.ru_stime
         if proc.returncode not in (0, 1):
             err.seek(0)
             raise SystemExit(f"obskit {' '.join(args)} failed:\n{err.read().decode()[-2000:]}")
@@ -96,7 +103,7 @@ def in_child(*args: str) -> str:
     return proc.stdout.strip()
 
 
-def bench(n: int, runs: int) -> dict:
+def bench(n: int, runs: int, floor_runs: int = 1) -> dict:
     catalog = OUT / f"catalog-{n}.yaml"
     in_child("--generate", str(n), str(catalog))
     changed = OUT / f"catalog-{n}-changed.yaml"
@@ -110,12 +117,14 @@ def bench(n: int, runs: int) -> dict:
     results: dict[str, list[tuple[float, float]]] = {
         k: [] for k in ("full", "noop", "check", "one", "validate")
     }
+    full_cpu = []
     written_one = 0
     for _ in range(runs):
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
         wall, rss, _ = measure(["render", str(catalog), "--out", str(out), "-q"], env)
         results["full"].append((wall, rss))
+        full_cpu.append(LAST_CPU[0])
         wall, rss, _ = measure(["render", str(catalog), "--out", str(out), "-q"], env)
         results["noop"].append((wall, rss))
         wall, rss, rc = measure(["render", str(catalog), "--out", str(out), "--check", "-q"], env)
@@ -129,7 +138,7 @@ def bench(n: int, runs: int) -> dict:
         results["validate"].append((wall, rss))
     files = tree_files(out)
     total_bytes = sum(p.stat().st_size for p in files)
-    floor = float(in_child("--floor", str(out), str(runs)))
+    floor = float(in_child("--floor", str(out), str(runs))) if floor_runs else float("nan")
     row = {
         "n": n,
         "files": len(files),
@@ -140,8 +149,66 @@ def bench(n: int, runs: int) -> dict:
     for key, values in results.items():
         row[f"{key}_s"] = statistics.median(v[0] for v in values)
         row[f"{key}_rss_mib"] = statistics.median(v[1] for v in values)
+    row["full_cpu_s"] = statistics.median(full_cpu)
     row["full_over_floor"] = row["full_s"] / floor if floor else float("nan")
     return row
+
+
+def bench_test(n: int) -> dict:
+    """`obskit test` on n services: cold, then after one service's SLO changed."""
+    catalog, changed = OUT / f"test-catalog-{n}.yaml", OUT / f"test-catalog-{n}-changed.yaml"
+    in_child("--generate", str(n), str(catalog))
+    in_child("--generate-changed", str(n), str(changed))
+    out, cache = OUT / f"test-{n}", OUT / f"test-cache-{n}"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    env = {**os.environ, "OBSKIT_CACHE_DIR": str(cache), "PYTHONHASHSEED": "0"}
+    row: dict = {"n": n}
+    for key, cat in (("cold", catalog), ("warm", catalog), ("one", changed)):
+        wall, rss, rc = measure(["test", str(cat), "--out", str(out)], env)
+        assert rc == 0, f"obskit test ({key}) failed"
+        row[f"{key}_s"], row[f"{key}_cpu_s"], row[f"{key}_rss_mib"] = wall, LAST_CPU[0], rss
+    return row
+
+
+def quick() -> dict:
+    """`obskit --help` and `obskit validate catalog.yaml` (the example), medians of 5."""
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    example = str(ROOT.parent / "catalog.yaml")
+    return {
+        "help_s": statistics.median(measure(["--help"], env)[0] for _ in range(5)),
+        "validate_example_s": statistics.median(
+            measure(["validate", example, "-q"], env)[0] for _ in range(5)
+        ),
+    }
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def targets(rows: list[dict], test: dict | None, fast: dict) -> str:
+    """Each issue-18 target: its limit, the previous figure and this run's."""
+    prev = json.loads((ROOT / "previous.json").read_text())
+    by_n = {r["n"]: r for r in rows}
+    now: dict[str, float | None] = {k: None for k in prev["figures"]}
+    if 1000 in by_n:
+        a = by_n[1000]
+        now.update(full_1000_s=a["full_s"], noop_1000_s=a["noop_s"], check_1000_s=a["check_s"])
+        now.update(mib_1000=a["bytes"] / 2**20, full_1000_cpu_s=a["full_cpu_s"])
+        if 10000 in by_n:
+            now["rss_10000_over_1000"] = by_n[10000]["full_rss_mib"] / a["full_rss_mib"]
+    if test:
+        scale = 1000 / test["n"]
+        now["test_cold_1000_s"] = test["cold_s"] * scale
+        # the one-changed figure is measured, not scaled: only the render part grows with N
+        now["test_one_changed_1000_s"] = test["one_s"] if test["n"] >= 1000 else None
+    now.update(help_s=fast["help_s"], validate_example_s=fast["validate_example_s"])
+    lines = ["| target | limit | previous | now |", "|---|---|---|---|"]
+    for key, (label, limit) in prev["targets"].items():
+        before, after = prev["figures"].get(key), now.get(key)
+        lines.append(f"| {label} | {limit} | {_fmt(before)} | {_fmt(after)} |")
+    return "\n".join(lines)
 
 
 def table(rows: list[dict]) -> str:
@@ -168,17 +235,26 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--generate", nargs=2, metavar=("N", "PATH"), help=argparse.SUPPRESS)
     parser.add_argument("--floor", nargs=2, metavar=("DIR", "RUNS"), help=argparse.SUPPRESS)
+    parser.add_argument("--generate-changed", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--no-floor", action="store_true", help="skip the floor measurement")
+    parser.add_argument(
+        "--test-size", type=int, default=0, help="also time `obskit test` on this many services"
+    )
     args = parser.parse_args()
     if args.generate:
         write_catalog(int(args.generate[0]), Path(args.generate[1]))
+        return
+    if args.generate_changed:
+        n, path = int(args.generate_changed[0]), Path(args.generate_changed[1])
+        write_catalog(n, path, slo_changed=True)
         return
     if args.floor:
         print(floor_seconds(Path(args.floor[0]), int(args.floor[1])))
         return
     OUT.mkdir(parents=True, exist_ok=True)
     rows = []
-    for n in (int(s) for s in args.sizes.split(",")):
-        row = bench(n, args.runs)
+    for n in (int(s) for s in args.sizes.split(",") if s.strip() and int(s)):
+        row = bench(n, args.runs, 0 if args.no_floor else 1)
         rows.append(row)
         print(f"N={n}: {json.dumps(row)}", file=sys.stderr, flush=True)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -192,7 +268,18 @@ def main() -> None:
                 f"\n10,000 / 1,000 full render time: {b['full_s'] / a['full_s']:.1f}x; "
                 f"peak RSS: {b['full_rss_mib'] / a['full_rss_mib']:.2f}x"
             )
-    (OUT / "results.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=2))
+    test = bench_test(args.test_size) if args.test_size else None
+    if test:
+        print(
+            f"\n`obskit test`, {test['n']} services: cold {test['cold_s']:.1f} s "
+            f"(CPU {test['cold_cpu_s']:.1f} s), nothing changed {test['warm_s']:.1f} s, "
+            f"one service's SLO changed {test['one_s']:.1f} s (CPU {test['one_cpu_s']:.1f} s)"
+        )
+    fast = quick()
+    print("\n" + targets(rows, test, fast))
+    (OUT / "results.json").write_text(
+        json.dumps({"machine": machine, "rows": rows, "test": test, **fast}, indent=2)
+    )
 
 
 if __name__ == "__main__":

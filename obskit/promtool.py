@@ -38,6 +38,8 @@ class ServiceResult:
     test_ok: bool
     seconds: float
     output: str
+    #: taken from the pass cache (promtool not run)
+    cached: bool = False
 
     @property
     def ok(self) -> bool:

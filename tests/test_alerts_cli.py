@@ -29,7 +29,7 @@ def _text(result) -> str:
 @pytest.mark.promtool
 @pytest.mark.slow
 def test_obskit_test_on_the_example_catalog(promtool, example_catalog, tmp_path):
-    result = _invoke("test", str(REPO / "catalog.yaml"), "--out", str(tmp_path))
+    result = _invoke("test", str(REPO / "catalog.yaml"), "--out", str(tmp_path), "--no-cache")
     text = _text(result)
     assert result.exit_code == 0, text
     for service in example_catalog.services:
@@ -74,6 +74,23 @@ def test_obskit_test_fails_on_a_rule_promtool_refuses(promtool, tmp_path):
     text = _text(result)
     assert result.exit_code == 1, text
     assert "FAILED" in text and "noSuchFunction" in text
+
+
+@pytest.mark.promtool
+def test_obskit_test_reuses_a_pass_and_never_a_failure(promtool, tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text(BROKEN.replace("$value | noSuchFunction", "$value"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BROKEN)
+    env = {"OBSKIT_CACHE_DIR": str(tmp_path / "cache")}
+    first = _invoke("test", str(good), **env)
+    assert first.exit_code == 0 and "(0 from the pass cache)" in _text(first), _text(first)
+    second = _invoke("test", str(good), **env)
+    assert second.exit_code == 0 and "(1 from the pass cache)" in _text(second)
+    assert re.search(r" api .* cached", _text(second)), _text(second)
+    for _ in range(2):
+        failed = _invoke("test", str(bad), **env)
+        assert failed.exit_code == 1 and "(0 from the pass cache)" in _text(failed)
 
 
 def test_obskit_lint_example_is_clean():

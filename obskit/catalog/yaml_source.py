@@ -9,6 +9,7 @@ import yaml
 
 from obskit.catalog.bounds import structure_problem
 from obskit.catalog.errors import Problem, format_path
+from obskit.catalog.yaml_stream import Unusual, load_stream
 
 try:
     _Loader: type = yaml.CSafeLoader
@@ -90,28 +91,6 @@ def _walk_positions(node: yaml.Node, path: Path, smap: SourceMap) -> None:
             _walk_positions(item, (*path, i), smap)
 
 
-class _Unusual(Exception):
-    """The fast loader met something the careful path must report (duplicates, merges)."""
-
-
-class _FastLoader(_Loader):  # type: ignore[misc, valid-type]
-    """libyaml loader that refuses duplicate and merge keys instead of silently merging."""
-
-    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
-        seen = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _Unusual
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
-            if key in seen:
-                raise _Unusual
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-_FastLoader.add_constructor("tag:yaml.org,2002:map", _FastLoader.construct_yaml_map)
-
-
 _constructor = _Constructor()
 
 
@@ -160,11 +139,11 @@ def load_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
             Problem(file, line, col, "", message, "write the values out; keep nesting shallow")
         )
         return None, smap, problems
-    try:
-        data = yaml.load(text, Loader=_FastLoader)
+    try:  # the fast path: data straight from libyaml's events, no node graph held
+        data = load_stream(text)
         if data is not None:
             return data, smap, problems
-    except (_Unusual, yaml.YAMLError):
+    except (Unusual, yaml.YAMLError):
         pass  # the careful path below locates and explains it
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -19,13 +18,21 @@ def test_rules(
         None, "--out", "-o", help="Render into this folder (kept) instead of a temporary one."
     ),
     jobs: int = typer.Option(
-        0, "--jobs", "-j", help="Services tested in parallel (default: CPU count)."
+        0, "--jobs", "-j", help="promtool processes run in parallel (default: CPU count)."
+    ),
+    no_cache: bool = typer.Option(
+        False,
+        "--no-cache",
+        help="Run promtool for every service, ignoring stored passes (and storing none).",
     ),
 ) -> None:
-    """Run `promtool check rules` and `promtool test rules` for every service's alerts."""
-    from concurrent.futures import ThreadPoolExecutor
+    """Run `promtool check rules` and `promtool test rules` for every service's alerts.
 
-    from obskit.promtool import PromtoolMissing, check_and_test, find_promtool
+    A service whose rule file, test file and promtool version match an earlier pass is not
+    run again (passes are kept in $OBSKIT_CACHE_DIR or ~/.cache/obskit; failures never are).
+    """
+    from obskit.promtool import PromtoolMissing, find_promtool
+    from obskit.promtool_run import prove
     from obskit.render.output import OutputError
     from obskit.render.pipeline import render
 
@@ -44,9 +51,7 @@ def test_rules(
             fail(f"{root}: {len(outcome.conflicts)} file(s) in the way: {outcome.conflicts[0]}")
         alerts_dir = root / "alerts"
         names = [s.name for s in cat.services]
-        workers = jobs or os.cpu_count() or 1
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(lambda n: check_and_test(alerts_dir, n, promtool), names))
+        results = prove(alerts_dir, names, promtool=promtool, jobs=jobs, use_cache=not no_cache)
     _report(results)
     if not all(r.ok for r in results):
         raise typer.Exit(EXIT_FOUND)
@@ -69,7 +74,7 @@ def _report(results: list) -> None:
             str(r.tests),
             "[green]ok[/]" if r.check_ok else "[red]FAILED[/]",
             "[green]ok[/]" if r.test_ok else "[red]FAILED[/]",
-            f"{r.seconds:.1f}",
+            "cached" if r.cached else f"{r.seconds:.1f}",
         )
     console.print(table)
     for r in results:
@@ -79,5 +84,7 @@ def _report(results: list) -> None:
     failed = sum(not r.ok for r in results)
     rules = sum(r.rules for r in results)
     tests = sum(r.tests for r in results)
+    cached = sum(r.cached for r in results)
     summary = f"{len(results)} services, {rules} rules, {tests} test groups: "
-    console.print(summary + (f"[red]{failed} failed[/]" if failed else "[green]all passed[/]"))
+    summary += f"[red]{failed} failed[/]" if failed else "[green]all passed[/]"
+    console.print(summary + f" ({cached} from the pass cache)")

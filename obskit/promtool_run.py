@@ -1,0 +1,245 @@
+"""Prove many services at once: few promtool processes, every core, cached passes.
+
+``promtool test rules`` costs ~0.1-2 s per test group (it evaluates every rule at every
+step), so a fleet is proven by (1) skipping services whose rule file, test file and promtool
+version match a stored pass (:mod:`obskit.promtool_cache`), (2) batching several files per
+promtool process (``check rules`` and ``test rules`` take many files) and (3) running the
+batches on every core. When only a few services need proving, their test files are split
+into pieces of whole test groups (groups are independent in promtool) so those few still use
+every core; a piece that fails is proven again from the original file, whose output is shown.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from obskit.promtool import ServiceResult, find_promtool
+from obskit.promtool_cache import PassCache, fingerprint, promtool_version
+
+#: most files handed to one promtool process: test files cost seconds each, so small batches
+#: keep the last wave short (one idle core at the end) and a failing batch's output readable
+MAX_BATCH = 8
+_RULES_FOUND = re.compile(r"SUCCESS: (\d+) rules found")
+
+
+@dataclass
+class _Service:
+    name: str
+    rules_path: Path
+    test_path: Path | None
+    fp: str
+    tests: int
+    check_ok: bool = True
+    rules: int = 0
+    test_ok: bool = True
+    seconds: float = 0.0
+    outputs: list[str] = field(default_factory=list)
+    pieces: list[Path] = field(default_factory=list)
+
+
+def split_tests(text: str, parts: int) -> list[str] | None:
+    """``text`` (a generated test file) as up to ``parts`` files of whole test groups.
+
+    None when it has fewer than two groups or an unexpected shape (``tests:`` last, its
+    groups as ``- `` items at column 0); the caller then runs the file whole.
+    """
+    lines = text.splitlines(keepends=True)
+    try:
+        idx = next(i for i, line in enumerate(lines) if line.rstrip("\r\n") == "tests:")
+    except StopIteration:
+        return None
+    body = lines[idx + 1 :]
+    if not body or not body[0].startswith("- "):
+        return None
+    if any(not (ln.startswith(("- ", "  ")) or not ln.strip()) for ln in body):
+        return None
+    starts = [i for i, ln in enumerate(body) if ln.startswith("- ")]
+    groups = [body[a:b] for a, b in zip(starts, [*starts[1:], len(body)], strict=True)]
+    parts = min(parts, len(groups))
+    if parts < 2:
+        return None
+    head = "".join(lines[: idx + 1])
+    return [head + "".join("".join(g) for g in groups[i::parts]) for i in range(parts)]
+
+
+def _run(args: list[str], cwd: Path) -> tuple[int, str, float]:
+    start = time.monotonic()
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+    return proc.returncode, (proc.stdout + proc.stderr).strip(), time.monotonic() - start
+
+
+def _blocks(output: str, marker: str) -> dict[str, str]:
+    """promtool's per-file output blocks (``Checking <file>`` / ``Unit Testing:  <file>``)."""
+    blocks: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in output.splitlines():
+        if line.startswith(marker):
+            current = blocks.setdefault(line[len(marker) :].strip(), [])
+        if current is not None:
+            current.append(line)
+    return {k: "\n".join(v) for k, v in blocks.items()}
+
+
+def _passed(block: str | None) -> bool:
+    if block is None:
+        return False
+    lines = [ln.strip() for ln in block.splitlines()]
+    return any(ln.startswith("SUCCESS") for ln in lines) and not any(
+        ln.startswith("FAILED") for ln in lines
+    )
+
+
+def _batches(items: list, workers: int) -> list[list]:
+    """``items`` in batches: at least ~3 per worker (balance), at most MAX_BATCH each."""
+    if not items:
+        return []
+    count = max(math.ceil(len(items) / MAX_BATCH), min(len(items), workers * 3))
+    return [items[i::count] for i in range(count)]
+
+
+def _check(promtool: str, alerts_dir: Path, batch: list[_Service]) -> None:
+    """``promtool check rules`` over a batch; a failing batch is re-run file by file."""
+    rc, out, secs = _run(
+        [promtool, "check", "rules", *(s.rules_path.name for s in batch)], alerts_dir
+    )
+    if rc != 0 and len(batch) > 1:
+        for service in batch:
+            _check(promtool, alerts_dir, [service])
+        return
+    blocks = _blocks(out, "Checking ")
+    for service in batch:
+        block = blocks.get(service.rules_path.name, out if len(batch) == 1 else None)
+        found = _RULES_FOUND.search(block or "")
+        service.rules = int(found.group(1)) if found else 0
+        service.check_ok = rc == 0 and found is not None
+        service.seconds += secs / len(batch)
+        if not service.check_ok:
+            service.outputs.append(block or out)
+
+
+def _test(promtool: str, batch: list[tuple[_Service, Path]]) -> list[tuple[_Service, Path, str]]:
+    """``promtool test rules`` over a batch of pieces; returns the failed pieces."""
+    rc, out, secs = _run([promtool, "test", "rules", *(str(p) for _, p in batch)], Path.cwd())
+    blocks = _blocks(out, "Unit Testing:")
+    failed = []
+    for service, piece in batch:
+        service.seconds += secs / len(batch)
+        block = blocks.get(str(piece))
+        if not (_passed(block) and (rc == 0 or block is not None)):
+            failed.append((service, piece, block or out))
+    return failed
+
+
+def prove(
+    alerts_dir: Path,
+    names: list[str],
+    *,
+    promtool: str | None = None,
+    jobs: int = 0,
+    use_cache: bool = True,
+    cache: PassCache | None = None,
+) -> list[ServiceResult]:
+    """``promtool check rules`` and ``test rules`` for each service of a rendered ``alerts/``."""
+    promtool = promtool or find_promtool()
+    workers = jobs or os.cpu_count() or 1
+    cache = cache or PassCache(enabled=use_cache)
+    version = promtool_version(promtool)
+    services: list[_Service] = []
+    results: dict[str, ServiceResult] = {}
+    for name in names:
+        rules_path = alerts_dir / f"{name}.rules.yaml"
+        test_path = alerts_dir / "tests" / f"{name}.test.yaml"
+        rules = rules_path.read_bytes() if rules_path.is_file() else b""
+        tests = test_path.read_bytes() if test_path.is_file() else None
+        fp = fingerprint(version, rules, tests)
+        hit = cache.get(fp)
+        if hit is not None:
+            results[name] = ServiceResult(
+                name, hit["rules"], hit["tests"], True, True, 0.0, "", cached=True
+            )
+            continue
+        count = len(re.findall(rb"^- name: ", tests or b"", flags=re.MULTILINE))
+        services.append(
+            _Service(name, rules_path, test_path if tests is not None else None, fp, count)
+        )
+    with (
+        tempfile.TemporaryDirectory(prefix="obskit-prove-") as tmp,
+        ThreadPoolExecutor(max_workers=workers) as pool,
+    ):
+        list(pool.map(lambda b: _check(promtool, alerts_dir, b), _batches(services, workers)))
+        pieces = _pieces(services, alerts_dir, Path(tmp), workers)
+        failed = [
+            f
+            for fs in pool.map(lambda b: _test(promtool, b), _batches(pieces, workers))
+            for f in fs
+        ]
+        _settle(promtool, failed, pool)
+    for s in services:
+        result = ServiceResult(
+            s.name, s.rules, s.tests, s.check_ok, s.test_ok, s.seconds, "\n".join(s.outputs)
+        )
+        if result.ok:
+            cache.put_pass(s.fp, s.rules, s.tests)
+        results[s.name] = result
+    return [results[n] for n in names]
+
+
+def _pieces(
+    services: list[_Service], alerts_dir: Path, tmp: Path, workers: int
+) -> list[tuple[_Service, Path]]:
+    """The test files to run: whole files, or pieces when few services need proving."""
+    with_tests = [s for s in services if s.test_path is not None]
+    parts = math.ceil(workers * 2 / len(with_tests)) if with_tests else 1
+    pieces: list[tuple[_Service, Path]] = []
+    mirror = tmp / "alerts"
+    for service in with_tests:
+        assert service.test_path is not None
+        split = split_tests(service.test_path.read_text(), parts) if parts > 1 else None
+        if split is None:
+            pieces.append((service, service.test_path.resolve()))
+            continue
+        # the pieces sit in a mirror of alerts/ so `../<service>.rules.yaml` still resolves
+        (mirror / "tests").mkdir(parents=True, exist_ok=True)
+        for entry in alerts_dir.iterdir():
+            link = mirror / entry.name
+            if entry.is_file() and not link.exists():
+                link.symlink_to(entry.resolve())
+        for i, text in enumerate(split):
+            path = mirror / "tests" / f"{service.name}.{i}.test.yaml"
+            path.write_text(text)
+            service.pieces.append(path)
+            pieces.append((service, path))
+    return pieces
+
+
+def _settle(
+    promtool: str, failed: list[tuple[_Service, Path, str]], pool: ThreadPoolExecutor
+) -> None:
+    """Mark failed services; a split one is proven again from its original file."""
+    again: dict[str, _Service] = {}
+    for service, _piece, output in failed:
+        if service.pieces:
+            again[service.name] = service
+        else:
+            service.test_ok = False
+            service.outputs.append(output)
+
+    def whole(service: _Service) -> None:
+        assert service.test_path is not None
+        rc, out, secs = _run(
+            [promtool, "test", "rules", service.test_path.name], service.test_path.parent
+        )
+        service.seconds += secs
+        if rc != 0:
+            service.test_ok = False
+            service.outputs.append(out)
+
+    list(pool.map(whole, [again[k] for k in sorted(again)]))

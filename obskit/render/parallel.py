@@ -1,0 +1,96 @@
+"""Produce render units on every core, in order: output identical to a serial render.
+
+Units are closures over the catalog, so they are handed to forked worker processes by index
+(a fork inherits them), never pickled. Work goes out in chunks that keep one key's units
+(a service's dashboards, alerts and manifests) together, so :func:`shared_produce` still
+reuses a service's output within a worker. Results come back in unit order, a bounded number
+of chunks ahead, so memory stays flat. A chunk that fails in a worker is produced again in
+this process, which raises the very error a serial render raises.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections import deque
+from collections.abc import Iterator
+
+from obskit.render.registry import Files, RenderUnit, render_session, shared_produce
+
+#: fewer units than this to produce: not worth starting workers
+PARALLEL_MIN = 64
+#: chunks per worker (smaller chunks balance better; each costs one round trip)
+CHUNKS_PER_WORKER = 8
+#: most units in one chunk: a chunk's files are held (and pickled) whole, so this and the
+#: window of chunks in flight bound the memory a render takes, whatever the fleet's size
+MAX_CHUNK = 24
+
+_WORK: list[tuple[str, RenderUnit]] = []
+
+
+def default_jobs() -> int:
+    """``$OBSKIT_JOBS``, or the CPUs this process may run on."""
+    env = os.environ.get("OBSKIT_JOBS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _fork_safe() -> bool:
+    """Fork only a single-threaded process (a library caller's threads could hold locks)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _chunks(work: list[tuple[str, RenderUnit]], jobs: int) -> list[tuple[int, int]]:
+    """``[start, end)`` ranges of about equal size that never split one key's units."""
+    target = max(1, min(MAX_CHUNK, len(work) // (jobs * CHUNKS_PER_WORKER)))
+    ranges, start = [], 0
+    for i in range(1, len(work) + 1):
+        if i == len(work) or (i - start >= target and work[i][1].key != work[i - 1][1].key):
+            ranges.append((start, i))
+            start = i
+    return ranges
+
+
+def _produce_range(span: tuple[int, int]) -> list[dict[str, bytes]] | None:
+    try:
+        with render_session():
+            return [dict(shared_produce(name, unit)) for name, unit in _WORK[span[0] : span[1]]]
+    except BaseException:  # re-raised by the parent, which produces the chunk itself
+        return None
+
+
+def produce_all(work: list[tuple[str, RenderUnit]], jobs: int | None = None) -> Iterator[Files]:
+    """Each unit's files, in the order of ``work`` (inside a :func:`render_session`)."""
+    jobs = jobs or default_jobs()
+    if jobs <= 1 or len(work) < PARALLEL_MIN or not _fork_safe():
+        for name, unit in work:
+            yield shared_produce(name, unit)
+        return
+    global _WORK
+    _WORK = work
+    try:
+        spans = iter(_chunks(work, jobs))
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            window: deque = deque()
+            for span in spans:
+                window.append((span, pool.apply_async(_produce_range, (span,))))
+                if len(window) > jobs:
+                    break
+            while window:
+                span, pending = window.popleft()
+                nxt = next(spans, None)
+                if nxt is not None:
+                    window.append((nxt, pool.apply_async(_produce_range, (nxt,))))
+                files = pending.get()
+                if files is None:  # the same error a serial render meets, raised here
+                    for name, unit in work[span[0] : span[1]]:
+                        yield shared_produce(name, unit)
+                else:
+                    yield from files
+    finally:
+        _WORK = []
