@@ -281,3 +281,26 @@ def test_grafana_operator_keys_exist_in_the_pinned_chart(shared_reference):
     chart = shared_reference / "charts/kube-prometheus-stack/values.yaml"
     operator = yaml.safe_load(chart.read_text())["grafana"]["operator"]
     assert operator["dashboardsConfigMapRefEnabled"] is False and operator["matchLabels"] == {}
+
+
+def test_folders_carry_view_only_role_permissions_when_access_is_on(
+    fakes, operator_catalog, tmp_path
+):
+    """Access on (the example): every folder replaces Grafana's default (every Editor edits
+    every folder) with view for Viewer and Editor; a team changes its dashboards in git."""
+    assert operator_catalog.metadata.access and operator_catalog.metadata.access.enabled
+    render_manifests(operator_catalog, tmp_path)
+    folders = [o for o in objects(tmp_path) if o["kind"] == "GrafanaFolder"]
+    assert folders
+    for folder in folders:
+        items = json.loads(folder["spec"]["permissions"])["items"]
+        assert sorted((i["role"], i["permission"]) for i in items) == [
+            ("Editor", 1),
+            ("Viewer", 1),
+        ]
+    closed = operator_catalog.model_copy(
+        update={"metadata": operator_catalog.metadata.model_copy(update={"access": None})}
+    )
+    render_manifests(closed, tmp_path / "off")
+    folders = [o for o in objects(tmp_path / "off") if o["kind"] == "GrafanaFolder"]
+    assert folders and all("permissions" not in f["spec"] for f in folders)

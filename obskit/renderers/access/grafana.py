@@ -31,3 +31,18 @@ def team_folder_permissions(catalog: Catalog) -> dict[str, str]:
         ]
         out[team] = json.dumps({"items": items}, sort_keys=True)
     return out
+
+
+def applied_folder_permissions(catalog: Catalog) -> str | None:
+    """What obskit writes into every ``GrafanaFolder``'s ``spec.permissions`` when access is
+    on (grafana-operator delivery): Viewer and Editor roles may view, nobody but Grafana
+    admins edits in the UI. Dashboards are provisioned from git, so a team changes its
+    dashboards by a catalog change (reviewed), and a UI edit would be overwritten at the next
+    sync anyway. A team's UI edit right needs its numeric ``teamId`` (see
+    :func:`team_folder_permissions`), which only the running Grafana knows."""
+    from obskit.renderers.access import access_settings
+
+    if access_settings(catalog) is None:
+        return None
+    items = [{"permission": VIEW, "role": "Viewer"}, {"permission": VIEW, "role": "Editor"}]
+    return json.dumps({"items": items}, sort_keys=True)

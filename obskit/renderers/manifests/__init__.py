@@ -208,6 +208,9 @@ def _folders_unit(ser: _LazySerializer, catalog: Catalog) -> RenderUnit | None:
     path = "platform/grafana-folders.yaml"
     teams = sorted({s.team for s in catalog.services})
     folders = [*teams, OVERVIEW_FOLDER]
+    from obskit.renderers.access.grafana import applied_folder_permissions
+
+    permissions = applied_folder_permissions(catalog)
 
     def produce() -> Files:
         from obskit.renderers.manifests.build import sort_and_check
@@ -220,6 +223,7 @@ def _folders_unit(ser: _LazySerializer, catalog: Catalog) -> RenderUnit | None:
                 folder=folder,
                 namespace=STACK_NAMESPACE,
                 instance_labels=settings.instance_labels,
+                permissions=permissions,
             )
             for folder in folders
         ]
@@ -234,6 +238,7 @@ def _folders_unit(ser: _LazySerializer, catalog: Catalog) -> RenderUnit | None:
         {
             "catalog": catalog.metadata.name,
             "folders": folders,
+            "permissions": permissions,
             "settings": settings.model_dump(mode="json"),
         }
     )

@@ -163,22 +163,31 @@ def grafana_dashboard(
 
 
 def grafana_folder(
-    ser: Serializer, *, folder: str, namespace: str, instance_labels: dict[str, str]
+    ser: Serializer,
+    *,
+    folder: str,
+    namespace: str,
+    instance_labels: dict[str, str],
+    permissions: str | None = None,
 ) -> dict[str, Any]:
-    """A grafana-operator ``GrafanaFolder`` titled ``folder`` (a team, or the overviews)."""
+    """A grafana-operator ``GrafanaFolder`` titled ``folder`` (a team, or the overviews),
+    with ``permissions`` (Grafana's folder permissions API body, JSON) when given."""
     name = folder_name(folder)
     what = f"the Grafana folder {folder!r}"
     check_name("GrafanaFolder", name, what)
+    spec: dict[str, Any] = {
+        "allowCrossNamespaceImport": True,
+        "instanceSelector": _instance_selector(instance_labels, what),
+        "title": folder,
+        "uid": folder_uid(folder),
+    }
+    if permissions is not None:
+        spec["permissions"] = permissions
     return {
         "apiVersion": GRAFANA_OPERATOR_API,
         "kind": "GrafanaFolder",
         "metadata": ser.metadata(name, namespace),
-        "spec": {
-            "allowCrossNamespaceImport": True,
-            "instanceSelector": _instance_selector(instance_labels, what),
-            "title": folder,
-            "uid": folder_uid(folder),
-        },
+        "spec": spec,
     }
 
 
