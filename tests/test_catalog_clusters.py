@@ -28,6 +28,7 @@ environments:
       rules: central
       cluster: us-1
       auth: {basicAuth: {username: {name: mimir-auth, key: user}, password: {name: mimir-auth, key: password}}}
+      haTracker: {store: etcd, endpoints: ["etcd-0:2379", "etcd-1:2379"]}
 """,
         )
     )
@@ -114,3 +115,34 @@ def test_mimir_for_several_clusters_needs_the_address_they_reach(tmp_path):
     )
     assert len(found) == 1 and ":9:5: environments.p.central:" in found[0], found
     assert "needs `url`" in found[0]
+
+
+def test_mimir_with_replica_pairs_needs_the_ha_tracker(tmp_path):
+    """Production runs 2 Prometheus replicas per cluster: both write every series, so a
+    central `sum by (cluster)` would count each request twice without Mimir's HA dedup."""
+    body = """\
+services: [{name: s, team: web}]
+environments:
+  production:
+    clusters: [{name: a}, {name: b}]
+    central: {kind: mimir, url: 'https://m.example.com/api/v1/push'}
+"""
+    found = problems(tmp_path, body)
+    assert len(found) == 1 and "environments.production.central:" in found[0], found
+    assert "haTracker" in found[0] and "prometheus.replicas: 1" in found[0]
+    one = body.replace("production:\n", "production:\n    prometheus: {replicas: 1}\n")
+    load_catalog(catalog_file(tmp_path, one))  # one replica: nothing to deduplicate
+
+
+def test_ha_tracker_is_mimirs_only(tmp_path):
+    body = """\
+services: [{name: s, team: web}]
+environments:
+  staging:
+    central:
+      kind: remote-write
+      url: 'https://r.example.com/api/v1/receive'
+      haTracker: {store: consul, endpoints: ['c:8500']}
+"""
+    found = problems(tmp_path, body)
+    assert len(found) == 1 and "`haTracker` is Mimir's" in found[0], found

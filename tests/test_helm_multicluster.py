@@ -33,6 +33,7 @@ environments:
       cluster: us-1
       auth: {basicAuth: {username: {name: mimir-push, key: user}, password: {name: mimir-push, key: password}}}
       objectStorageSecret: mimir-bucket
+      haTracker: {store: consul, endpoints: ["consul.monitoring.svc:8500"]}
 """
 
 
@@ -213,3 +214,26 @@ def test_render_writes_the_ruler_files_and_prunes_them_when_rules_go_local(tmp_p
     render(load_catalog(path), out, only=["alerts"], use_cache=False)
     assert not ruler.exists()
     assert (out / "alerts" / "web.rules.yaml").is_file()
+
+
+def test_mimir_deduplicates_each_clusters_replica_pair(tmp_path):
+    """Mimir's HA tracker elects one replica per cluster (labels cluster and
+    prometheus_replica, the operator's replica label), its KV store from the catalog."""
+    from obskit.renderers.helm.central import mimir_values
+
+    values = mimir_values(load_catalog(catalog_file(tmp_path, BODY)), "production").data
+    config = values["mimir"]["structuredConfig"]
+    assert config["distributor"]["ha_tracker"] == {
+        "enable_ha_tracker": True,
+        "kvstore": {"store": "consul", "consul": {"host": "consul.monitoring.svc:8500"}},
+    }
+    limits = config["limits"]
+    assert (
+        limits["accept_ha_samples"],
+        limits["ha_cluster_label"],
+        limits["ha_replica_label"],
+    ) == (
+        True,
+        "cluster",
+        "prometheus_replica",
+    )

@@ -83,6 +83,21 @@ def _env_problems(
             "`rules: central` needs `kind: mimir` (obskit writes rules for the Mimir ruler)",
             "use rules: local, where each cluster's Prometheus evaluates them, or kind: mimir",
         )
+    if central.kind == "mimir" and central.ha_tracker is None and _replicas(env_name, env) > 1:
+        report(
+            ("central",),
+            "`central.kind: mimir` with more than one Prometheus replica per cluster: each "
+            "replica writes the same series, and every rate summed by cluster counts twice",
+            "add haTracker: {store: consul | etcd, endpoints: [...]} (Mimir's HA "
+            "deduplication), or set prometheus.replicas: 1 in this environment",
+        )
+    if central.ha_tracker is not None and central.kind != "mimir":
+        report(
+            ("central", "haTracker"),
+            "`haTracker` is Mimir's; this store is `kind: remote-write`",
+            "drop it and deduplicate in the store (e.g. Thanos --query.replica-label, "
+            "VictoriaMetrics -dedup.minScrapeInterval)",
+        )
     auth = central.auth
     if auth is not None and (auth.basic_auth is None) == (auth.bearer_token is None):
         report(
@@ -99,6 +114,16 @@ def _env_problems(
             key=False,
         )
     return out
+
+
+def _replicas(name: str, env: Environment) -> int:
+    """Prometheus replicas per cluster: the environment's, else its profile's default."""
+    from obskit.renderers.helm.sizing import DEFAULTS, profile_of
+
+    given = env.prometheus.replicas
+    return int(
+        given if given is not None else DEFAULTS[profile_of(name, env)]["prometheus"]["replicas"]
+    )
 
 
 def resolved_clusters(name: str, env: Environment, catalog: Catalog | None) -> list[ClusterSpec]:

@@ -540,6 +540,18 @@ class CentralAuth(Model):
     bearer_token: SecretRef | None = None
 
 
+class HaTracker(Model):
+    """Mimir's HA deduplication of Prometheus replica pairs (its KV store: Consul or etcd;
+    memberlist is not supported for it, Mimir docs "Configure high-availability
+    deduplication")."""
+
+    store: Literal["consul", "etcd"]
+    endpoints: list[Annotated[str, Field(min_length=1)]] = Field(
+        min_length=1,
+        description="consul: one host:port; etcd: the endpoints (host:port)",
+    )
+
+
 class Central(Model):
     """A central metrics store all clusters of the environment remote-write into."""
 
@@ -570,6 +582,11 @@ class Central(Model):
         default=None,
         description="The cluster running the central stack (Mimir, Grafana); default: the "
         "first of `clusters`",
+    )
+    ha_tracker: HaTracker | None = Field(
+        default=None,
+        description="mimir: deduplicate each cluster's Prometheus replicas (labels cluster and "
+        "prometheus_replica); required when a cluster runs more than one replica",
     )
     object_storage_secret: DNS1123_LABEL | None = Field(
         default=None,

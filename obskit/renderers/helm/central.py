@@ -181,6 +181,10 @@ def cluster_files(catalog: Catalog, env_name: str) -> dict[str, Values]:
     }
 
 
+#: the external label prometheus-operator gives each replica (replicaExternalLabelName)
+REPLICA_LABEL = "prometheus_replica"
+
+
 def mimir_values(catalog: Catalog, env_name: str) -> Values | None:
     """``helm-values/<env>/mimir-distributed.yaml`` (``central.kind: mimir`` only)."""
     env = catalog.environments[env_name]
@@ -207,6 +211,21 @@ def mimir_values(catalog: Catalog, env_name: str) -> Values | None:
             "ruler_max_rule_groups_per_tenant": max(70, 4 * len(catalog.services)),
         },
     }
+    if central.ha_tracker is not None:
+        tracker = central.ha_tracker
+        kv: dict[str, Any] = {"store": tracker.store}
+        if tracker.store == "consul":
+            kv["consul"] = {"host": tracker.endpoints[0]}
+        else:
+            kv["etcd"] = {"endpoints": list(tracker.endpoints)}
+        structured["distributor"] = {"ha_tracker": {"enable_ha_tracker": True, "kvstore": kv}}
+        structured["limits"].update(
+            {
+                "accept_ha_samples": True,
+                "ha_cluster_label": "cluster",
+                "ha_replica_label": REPLICA_LABEL,
+            }
+        )
     values.set(
         "alertmanager.enabled",
         False,
