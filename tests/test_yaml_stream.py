@@ -79,3 +79,36 @@ def test_scalar_types_and_flow_collections():
 def test_unusual_documents_go_to_the_careful_path(text):
     with pytest.raises(Unusual):
         load_stream(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: {true: 1, True: 2}\n",
+        "a: {yes: 1, on: 2}\n",
+        "a: {1: x, 1.0: y}\n",
+        "a: {0x1: 1, 1: 2}\n",
+        "a: {'k': 1, k: 2}\n",
+        'a: {"k": 1, k: 2}\n',
+    ],
+)
+def test_keys_equal_once_constructed_are_duplicates(text):
+    """yaml.load keeps the last of two keys that construct equal (and would hide them): the
+    fast path hands them to the careful one, which reports the duplicate with its line."""
+    from obskit.catalog.yaml_source import load_yaml
+
+    with pytest.raises(Unusual):
+        load_stream(text)
+    _, _, problems = load_yaml(text, "c.yaml")
+    assert any("duplicate" in str(p) for p in problems), problems
+
+
+@pytest.mark.parametrize("text", ["a: {null: 1}\n", "a: {1: x}\n", "a: {true: x}\n"])
+def test_keys_that_are_not_strings_take_the_careful_path(text):
+    """Their handling (e.g. ``null``) is the careful path's alone, so both paths agree."""
+    from obskit.catalog.yaml_source import load_yaml
+
+    with pytest.raises(Unusual):
+        load_stream(text)
+    data, _, problems = load_yaml(text, "c.yaml")
+    assert not problems and len(data["a"]) == 1, (data, problems)

@@ -4,7 +4,7 @@
 ~200 MiB of node objects), then constructs the data. This builds the same data from the
 event stream, so only the data itself is ever held. Anything beyond plain block and flow
 data (anchors and aliases, merge or duplicate keys, tags other than the core scalar ones,
-non-scalar keys, more than one document) raises :class:`Unusual`: the caller then takes its
+keys that are not strings, more than one document) raises :class:`Unusual`: the caller then takes its
 careful path, which explains or handles it.
 """
 
@@ -48,7 +48,7 @@ _scalars = _Scalars()
 
 def load_stream(text: str) -> Any:
     """The data of the single YAML document in ``text`` (None for an empty stream)."""
-    # stack of [container, pending key, seen raw keys]; a mapping's key slot alternates
+    # stack of [container, pending key, seen keys]; a mapping's key slot alternates
     stack: list[list[Any]] = []
     result: Any = None
     documents = 0
@@ -66,10 +66,13 @@ def load_stream(text: str) -> Any:
                     frame = stack[-1]
                     if event.tag is None and event.value == "<<" and event.implicit[0]:
                         raise Unusual  # a merge key
-                    if event.value in frame[2]:
-                        raise Unusual  # a duplicate key
-                    frame[2].add(event.value)
-                    frame[1] = _scalars.value(event)
+                    key = _scalars.value(event)
+                    if not isinstance(key, str):
+                        raise Unusual  # true, 1, 1.0, null...: the careful path converts them
+                    if key in frame[2]:
+                        raise Unusual  # a duplicate key (compared as constructed: "a" == a)
+                    frame[2].add(key)
+                    frame[1] = key
                     continue
                 _add(stack, _scalars.value(event))
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
