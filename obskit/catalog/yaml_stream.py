@@ -4,8 +4,8 @@
 ~200 MiB of node objects), then constructs the data. This builds the same data from the
 event stream, so only the data itself is ever held. Anything beyond plain block and flow
 data (anchors and aliases, merge or duplicate keys, tags other than the core scalar ones,
-keys that are not strings, more than one document) raises :class:`Unusual`: the caller then takes its
-careful path, which explains or handles it.
+keys that are not strings, more than one document) raises :class:`Unusual`: the caller
+then takes its careful path, which explains or handles it.
 """
 
 from __future__ import annotations
