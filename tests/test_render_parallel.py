@@ -93,3 +93,21 @@ def test_a_caller_with_threads_renders_serially(eager):
         done.set()
         worker.join()
     assert {int(r[next(iter(r))].split()[1]) for r in results} == {os.getpid()}
+
+
+def test_a_worker_that_dies_does_not_hang_the_render(eager):
+    """A worker killed mid-chunk (as by the OOM killer): the rest is produced here, in order."""
+    parent = os.getpid()
+
+    def produce(i: int):
+        if i == 40 and os.getpid() != parent:
+            os._exit(137)
+        return {f"x/{i}.txt": str(i).encode()}
+
+    units = [
+        ("fake", RenderUnit(f"k{i // 3:04d}", str(i).encode(), lambda i=i: produce(i)))
+        for i in range(90)
+    ]
+    with render_session():
+        results = list(parallel.produce_all(units, jobs=2))
+    assert [next(iter(r)) for r in results] == [f"x/{i}.txt" for i in range(90)]

@@ -5,7 +5,8 @@ Units are closures over the catalog, so they are handed to forked worker process
 (a service's dashboards, alerts and manifests) together, so :func:`shared_produce` still
 reuses a service's output within a worker. Results come back in unit order, a bounded number
 of chunks ahead, so memory stays flat. A chunk that fails in a worker is produced again in
-this process, which raises the very error a serial render raises.
+this process, which raises the very error a serial render raises; so is every chunk left
+when a worker dies (an OOM kill): the render finishes serially instead of hanging.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import os
 import threading
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from obskit.render.registry import Files, RenderUnit, render_session, shared_produce
 
@@ -75,22 +78,44 @@ def produce_all(work: list[tuple[str, RenderUnit]], jobs: int | None = None) -> 
     _WORK = work
     try:
         spans = iter(_chunks(work, jobs))
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            window: deque = deque()
+        fork = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(jobs, mp_context=fork) as pool:
+            window: deque[tuple[tuple[int, int], Future | None]] = deque()
+            broken = False
+
+            def submit(span: tuple[int, int]) -> Future | None:
+                nonlocal broken
+                if broken:
+                    return None
+                try:
+                    return pool.submit(_produce_range, span)
+                except BrokenProcessPool:
+                    broken = True
+                    return None
+
             for span in spans:
-                window.append((span, pool.apply_async(_produce_range, (span,))))
+                window.append((span, submit(span)))
                 if len(window) > jobs:
                     break
             while window:
                 span, pending = window.popleft()
-                nxt = next(spans, None)
-                if nxt is not None:
-                    window.append((nxt, pool.apply_async(_produce_range, (nxt,))))
-                files = pending.get()
+                if not broken:
+                    nxt = next(spans, None)
+                    if nxt is not None:
+                        window.append((nxt, submit(nxt)))
+                files = None
+                if pending is not None:
+                    try:
+                        files = pending.result()
+                    except BrokenProcessPool:  # a worker died (OOM kill, signal)
+                        broken = True
                 if files is None:  # the same error a serial render meets, raised here
                     for name, unit in work[span[0] : span[1]]:
                         yield shared_produce(name, unit)
                 else:
                     yield from files
+            for span in spans:  # left after a worker died: produced here, in order
+                for name, unit in work[span[0] : span[1]]:
+                    yield shared_produce(name, unit)
     finally:
         _WORK = []
