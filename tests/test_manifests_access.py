@@ -276,3 +276,33 @@ def test_bad_access_input_names_file_line_and_field(tmp_path, old, new, expected
 def test_example_catalog_has_access_on(example_catalog):
     assert example_catalog.metadata.access and example_catalog.metadata.access.enabled
     assert all(t.access and t.access.group for t in example_catalog.teams)
+
+
+def test_mimir_push_and_grafana_operator_get_through_the_default_deny(tmp_path):
+    """Review finding: with access on, the default deny blocked the other clusters' pushes
+    into the Mimir gateway and grafana-operator's calls to Grafana."""
+    text = CATALOG.replace(
+        "  access:\n", "  dashboards: {delivery: grafana-operator}\n  access:\n", 1
+    ) + (
+        "environments:\n  staging:\n    clusters: [{name: a}, {name: b}]\n"
+        "    central: {kind: mimir, url: 'https://mimir.example.com/api/v1/push'}\n"
+    )
+    policies = [o for o in _objects(_render(tmp_path, text)) if o["kind"] == "NetworkPolicy"]
+    gateway = {"app.kubernetes.io/name": "mimir", "app.kubernetes.io/component": "gateway"}
+    # pushes come through an Ingress or LoadBalancer: any source, the gateway port only
+    assert _admits(policies, gateway, "anywhere", 8080)
+    assert not _admits(policies, gateway, "anywhere", 9095)
+    (operator,) = [p for p in policies if p["metadata"]["name"] == "obskit-allow-grafana-operator"]
+    assert operator["spec"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "grafana"}
+    (rule,) = operator["spec"]["ingress"]
+    assert rule["ports"] == [{"port": 3000, "protocol": "TCP"}]
+    assert rule["from"] == [
+        {
+            "namespaceSelector": {},
+            "podSelector": {"matchLabels": {"app.kubernetes.io/name": "grafana-operator"}},
+        }
+    ]
+    (tmp_path / "plain").mkdir()
+    plain = [o for o in _objects(_render(tmp_path / "plain")) if o["kind"] == "NetworkPolicy"]
+    assert not _admits(plain, gateway, "anywhere", 8080)
+    assert "obskit-allow-grafana-operator" not in {p["metadata"]["name"] for p in plain}

@@ -9,7 +9,13 @@
 - ``obskit-allow-otlp-from-services``: the namespaces of services with traces reach the Jaeger
   collector's OTLP ports only;
 - ``obskit-allow-operator-webhooks``: the API server reaches the operators' admission webhooks
-  (its address is cluster-specific, so only the webhook ports are opened).
+  (its address is cluster-specific, so only the webhook ports are opened);
+- ``obskit-allow-ingress-mimir`` (``central.kind: mimir``): the Mimir gateway's HTTP port from
+  anywhere: the other clusters push through an Ingress or LoadBalancer whose source
+  addresses the catalog does not know; the gateway's own auth (``central.auth``) guards it;
+- ``obskit-allow-grafana-operator`` (``metadata.dashboards.delivery: grafana-operator``):
+  grafana-operator's pods (``app.kubernetes.io/name: grafana-operator``, any namespace)
+  reach Grafana's HTTP port to apply dashboards and folders.
 
 Egress is not restricted: Prometheus scrapes the services' namespaces, nodes, kubelets and
 the API server at addresses the catalog does not know. Services' namespaces get no policy:
@@ -35,6 +41,13 @@ UIS: dict[str, tuple[dict[str, str], tuple[int, ...]]] = {
     "kubernetes-dashboard": ({"app.kubernetes.io/name": "kong"}, (8443,)),
 }
 OTLP_PORTS = (4317, 4318)
+#: the Mimir gateway's pods and HTTP port (mimir-distributed: server.http_listen_port 8080)
+MIMIR_GATEWAY = (
+    {"app.kubernetes.io/name": "mimir", "app.kubernetes.io/component": "gateway"},
+    8080,
+)
+#: grafana-operator's pods (its chart's selector label), wherever it runs
+GRAFANA_OPERATOR_PODS = {"app.kubernetes.io/name": "grafana-operator"}
 #: prometheus-operator (TLS on 10250) and ECK operator (9443) admission webhooks
 WEBHOOKS: dict[str, tuple[dict[str, str], int]] = {
     "eck-operator": ({"control-plane": "elastic-operator"}, 9443),
@@ -112,6 +125,20 @@ def monitoring_policies(ser: Serializer, catalog: Catalog) -> list[dict[str, Any
     if traced:
         rule = V1NetworkPolicyIngressRule(_from=_from_namespaces(traced), ports=_ports(OTLP_PORTS))
         out.append(_policy(ser, "obskit-allow-otlp-from-services", UIS["jaeger"][0], [rule]))
+    if any(e.central and e.central.kind == "mimir" for e in catalog.environments.values()):
+        pods, port = MIMIR_GATEWAY
+        rule = V1NetworkPolicyIngressRule(ports=_ports((port,)))
+        out.append(_policy(ser, "obskit-allow-ingress-mimir", pods, [rule]))
+    from obskit.catalog.model import dashboards_settings
+
+    if dashboards_settings(catalog).delivery == "grafana-operator":
+        operator = V1NetworkPolicyPeer(
+            namespace_selector=V1LabelSelector(),
+            pod_selector=V1LabelSelector(match_labels=GRAFANA_OPERATOR_PODS),
+        )
+        pods, ports = UIS["grafana"]
+        rule = V1NetworkPolicyIngressRule(_from=[operator], ports=_ports(ports))
+        out.append(_policy(ser, "obskit-allow-grafana-operator", pods, [rule]))
     for name, (pods, port) in sorted(WEBHOOKS.items()):
         rule = V1NetworkPolicyIngressRule(ports=_ports((port,)))
         out.append(_policy(ser, f"obskit-allow-webhook-{name}", pods, [rule]))
