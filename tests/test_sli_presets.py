@@ -180,9 +180,11 @@ def test_custom_slis_render_as_written(tmp_path: Path, promtool: str) -> None:
     out = rendered(tmp_path, CUSTOM)
     five = rules_of(out, "queue")["slo:sli_error:ratio_rate5m"]
     processing, delivery, speed = five
-    assert 'sum(rate(jobs_failed_total{queue="orders"}[5m]))\n  or\n  0 *' in processing
-    assert "sum(sum(" not in processing  # an already summed query is not wrapped again
-    assert delivery.startswith("1 - (") and "sum(rate(mails_delivered_total[5m]))" in delivery
+    # the author's outer sum keeps `cluster` (issue 13: central rules never add clusters up)
+    by = "sum by (cluster)"
+    assert f'{by}(rate(jobs_failed_total{{queue="orders"}}[5m]))\n  or\n  0 *' in processing
+    assert f"{by}(sum(" not in processing  # an already summed query is not wrapped again
+    assert delivery.startswith("1 - (") and f"{by}(rate(mails_delivered_total[5m]))" in delivery
     assert 'job_duration_seconds_bucket{queue="orders", le=~"2(\\\\.0)?"}' in speed
     tests = (out / "alerts" / "tests" / "queue.test.yaml").read_text()
     assert "Not tested here: SLO processing, delivery" in tests
