@@ -10,6 +10,7 @@ import yaml
 from obskit import load_catalog
 from obskit.lint import load_checks, run_checks
 from obskit.lint.base import context_from_catalog
+from obskit.render.pipeline import render
 from obskit.renderers.alerts import mimir
 from obskit.renderers.helm import render_all
 from obskit.renderers.helm.keyindex import unknown_keys
@@ -237,3 +238,20 @@ def test_mimir_deduplicates_each_clusters_replica_pair(tmp_path):
         "cluster",
         "prometheus_replica",
     )
+
+
+def test_mimir_ruler_limits_hold_the_rules_obskit_sends(tmp_path):
+    """Review finding: Mimir's default 20 rules per group refused a workload group."""
+    from obskit.renderers.helm.central import mimir_values
+
+    catalog = load_catalog(catalog_file(tmp_path, BODY))
+    limits = mimir_values(catalog, "production").data["mimir"]["structuredConfig"]["limits"]
+    render(catalog, tmp_path / "out", only=["alerts"], use_cache=False)
+    groups = [
+        g
+        for f in sorted((tmp_path / "out" / "mimir-rules").rglob("*.yaml"))
+        for g in yaml.safe_load(f.read_text())["groups"]
+    ]
+    assert groups
+    assert limits["ruler_max_rules_per_rule_group"] >= max(len(g["rules"]) for g in groups)
+    assert limits["ruler_max_rule_groups_per_tenant"] >= len(groups)

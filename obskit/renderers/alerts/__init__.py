@@ -43,7 +43,7 @@ class _Renderer:
             )
         from obskit.renderers.alerts import mimir
 
-        for environment in mimir.central_environments(catalog):
+        for environment in mimir.central_environments(catalog) if catalog.services else ():
             env = catalog.environments[environment]
             yield RenderUnit(
                 key=f"mimir/{environment}",

@@ -181,6 +181,21 @@ def cluster_files(catalog: Catalog, env_name: str) -> dict[str, Values]:
     }
 
 
+def _ruler_limits(catalog: Catalog, central: Central) -> dict[str, int]:
+    """Ruler limits from the rule groups obskit sends (twice them: room to grow); Mimir's
+    defaults (70 groups per tenant, 20 rules per group) refuse a fleet's rules outright."""
+    if central.rules != "central" or not catalog.services:
+        return {"ruler_max_rule_groups_per_tenant": max(70, 4 * len(catalog.services))}
+    from obskit.renderers.alerts import rulefile
+
+    groups = [g for s in catalog.services for g in rulefile.groups(s)]
+    largest = max(len(g["rules"]) for g in groups)
+    return {
+        "ruler_max_rule_groups_per_tenant": max(70, 2 * len(groups)),
+        "ruler_max_rules_per_rule_group": max(20, 2 * largest),
+    }
+
+
 #: the external label prometheus-operator gives each replica (replicaExternalLabelName)
 REPLICA_LABEL = "prometheus_replica"
 
@@ -208,7 +223,7 @@ def mimir_values(catalog: Catalog, env_name: str) -> Values | None:
         },
         "limits": {
             "max_global_series_per_user": max(150000, 2000 * len(catalog.services)),
-            "ruler_max_rule_groups_per_tenant": max(70, 4 * len(catalog.services)),
+            **_ruler_limits(catalog, central),
         },
     }
     if central.ha_tracker is not None:
