@@ -24,7 +24,14 @@ from obskit.catalog.model import ResolvedService
 from obskit.catalog.presets import format_le
 from obskit.catalog.samples import samples_for
 from obskit.queries import has_metrics, preset_of
-from obskit.renderers.alerts.ksm import Series, cadvisor_container, ksm, kubelet, uid
+from obskit.renderers.alerts.ksm import (
+    CADVISOR_TARGET,
+    Series,
+    cadvisor_container,
+    ksm,
+    kubelet,
+    uid,
+)
 from obskit.renderers.alerts.promtool_tests import base_labels
 from obskit.renderers.alerts.workload import own_pods, owner
 
@@ -96,6 +103,13 @@ def workload_series(svc: ResolvedService) -> list[tuple[Series, Value]]:
     ):
         grow = lambda i, short, r=per_second: i * STEP * r  # noqa: E731
         out += [(s, grow) for s in kubelet(metric, "", **cadvisor)]
+    # cAdvisor usage series the KSM/kubelet docs index does not list (the resources row)
+    usage: list[tuple[str, Value]] = [
+        ("container_cpu_usage_seconds_total", lambda i, short: i * STEP * 0.05),
+        ("container_memory_working_set_bytes", lambda i, short: 1.5e8 + (i % 20) * 1e6),
+        ("container_oom_events_total", 0),
+    ]
+    out += [(Series(m, {**CADVISOR_TARGET, **cadvisor}, ""), v) for m, v in usage]
     return out
 
 

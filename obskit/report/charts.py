@@ -148,7 +148,9 @@ def stat(data: PanelData, height: int) -> go.Figure:
     return figure
 
 
-def alert_timeline(alerts: list[AlertTimeline], height: int) -> go.Figure:
+def alert_timeline(
+    alerts: list[AlertTimeline], height: int, span: tuple[float, float]
+) -> go.Figure:
     """One bar per alert and episode: when it would have fired (the backtest)."""
     figure = go.Figure(layout=_layout({}, height))
     figure.update_layout(showlegend=False, margin={"l": 220, "r": 10, "t": 10, "b": 30})
@@ -172,4 +174,5 @@ def alert_timeline(alerts: list[AlertTimeline], height: int) -> go.Figure:
             )
         )
     figure.update_yaxes(categoryorder="array", categoryarray=names[::-1], type="category")
+    figure.update_xaxes(range=_dates(list(span)))
     return figure

@@ -11,7 +11,7 @@ from obskit.preview.backtest import backtest_alert
 from obskit.preview.connection import Server, ServerError
 from obskit.preview.expand import Expander, ExpandError
 from obskit.preview.rules import RuleSet
-from obskit.report.variables import builtins, dashboard_values, substitute
+from obskit.report.variables import builtins, dashboard_values, drop_match_all, substitute
 
 #: points per range query
 POINTS = 240
@@ -82,7 +82,7 @@ def panel_data(
     values = {**dashboard_values(dashboard), **builtins(window.step, window.seconds)}
     out = PanelData(panel)
     for target in panel.get("targets", []):
-        expr = substitute(target.get("expr", ""), values)
+        expr = drop_match_all(substitute(target.get("expr", ""), values))
         if not expr.strip():
             continue
         with contextlib.suppress(ExpandError):  # else: query the recorded series as they are

@@ -45,7 +45,11 @@ class _Plots:
 
 
 def _panel_body(
-    data: PanelData | None, panel: dict[str, Any], alerts: list[AlertTimeline], plots: _Plots
+    data: PanelData | None,
+    panel: dict[str, Any],
+    alerts: list[AlertTimeline],
+    plots: _Plots,
+    span: tuple[float, float],
 ) -> tuple[str, str]:
     """(state, inner HTML); state is ``drawn``, ``nodata`` or ``text``."""
     kind = panel.get("type")
@@ -56,7 +60,7 @@ def _panel_body(
     if kind == "alertlist":
         if not alerts:
             return "nodata", '<div class="nodata">No alerts</div>'
-        return "drawn", plots.add(alert_timeline(alerts, height))
+        return "drawn", plots.add(alert_timeline(alerts, height, span))
     assert data is not None
     errors = "".join(f'<div class="errors">{html.escape(e)}</div>' for e in data.errors)
     if not any(line.values for line in data.lines):
@@ -72,6 +76,7 @@ def service_page(
     panels: dict[int, PanelData],
     alerts: list[AlertTimeline],
     note: str,
+    span: tuple[float, float],
 ) -> str:
     """One self-contained page: every panel at its gridPos, drawn with its data."""
     plots = _Plots()
@@ -86,7 +91,7 @@ def service_page(
         if panel.get("type") == "row":
             cells.append(f'<div class="panel row" data-type="row" style="{style}">{name}</div>')
             continue
-        state, body = _panel_body(panels.get(panel.get("id", -1)), panel, alerts, plots)
+        state, body = _panel_body(panels.get(panel.get("id", -1)), panel, alerts, plots, span)
         cells.append(
             f'<div class="panel" data-type="{html.escape(str(panel.get("type")))}" '
             f'data-state="{state}" data-title="{name}" style="{style}"><h3>{name}</h3>'

@@ -39,3 +39,13 @@ def substitute(expr: str, values: dict[str, str]) -> str:
         return values.get(name, match.group(0))
 
     return _VAR.sub(one, expr)
+
+
+_ANY_AFTER = re.compile(r'\s*,\s*\w+\s*=~\s*"\.\*\|?"')
+_ANY_FIRST = re.compile(r'\{\s*\w+\s*=~\s*"\.\*\|?"\s*,?\s*')
+
+
+def drop_match_all(expr: str) -> str:
+    """Remove matchers such as ``cluster=~".*|"`` (what "All" gives): they select every series,
+    and without them a recorded series can be expanded into its rule."""
+    return _ANY_FIRST.sub("{", _ANY_AFTER.sub("", expr))
