@@ -190,8 +190,10 @@ def checkout_at(catalog_path: Path, ref: str) -> Iterator[Path]:
         raise BaseError(f"{catalog_path}: not in a git repository ({top.stderr.strip()})")
     root = Path(top.stdout.strip()).resolve()
     relative = path.relative_to(root).as_posix()
+    # the whole folder: plugins next to the catalog come along
+    scope = folder.relative_to(root).as_posix()
     archive = subprocess.run(
-        [git, "-C", str(root), "archive", "--format=tar", ref, "--", relative], capture_output=True
+        [git, "-C", str(root), "archive", "--format=tar", ref, "--", scope], capture_output=True
     )
     if archive.returncode:
         raise BaseError(f"--base {ref}: {archive.stderr.decode(errors='replace').strip()}")

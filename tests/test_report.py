@@ -1,0 +1,163 @@
+"""obskit report: pages opened in real headless chromium against a real backfilled Prometheus,
+and the semantic diff against a git ref."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from obskit.catalog.loader import load_catalog
+from obskit.preview.connection import Server, Transport
+from obskit.preview.demo import DemoPrometheus
+from obskit.report.build import write_report
+from obskit.report.data import window_until
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium")
+SERVICES = ["ads", "checkout"]
+needs_tools = pytest.mark.skipif(
+    not (CHROMIUM and shutil.which("prometheus") and shutil.which("promtool")),
+    reason="needs chromium, prometheus and promtool (scripts/install.sh)",
+)
+
+#: runs in the page after plotly drew: what each panel shows, from the DOM
+CHECK = """
+<script>
+window.addEventListener('load', () => setTimeout(() => {
+  const out = [];
+  for (const p of document.querySelectorAll('.panel[data-title]')) {
+    const lines = [...p.querySelectorAll('path.js-line')]
+      .filter(e => /M[^L]*L/.test(e.getAttribute('d') || '')).length;
+    const numbers = [...p.querySelectorAll('text.number')]
+      .map(e => e.textContent).filter(t => t && t !== 'NaN').length;
+    const rows = p.querySelectorAll('.yaxislayer-above .ytick').length;
+    out.push({title: p.dataset.title, type: p.dataset.type, lines, numbers, rows,
+              text: (p.querySelector('.text') || {}).textContent || '',
+              nodata: !!p.querySelector('.nodata')});
+  }
+  const pre = document.createElement('pre');
+  pre.id = 'obskit-check';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+}, 500));
+</script>
+"""
+
+
+def open_in_chromium(page: Path, tmp: Path) -> tuple[list[dict], list[str]]:
+    """(panel states measured in the DOM, console errors) of ``page`` in headless chromium."""
+    probe = tmp / f"probe-{page.name}"
+    probe.write_text(page.read_text().replace("</body>", CHECK + "</body>"))
+    run = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+            f"--user-data-dir={tmp / 'chromium-profile'}",
+            "--dump-dom",
+            probe.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    found = re.search(r'<pre id="obskit-check">(.*?)</pre>', run.stdout, re.S)
+    assert found, run.stderr[-2000:]
+    errors = [
+        line
+        for line in run.stderr.splitlines()
+        if "CONSOLE" in line and ("Uncaught" in line or "Error" in line)
+    ]
+    return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&")), errors
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    catalog = load_catalog(REPO / "catalog.yaml")
+    services = [s for s in catalog.services if s.name in SERVICES]
+    out = tmp_path_factory.mktemp("report")
+    with DemoPrometheus(services, {"checkout"}, hours=6) as demo:
+        end = datetime.fromtimestamp(demo.end, tz=UTC)
+        with Server(Transport(demo.url)) as server:
+            write_report(catalog, server, window_until(end, 6 * 3600), out, services=SERVICES)
+    return out
+
+
+@needs_tools
+def test_every_panel_draws_data_in_chromium(demo_report: Path, tmp_path: Path) -> None:
+    dashboards = {n: json.loads((REPO / f"dashboards/{n}.json").read_text()) for n in SERVICES}
+    for name in SERVICES:
+        panels, errors = open_in_chromium(demo_report / f"{name}.html", tmp_path)
+        assert errors == [], errors
+        expected = [p["title"] for p in dashboards[name]["panels"] if p["type"] != "row"]
+        assert [p["title"] for p in panels] == expected  # every panel, in dashboard order
+        for panel in panels:
+            assert not panel["nodata"], (name, panel)
+            if panel["type"] == "timeseries":
+                assert panel["lines"] >= 1, (name, panel)
+            elif panel["type"] == "stat":
+                assert panel["numbers"] >= 1 and panel["lines"] >= 1, (name, panel)
+            elif panel["type"] == "alertlist":
+                assert panel["rows"] >= 3, (name, panel)
+            else:
+                assert panel["type"] == "text" and name in panel["text"], (name, panel)
+
+
+@needs_tools
+def test_the_probe_sees_an_empty_panel_and_a_console_error(
+    demo_report: Path, tmp_path: Path
+) -> None:
+    """The browser check can fail: a page with a broken script and an empty plot."""
+    page = (demo_report / "ads.html").read_text()
+    # plot-2: the first timeseries (plot-1 is the alert timeline)
+    broken = re.sub(r'Plotly\.newPlot\(\s*"plot-2"', 'Plotly.noSuchFunction("plot-2"', page)
+    assert broken != page
+    (tmp_path / "broken.html").write_text(broken)
+    panels, errors = open_in_chromium(tmp_path / "broken.html", tmp_path)
+    assert errors
+    assert any(p["type"] == "timeseries" and p["lines"] == 0 for p in panels)
+
+
+@needs_tools
+def test_alert_timeline_shows_the_outage(demo_report: Path) -> None:
+    """checkout's demo outages make its availability burn-rate alerts fire: drawn as bars."""
+    page = (demo_report / "checkout.html").read_text()
+    timeline = page.split('data-title="Alerts"', 1)[1].split('data-title="About"', 1)[0]
+    start = re.search(r'Plotly\.newPlot\(\s*"plot-1",\s*', timeline).end()
+    figure, _ = json.JSONDecoder().raw_decode(timeline[start:])
+    fired = {t["name"] for t in figure if any(x is not None for x in t["x"])}
+    assert any("Availability" in name for name in fired), fired
+    assert "CheckoutQueueBacklog" not in fired
+
+
+@needs_tools
+def test_index_screenshot(demo_report: Path, tmp_path: Path) -> None:
+    shot = tmp_path / "index.png"
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--window-size=1200,800",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            (demo_report / "index.html").as_uri(),
+        ],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 5000
+    index = (demo_report / "index.html").read_text()
+    assert re.findall(r'href="([\w-]+\.html)"', index) == ["ads.html", "checkout.html"]
