@@ -5,11 +5,15 @@ from __future__ import annotations
 import contextlib
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from obskit.cli import EXIT_ENV, EXIT_INPUT, app
 from obskit.cli.common import fail, load_or_exit
+
+if TYPE_CHECKING:
+    from obskit.catalog.model import Catalog
 
 HELP = (
     "Draw every panel of every service dashboard with data from a Prometheus into static, "
@@ -54,7 +58,7 @@ def report(
     unknown = sorted(set(service) - {s.name for s in cat.services})
     if unknown:
         fail(f"--service: no such service: {', '.join(unknown)}", EXIT_INPUT)
-    diff = _diff(cat, catalog, base) if base else None
+    old = (base, _base_catalog(catalog, base)) if base else None
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         note = ""
@@ -84,7 +88,7 @@ def report(
                 window_until(None, seconds),
                 out,
                 services=service or None,
-                diff=diff,
+                base=old,
                 note=note,
             )
         except ValueError as exc:
@@ -99,17 +103,16 @@ def report(
     )
 
 
-def _diff(cat: object, catalog: str, base: str) -> tuple[object, str]:
+def _base_catalog(catalog: str, base: str) -> Catalog:
+    """The catalog as it is at git ref ``base`` (exit 2 when it cannot be read)."""
     from obskit.catalog.errors import CatalogError
     from obskit.catalog.loader import load_catalog
-    from obskit.report.diff import BaseError, checkout_at, semantic_diff
-    from obskit.report.rendered import render_in_memory
+    from obskit.report.diff import BaseError, checkout_at
 
     try:
         with checkout_at(Path(catalog), base) as old_path:
-            old = load_catalog(old_path)
+            return load_catalog(old_path)
     except BaseError as exc:
         fail(str(exc), EXIT_INPUT)
     except CatalogError as exc:
         fail(f"--base {base}: the catalog there is invalid: {exc}", EXIT_INPUT)
-    return semantic_diff((old, render_in_memory(old)), (cat, render_in_memory(cat))), base

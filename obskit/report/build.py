@@ -10,8 +10,9 @@ from pathlib import Path
 from obskit.catalog.model import Catalog
 from obskit.preview.connection import Server
 from obskit.preview.expand import Expander
+from obskit.report.backtests import fired_difference
 from obskit.report.data import PanelData, Window, alert_timelines, panel_data
-from obskit.report.diff import Diff, diff_html, markdown
+from obskit.report.diff import diff_html, markdown, semantic_diff
 from obskit.report.page import index_page, service_page
 from obskit.report.rendered import Rendered, render_in_memory
 
@@ -32,12 +33,13 @@ def write_report(
     out: Path,
     *,
     services: list[str] | None = None,
-    diff: tuple[Diff, str] | None = None,
+    base: tuple[str, Catalog] | None = None,
     note: str = "",
     rendered: Rendered | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ReportResult:
-    """Write ``out/index.html``, ``out/<service>.html`` (and ``out/report.md`` with ``diff``)."""
+    """Write ``out/index.html``, ``out/<service>.html`` and, with ``base`` (a git ref and the
+    catalog at it), ``out/report.md``: the semantic diff with the alerts' backtest difference."""
     rendered = rendered or render_in_memory(catalog)
     out.mkdir(parents=True, exist_ok=True)
     names = [n for n in rendered.dashboards if not services or n in services]
@@ -69,9 +71,13 @@ def write_report(
             d.panel.get("title", "") for d in panels.values() if not any(x.values for x in d.lines)
         ]
     section = ""
-    if diff is not None:
-        section = diff_html(*diff)
-        (out / "report.md").write_text(markdown(*diff), encoding="utf-8")
+    if base is not None:
+        ref, old = base
+        old_rendered = render_in_memory(old)
+        diff = semantic_diff((old, old_rendered), (catalog, rendered))
+        diff.fired = fired_difference(server, old_rendered, rendered, diff, window)
+        section = diff_html(diff, ref)
+        (out / "report.md").write_text(markdown(diff, ref), encoding="utf-8")
     rows = [(n, f"{n}.html", drawn[n], len(empty[n])) for n in names]
     (out / "index.html").write_text(index_page(rows, note_html, section), encoding="utf-8")
     return ReportResult(pages, drawn, empty)

@@ -41,6 +41,18 @@ class Diff:
     slos: Section
     alerts: Section
     panels: Section
+    #: ``{service/alert: backtest difference}``, filled in when a server is at hand
+    fired: dict[str, str] = field(default_factory=dict)
+
+
+def alert_key(entry: str) -> str:
+    """``service/Alert`` of a diff entry such as ``service/Alert (expr, for)``."""
+    return entry.split(" ", 1)[0]
+
+
+def _entry(diff: Diff, attr: str, name: str) -> str:
+    note = diff.fired.get(alert_key(name)) if attr == "alerts" else None
+    return f"{name} — {note}" if note else name
 
 
 def _compare(base: dict[str, Any], head: dict[str, Any], describe: Any = None) -> Section:
@@ -150,7 +162,7 @@ def markdown(diff: Diff, base_ref: str, limit: int = 30) -> str:
             ("changed", section.changed),
         ):
             for name in names[:limit]:
-                lines.append(f"- **{verb}** {name}")
+                lines.append(f"- **{verb}** {_entry(diff, attr, name)}")
             if len(names) > limit:
                 lines.append(f"- … and {len(names) - limit} more {verb}")
         lines.append("")
@@ -163,7 +175,7 @@ def diff_html(diff: Diff, base_ref: str) -> str:
     for title, attr in SECTIONS:
         section: Section = getattr(diff, attr)
         items = [
-            f"<li><strong>{verb}</strong> {html.escape(n)}</li>"
+            f"<li><strong>{verb}</strong> {html.escape(_entry(diff, attr, n))}</li>"
             for verb, names in (
                 ("added", section.added),
                 ("removed", section.removed),
