@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,10 +22,7 @@ from obskit.report.data import window_until
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium")
 SERVICES = ["ads", "checkout"]
-needs_tools = pytest.mark.skipif(
-    not (CHROMIUM and shutil.which("prometheus") and shutil.which("promtool")),
-    reason="needs chromium, prometheus and promtool (scripts/install.sh)",
-)
+CATALOG = load_catalog(REPO / "catalog.yaml")
 
 #: runs in the page after plotly drew: what each panel shows, from the DOM
 CHECK = """
@@ -52,7 +50,7 @@ window.addEventListener('load', () => setTimeout(() => {
 
 def open_in_chromium(page: Path, tmp: Path) -> tuple[list[dict], list[str]]:
     """(panel states measured in the DOM, console errors) of ``page`` in headless chromium."""
-    probe = tmp / f"probe-{page.name}"
+    probe = page.with_name(f"probe-{page.name}")  # beside the page: relative files load
     probe.write_text(page.read_text().replace("</body>", CHECK + "</body>"))
     run = subprocess.run(
         [
@@ -82,38 +80,59 @@ def open_in_chromium(page: Path, tmp: Path) -> tuple[list[dict], list[str]]:
 
 
 @pytest.fixture(scope="module")
-def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    catalog = load_catalog(REPO / "catalog.yaml")
-    services = [s for s in catalog.services if s.name in SERVICES]
-    out = tmp_path_factory.mktemp("report")
-    with DemoPrometheus(services, {"checkout"}, hours=6) as demo:
-        end = datetime.fromtimestamp(demo.end, tz=UTC)
-        with Server(Transport(demo.url)) as server:
-            write_report(catalog, server, window_until(end, 6 * 3600), out, services=SERVICES)
+def demo() -> Iterator[tuple[str, datetime]]:
+    """A real Prometheus with 6h of backfilled demo data for ads and checkout (failing)."""
+    if not (CHROMIUM and shutil.which("prometheus") and shutil.which("promtool")):
+        pytest.skip("needs chromium, prometheus and promtool (scripts/install.sh)")
+    services = [s for s in CATALOG.services if s.name in SERVICES]
+    with DemoPrometheus(services, {"checkout"}, hours=6) as server:
+        yield server.url, datetime.fromtimestamp(server.end, tz=UTC)
+
+
+def build(demo: tuple[str, datetime], out: Path, **options: object) -> Path:
+    url, end = demo
+    with Server(Transport(url)) as server:
+        window = window_until(end, 6 * 3600)
+        write_report(CATALOG, server, window, out, **options)  # type: ignore[arg-type]
     return out
 
 
-@needs_tools
+@pytest.fixture(scope="module")
+def demo_report(demo: tuple[str, datetime], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(demo, tmp_path_factory.mktemp("report"), services=SERVICES)
+
+
+def check_page(page: Path, tmp: Path, name: str) -> None:
+    """Every panel of ``name``'s dashboard is on the page, in order, and drew its data."""
+    dashboard = json.loads((REPO / f"dashboards/{name}.json").read_text())
+    panels, errors = open_in_chromium(page, tmp)
+    assert errors == [], errors
+    expected = [p["title"] for p in dashboard["panels"] if p["type"] != "row"]
+    assert [p["title"] for p in panels] == expected
+    for panel in panels:
+        assert not panel["nodata"], (name, panel)
+        if panel["type"] == "timeseries":
+            assert panel["lines"] >= 1, (name, panel)
+        elif panel["type"] == "stat":
+            assert panel["numbers"] >= 1 and panel["lines"] >= 1, (name, panel)
+        elif panel["type"] == "alertlist":
+            assert panel["rows"] >= 3, (name, panel)
+        else:
+            assert panel["type"] == "text" and name in panel["text"], (name, panel)
+
+
 def test_every_panel_draws_data_in_chromium(demo_report: Path, tmp_path: Path) -> None:
-    dashboards = {n: json.loads((REPO / f"dashboards/{n}.json").read_text()) for n in SERVICES}
     for name in SERVICES:
-        panels, errors = open_in_chromium(demo_report / f"{name}.html", tmp_path)
-        assert errors == [], errors
-        expected = [p["title"] for p in dashboards[name]["panels"] if p["type"] != "row"]
-        assert [p["title"] for p in panels] == expected  # every panel, in dashboard order
-        for panel in panels:
-            assert not panel["nodata"], (name, panel)
-            if panel["type"] == "timeseries":
-                assert panel["lines"] >= 1, (name, panel)
-            elif panel["type"] == "stat":
-                assert panel["numbers"] >= 1 and panel["lines"] >= 1, (name, panel)
-            elif panel["type"] == "alertlist":
-                assert panel["rows"] >= 3, (name, panel)
-            else:
-                assert panel["type"] == "text" and name in panel["text"], (name, panel)
+        check_page(demo_report / f"{name}.html", tmp_path, name)
 
 
-@needs_tools
+def test_shared_plotly_js(demo: tuple[str, datetime], tmp_path: Path) -> None:
+    out = build(demo, tmp_path / "shared", services=["ads"], shared_js=True)
+    assert (out / "plotly.min.js").stat().st_size > 1_000_000
+    assert (out / "ads.html").stat().st_size < 1_000_000
+    check_page(out / "ads.html", tmp_path, "ads")
+
+
 def test_the_probe_sees_an_empty_panel_and_a_console_error(
     demo_report: Path, tmp_path: Path
 ) -> None:
@@ -128,7 +147,6 @@ def test_the_probe_sees_an_empty_panel_and_a_console_error(
     assert any(p["type"] == "timeseries" and p["lines"] == 0 for p in panels)
 
 
-@needs_tools
 def test_alert_timeline_shows_the_outage(demo_report: Path) -> None:
     """checkout's demo outages make its availability burn-rate alerts fire: drawn as bars."""
     page = (demo_report / "checkout.html").read_text()
@@ -140,7 +158,6 @@ def test_alert_timeline_shows_the_outage(demo_report: Path) -> None:
     assert "CheckoutQueueBacklog" not in fired
 
 
-@needs_tools
 def test_index_screenshot(demo_report: Path, tmp_path: Path) -> None:
     shot = tmp_path / "index.png"
     subprocess.run(

@@ -13,7 +13,7 @@ from obskit.preview.expand import Expander
 from obskit.report.backtests import fired_difference
 from obskit.report.data import PanelData, Window, alert_timelines, panel_data
 from obskit.report.diff import diff_html, markdown, semantic_diff
-from obskit.report.page import index_page, service_page
+from obskit.report.page import PLOTLY_JS, index_page, service_page
 from obskit.report.rendered import Rendered, render_in_memory
 
 
@@ -37,11 +37,17 @@ def write_report(
     note: str = "",
     rendered: Rendered | None = None,
     progress: Callable[[str], None] | None = None,
+    shared_js: bool = False,
 ) -> ReportResult:
     """Write ``out/index.html``, ``out/<service>.html`` and, with ``base`` (a git ref and the
-    catalog at it), ``out/report.md``: the semantic diff with the alerts' backtest difference."""
+    catalog at it), ``out/report.md``: the semantic diff with the alerts' backtest difference.
+    ``shared_js``: one ``out/plotly.min.js`` for every page instead of inlining it in each."""
     rendered = rendered or render_in_memory(catalog)
     out.mkdir(parents=True, exist_ok=True)
+    if shared_js:
+        from plotly.offline import get_plotlyjs
+
+        (out / PLOTLY_JS).write_text(get_plotlyjs(), encoding="utf-8")
     names = [n for n in rendered.dashboards if not services or n in services]
     note_html = f"<p>{html.escape(note)}</p>" if note else ""
     note_html += f"<p>{window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} UTC</p>"
@@ -62,7 +68,7 @@ def write_report(
         alerts = alert_timelines(server, rules, window) if rules else []
         span = (window.start.timestamp(), window.end.timestamp())
         text = service_page(
-            dashboard.get("title", name), dashboard, panels, alerts, note_html, span
+            dashboard.get("title", name), dashboard, panels, alerts, note_html, span, shared_js
         )
         pages[name] = out / f"{name}.html"
         pages[name].write_text(text, encoding="utf-8")

@@ -33,15 +33,21 @@ def _figure_html(figure: go.Figure, div_id: str, first: bool) -> str:
     )
 
 
-class _Plots:
-    """Figures of one page: plotly.js is inlined with the first only."""
+#: the file the pages load plotly.js from with ``shared_js``
+PLOTLY_JS = "plotly.min.js"
 
-    def __init__(self) -> None:
+
+class _Plots:
+    """Figures of one page: plotly.js is inlined with the first only (or loaded from
+    :data:`PLOTLY_JS` beside the page with ``shared_js``)."""
+
+    def __init__(self, shared_js: bool) -> None:
         self.count = 0
+        self.shared_js = shared_js
 
     def add(self, figure: go.Figure) -> str:
         self.count += 1
-        return _figure_html(figure, f"plot-{self.count}", self.count == 1)
+        return _figure_html(figure, f"plot-{self.count}", self.count == 1 and not self.shared_js)
 
 
 def _panel_body(
@@ -77,9 +83,10 @@ def service_page(
     alerts: list[AlertTimeline],
     note: str,
     span: tuple[float, float],
+    shared_js: bool = False,
 ) -> str:
     """One self-contained page: every panel at its gridPos, drawn with its data."""
-    plots = _Plots()
+    plots = _Plots(shared_js)
     cells: list[str] = []
     for panel in dashboard.get("panels", []):
         pos = panel.get("gridPos", {})
@@ -99,6 +106,7 @@ def service_page(
         )
     return _page(
         html.escape(title),
+        f'<script src="{PLOTLY_JS}"></script>' if shared_js else "",
         f'<p><a href="index.html">← index</a></p>{note}<div class="grid">{"".join(cells)}</div>',
     )
 
@@ -113,12 +121,12 @@ def index_page(rows: list[tuple[str, str, int, int]], note: str, diff_html: str)
     table = (
         f"<table><tr><th>service</th><th>panels with data</th><th>without</th></tr>{body}</table>"
     )
-    return _page("obskit report", f"{note}{diff_html}<h2>Dashboards</h2>{table}")
+    return _page("obskit report", "", f"{note}{diff_html}<h2>Dashboards</h2>{table}")
 
 
-def _page(title: str, body: str) -> str:
+def _page(title: str, head: str, body: str) -> str:
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
-        f"<title>{title}</title><style>{STYLE}</style></head>"
+        f"<title>{title}</title><style>{STYLE}</style>{head}</head>"
         f"<body><h1>{title}</h1>{body}</body></html>\n"
     )
