@@ -178,3 +178,15 @@ def test_index_screenshot(demo_report: Path, tmp_path: Path) -> None:
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 5000
     index = (demo_report / "index.html").read_text()
     assert re.findall(r'href="([\w-]+\.html)"', index) == ["ads.html", "checkout.html"]
+
+
+def test_cli_against_a_prometheus_url(demo: tuple[str, datetime], tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from obskit.cli import app
+
+    args = ["report", str(REPO / "catalog.yaml"), "--prometheus", demo[0], "-s", "ads"]
+    result = CliRunner().invoke(app, [*args, "--since", "3h", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "1 service pages: 19 panels drawn, 0 without data" in result.stdout
+    assert not (tmp_path / "report.md").exists()
