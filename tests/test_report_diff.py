@@ -138,11 +138,16 @@ def test_no_change_against_the_same_catalog(repo: Path, tmp_path: Path) -> None:
         ([], 2, "exactly one of --prometheus URL and --demo"),
         (["--demo", "--since", "soon"], 2, "--since:"),
         (["--prometheus", "http://127.0.0.1:9"], 3, "127.0.0.1:9"),
+        (["--demo", "-o", "catalog.yaml"], 2, "catalog.yaml: not a folder"),
     ],
 )
 def test_bad_input_is_one_line(
     repo: Path, tmp_path: Path, args: list[str], code: int, message: str
 ) -> None:
-    got, text = report(repo, *args, "-o", str(tmp_path))
+    if "-o" in args:
+        args = [a if a != "catalog.yaml" else str(repo / a) for a in args]
+    else:
+        args = [*args, "-o", str(tmp_path)]
+    got, text = report(repo, *args)
     assert got == code, text
     assert message in text and "Traceback" not in text

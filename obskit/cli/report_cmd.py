@@ -60,6 +60,8 @@ def report(
         fail(f"--since: {exc}", EXIT_INPUT)
     if seconds <= 0:
         fail("--since must be positive", EXIT_INPUT)
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out}: not a folder", EXIT_INPUT)
     cat = load_or_exit(catalog)
     unknown = sorted(set(service) - {s.name for s in cat.services})
     if unknown:
@@ -102,6 +104,8 @@ def report(
             fail(str(exc), EXIT_INPUT)
         except ServerError as exc:
             fail(str(exc), EXIT_ENV)
+        except OSError as exc:
+            fail(f"{exc.filename or out}: {exc.strerror or exc}", EXIT_INPUT)
     empty = sum(len(v) for v in result.empty.values())
     drawn = sum(result.drawn.values())
     typer.echo(

@@ -222,11 +222,13 @@ class DemoPrometheus:
             source = work / "data.om"
             source.write_text(openmetrics(self.services, self.failing, self.end, self.hours))
             data = work / "data"
-            subprocess.run(
+            backfill = subprocess.run(
                 [promtool, "tsdb", "create-blocks-from", "openmetrics", str(source), str(data)],
-                check=True,
                 capture_output=True,
+                text=True,
             )
+            if backfill.returncode:
+                raise DemoError(f"promtool could not backfill the demo data: {backfill.stderr}")
             with socket.socket() as sock:
                 sock.bind(("127.0.0.1", 0))
                 port = int(sock.getsockname()[1])
