@@ -194,6 +194,15 @@ def openmetrics(
     return "\n".join([*out, "# EOF"]) + "\n"
 
 
+#: hours of demo data at most (the generator writes every sample of every series)
+MAX_HOURS = 12.0
+
+
+def failing_service(services: list[ResolvedService]) -> str:
+    """The service given outages by default: the first, by name, with request metrics."""
+    return min((s.name for s in services if has_metrics(s)), default="")
+
+
 class DemoError(RuntimeError):
     """prometheus/promtool missing, or the demo server did not start."""
 
