@@ -139,6 +139,7 @@ def test_no_change_against_the_same_catalog(repo: Path, tmp_path: Path) -> None:
         (["--demo", "--since", "soon"], 2, "--since:"),
         (["--prometheus", "http://127.0.0.1:9"], 3, "127.0.0.1:9"),
         (["--demo", "-o", "catalog.yaml"], 2, "catalog.yaml: not a folder"),
+        (["--demo", "--failing", "nope"], 2, "--failing: no such service: nope"),
     ],
 )
 def test_bad_input_is_one_line(

@@ -41,6 +41,12 @@ def report(
     service: list[str] = typer.Option([], "--service", "-s", help="Only this service."),
     out: Path = typer.Option(Path("report"), "--out", "-o", help="Output folder."),
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds per request."),
+    failing: list[str] = typer.Option(
+        [],
+        "--failing",
+        help="With --demo: give this service outages (repeatable); default: the first drawn "
+        "service with metrics.",
+    ),
     shared_js: bool = typer.Option(
         False,
         "--shared-js",
@@ -66,9 +72,12 @@ def report(
     if out.exists() and not out.is_dir():
         fail(f"--out {out}: not a folder", EXIT_INPUT)
     cat = load_or_exit(catalog)
-    unknown = sorted(set(service) - {s.name for s in cat.services})
-    if unknown:
-        fail(f"--service: no such service: {', '.join(unknown)}", EXIT_INPUT)
+    for option, names in (("--service", service), ("--failing", failing)):
+        unknown = sorted(set(names) - {s.name for s in cat.services})
+        if unknown:
+            fail(f"{option}: no such service: {', '.join(unknown)}", EXIT_INPUT)
+    if failing and not demo:
+        fail("--failing needs --demo", EXIT_INPUT)
     old = (base, _base_catalog(catalog, base)) if base else None
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
@@ -78,13 +87,13 @@ def report(
             seconds = min(seconds, MAX_HOURS * 3600)
             # data for the services drawn only; the first of them with metrics fails
             pool = [s for s in cat.services if not service or s.name in service]
-            failing = failing_service(pool)
+            outages = set(failing) or {failing_service(pool)}
             try:
-                server_demo = stack.enter_context(DemoPrometheus(pool, {failing}, seconds / 3600))
+                server_demo = stack.enter_context(DemoPrometheus(pool, outages, seconds / 3600))
             except DemoError as exc:
                 fail(str(exc), EXIT_ENV)
             url = server_demo.url
-            note = DEMO_NOTE.format(failing=failing)
+            note = DEMO_NOTE.format(failing=", ".join(sorted(outages)))
         try:
             server = stack.enter_context(Server(Transport(url, timeout=timeout)))
             server.ping()

@@ -123,7 +123,9 @@ def stat(data: PanelData, height: int) -> go.Figure:
                 mode="number",
                 value=last,
                 number={
-                    "valueformat": ".1%" if unit == "percentunit" else f".{decimals or 2}f",
+                    "valueformat": ".1%"
+                    if unit == "percentunit"
+                    else (f".{decimals}f" if decimals is not None else ".3~g"),
                     "font": {"color": color, "size": 28},
                 },
                 title={"text": line.name, "font": {"size": 9}},
