@@ -6,6 +6,7 @@
 #     mode (apt-get install -y golang-go golang-github-prometheus-client-golang-dev
 #     golang-github-grpc-ecosystem-go-grpc-prometheus-dev golang-google-grpc-dev), when root
 #     or sudo; without them those two conformance cases are skipped;
+#   - chromium (apt-get install -y chromium), headless, for the `obskit report` tests
 #   - lua5.4 and ruby (apt-get install -y lua5.4 ruby), which run the rendered fluent-bit
 #     Lua and fluentd Ruby log routing in the tests (docs/access.md), when root or sudo;
 #   - a virtual environment in .venv with obskit and its dev dependencies.
@@ -39,6 +40,18 @@ if ! command -v lua5.4 >/dev/null 2>&1 || ! command -v ruby >/dev/null 2>&1; the
   else
     echo "note: not root and no sudo: install them yourself (apt-get install -y $INTERPRETERS);" >&2
     echo "      until then the log routing tests (tests/test_helm_log_routing.py) are skipped." >&2
+  fi
+fi
+
+if ! command -v chromium >/dev/null 2>&1; then
+  # headless chromium opens the `obskit report` pages in tests/test_report.py
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null
+  else
+    echo "note: not root and no sudo: install it yourself (apt-get install -y chromium);" >&2
+    echo "      until then the report browser tests (tests/test_report.py) are skipped." >&2
   fi
 fi
 

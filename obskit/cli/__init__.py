@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "test_cmd",
     "lint_cmd",
     "preview_cmd",
+    "report_cmd",
     "discover_cmd",
     "import_cmd",
     "export_cmd",

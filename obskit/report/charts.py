@@ -1,0 +1,180 @@
+"""Plotly figures for Grafana panels: timeseries, stat, alert list (as a timeline)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import plotly.graph_objects as go
+
+from obskit.report.data import AlertTimeline, PanelData
+
+#: pixels per gridPos height unit (Grafana uses 30)
+ROW_PX = 30
+GRAFANA_COLORS = {
+    "green": "#73BF69",
+    "yellow": "#FADE2A",
+    "orange": "#FF9830",
+    "red": "#F2495C",
+    "blue": "#5794F2",
+}
+SEVERITY_COLORS = {"critical": "#F2495C", "warning": "#FF9830", "info": "#5794F2"}
+
+
+def _color(name: str) -> str:
+    return GRAFANA_COLORS.get(name, name)
+
+
+def unit_axis(unit: str) -> dict[str, Any]:
+    """Plotly axis formatting for a Grafana unit."""
+    return {
+        "percentunit": {"tickformat": ".1%"},
+        "percent": {"ticksuffix": "%"},
+        "s": {"ticksuffix": "s", "exponentformat": "SI"},
+        "ms": {"ticksuffix": "ms"},
+        "bytes": {"ticksuffix": "B", "exponentformat": "SI"},
+        "reqps": {"ticksuffix": " req/s"},
+        "ops": {"ticksuffix": " ops/s"},
+    }.get(unit, {})
+
+
+def format_value(value: float, unit: str, decimals: int | None = None) -> str:
+    """A stat value as Grafana shows it (the common units)."""
+    if value != value:  # NaN
+        return "NaN"
+    d = 2 if decimals is None else decimals
+    if unit == "percentunit":
+        return f"{value * 100:.{d}f}%"
+    suffix = {"s": "s", "ms": "ms", "bytes": "B", "reqps": " req/s", "percent": "%"}.get(unit, "")
+    return f"{value:.{d}f}{suffix}"
+
+
+def _thresholds(panel: dict[str, Any]) -> list[tuple[float, str]]:
+    steps = panel.get("fieldConfig", {}).get("defaults", {}).get("thresholds", {}).get("steps", [])
+    return [(float(s["value"]), _color(s["color"])) for s in steps if s.get("value") is not None]
+
+
+def threshold_color(panel: dict[str, Any], value: float) -> str:
+    """The colour of the last threshold step at or below ``value``."""
+    steps = panel.get("fieldConfig", {}).get("defaults", {}).get("thresholds", {}).get("steps", [])
+    color = "#5794F2"
+    for step in steps:
+        if step.get("value") is None or value >= float(step["value"]):
+            color = _color(step["color"])
+    return color
+
+
+def _layout(panel: dict[str, Any], height: int) -> dict[str, Any]:
+    return {
+        "height": height,
+        "margin": {"l": 50, "r": 10, "t": 10, "b": 30},
+        "showlegend": True,
+        "legend": {"orientation": "h", "y": -0.25, "font": {"size": 9}},
+        "paper_bgcolor": "#181b1f",
+        "plot_bgcolor": "#181b1f",
+        "font": {"color": "#ccccdc", "size": 10},
+        "xaxis": {"type": "date", "gridcolor": "#2c3235"},
+        "yaxis": {"gridcolor": "#2c3235"},
+    }
+
+
+def _dates(times: list[float]) -> list[str]:
+    return [datetime.fromtimestamp(t, tz=UTC).strftime("%Y-%m-%d %H:%M:%S") for t in times]
+
+
+def timeseries(data: PanelData, height: int) -> go.Figure:
+    """Lines of every series, y axis in the panel's unit, absolute thresholds as dashed lines."""
+    panel = data.panel
+    unit = panel.get("fieldConfig", {}).get("defaults", {}).get("unit", "")
+    figure = go.Figure(layout=_layout(panel, height))
+    for line in data.lines:
+        figure.add_trace(
+            go.Scatter(x=_dates(line.times), y=line.values, mode="lines", name=line.name or "value")
+        )
+    figure.update_yaxes(**unit_axis(unit))
+    for value, color in _thresholds(panel):
+        if (
+            len(_thresholds(panel)) > 0
+            and panel.get("fieldConfig", {})
+            .get("defaults", {})
+            .get("custom", {})
+            .get("thresholdsStyle", {})
+            .get("mode", "off")
+            != "off"
+        ):
+            figure.add_hline(y=value, line_dash="dash", line_color=color)
+    return figure
+
+
+def stat(data: PanelData, height: int) -> go.Figure:
+    """The last value of each series as a coloured number over its sparkline."""
+    panel = data.panel
+    defaults = panel.get("fieldConfig", {}).get("defaults", {})
+    unit, decimals = defaults.get("unit", ""), defaults.get("decimals")
+    figure = go.Figure(layout=_layout(panel, height))
+    figure.update_layout(showlegend=False, margin={"l": 5, "r": 5, "t": 5, "b": 5})
+    count = max(len(data.lines), 1)
+    for i, line in enumerate(data.lines):
+        last = next((v for v in reversed(line.values) if v == v), float("nan"))
+        color = threshold_color(panel, last)
+        domain = {"x": [i / count, (i + 1) / count], "y": [0.35, 1]}
+        figure.add_trace(
+            go.Indicator(
+                mode="number",
+                value=last,
+                number={
+                    "valueformat": ".1%"
+                    if unit == "percentunit"
+                    else (f".{decimals}f" if decimals is not None else ".3~g"),
+                    "font": {"color": color, "size": 28},
+                },
+                title={"text": line.name, "font": {"size": 9}},
+                domain=domain,
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=_dates(line.times),
+                y=line.values,
+                mode="lines",
+                fill="tozeroy",
+                line={"color": color},
+                xaxis="x",
+                yaxis="y",
+            )
+        )
+    figure.update_layout(
+        xaxis={"domain": [0, 1], "visible": False},
+        yaxis={"domain": [0, 0.3], "visible": False},
+    )
+    return figure
+
+
+def alert_timeline(
+    alerts: list[AlertTimeline], height: int, span: tuple[float, float]
+) -> go.Figure:
+    """One bar per alert and episode: when it would have fired (the backtest)."""
+    figure = go.Figure(layout=_layout({}, height))
+    figure.update_layout(showlegend=False, margin={"l": 220, "r": 10, "t": 10, "b": 30})
+    names = [a.name for a in alerts]
+    for alert in alerts:
+        color = SEVERITY_COLORS.get(alert.severity, "#5794F2")
+        xs: list[str | None] = []
+        ys: list[str | None] = []
+        for start, end in alert.spans:
+            xs += [*_dates([start, end]), None]
+            ys += [alert.name, alert.name, None]
+        # a quiet alert still gets its row: an invisible marker at no time
+        figure.add_trace(
+            go.Scatter(
+                x=xs or [None],
+                y=ys or [alert.name],
+                mode="lines",
+                line={"color": color, "width": 10},
+                name=alert.name,
+                connectgaps=False,
+            )
+        )
+    figure.update_yaxes(categoryorder="array", categoryarray=names[::-1], type="category")
+    figure.update_xaxes(range=_dates(list(span)))
+    return figure

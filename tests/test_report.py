@@ -1,0 +1,192 @@
+"""obskit report: pages opened in real headless chromium against a real backfilled Prometheus,
+and the semantic diff against a git ref."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from obskit.catalog.loader import load_catalog
+from obskit.preview.connection import Server, Transport
+from obskit.preview.demo import DemoPrometheus
+from obskit.report.build import write_report
+from obskit.report.data import window_until
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium")
+SERVICES = ["ads", "checkout"]
+CATALOG = load_catalog(REPO / "catalog.yaml")
+
+#: runs in the page after plotly drew: what each panel shows, from the DOM
+CHECK = """
+<script>
+window.addEventListener('load', () => setTimeout(() => {
+  const out = [];
+  for (const p of document.querySelectorAll('.panel[data-title]')) {
+    const lines = [...p.querySelectorAll('path.js-line')]
+      .filter(e => /M[^L]*L/.test(e.getAttribute('d') || '')).length;
+    const numbers = [...p.querySelectorAll('text.number')]
+      .map(e => e.textContent).filter(t => t && t !== 'NaN').length;
+    const rows = p.querySelectorAll('.yaxislayer-above .ytick').length;
+    out.push({title: p.dataset.title, type: p.dataset.type, lines, numbers, rows,
+              text: (p.querySelector('.text') || {}).textContent || '',
+              nodata: !!p.querySelector('.nodata')});
+  }
+  const pre = document.createElement('pre');
+  pre.id = 'obskit-check';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+}, 500));
+</script>
+"""
+
+
+def open_in_chromium(page: Path, tmp: Path) -> tuple[list[dict], list[str]]:
+    """(panel states measured in the DOM, console errors) of ``page`` in headless chromium."""
+    probe = page.with_name(f"probe-{page.name}")  # beside the page: relative files load
+    probe.write_text(page.read_text().replace("</body>", CHECK + "</body>"))
+    run = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+            f"--user-data-dir={tmp / 'chromium-profile'}",
+            "--dump-dom",
+            probe.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    found = re.search(r'<pre id="obskit-check">(.*?)</pre>', run.stdout, re.S)
+    assert found, run.stderr[-2000:]
+    errors = [
+        line
+        for line in run.stderr.splitlines()
+        if "CONSOLE" in line and ("Uncaught" in line or "Error" in line)
+    ]
+    return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&")), errors
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[tuple[str, datetime]]:
+    """A real Prometheus with 6h of backfilled demo data for ads and checkout (failing)."""
+    if not (CHROMIUM and shutil.which("prometheus") and shutil.which("promtool")):
+        pytest.skip("needs chromium, prometheus and promtool (scripts/install.sh)")
+    services = [s for s in CATALOG.services if s.name in SERVICES]
+    with DemoPrometheus(services, {"checkout"}, hours=6) as server:
+        yield server.url, datetime.fromtimestamp(server.end, tz=UTC)
+
+
+def build(demo: tuple[str, datetime], out: Path, **options: object) -> Path:
+    url, end = demo
+    with Server(Transport(url)) as server:
+        window = window_until(end, 6 * 3600)
+        write_report(CATALOG, server, window, out, **options)  # type: ignore[arg-type]
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo_report(demo: tuple[str, datetime], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(demo, tmp_path_factory.mktemp("report"), services=SERVICES)
+
+
+def check_page(page: Path, tmp: Path, name: str) -> None:
+    """Every panel of ``name``'s dashboard is on the page, in order, and drew its data."""
+    dashboard = json.loads((REPO / f"dashboards/{name}.json").read_text())
+    panels, errors = open_in_chromium(page, tmp)
+    assert errors == [], errors
+    expected = [p["title"] for p in dashboard["panels"] if p["type"] != "row"]
+    assert [p["title"] for p in panels] == expected
+    for panel in panels:
+        assert not panel["nodata"], (name, panel)
+        if panel["type"] == "timeseries":
+            assert panel["lines"] >= 1, (name, panel)
+        elif panel["type"] == "stat":
+            assert panel["numbers"] >= 1 and panel["lines"] >= 1, (name, panel)
+        elif panel["type"] == "alertlist":
+            assert panel["rows"] >= 3, (name, panel)
+        else:
+            assert panel["type"] == "text" and name in panel["text"], (name, panel)
+
+
+def test_every_panel_draws_data_in_chromium(demo_report: Path, tmp_path: Path) -> None:
+    for name in SERVICES:
+        check_page(demo_report / f"{name}.html", tmp_path, name)
+
+
+def test_shared_plotly_js(demo: tuple[str, datetime], tmp_path: Path) -> None:
+    out = build(demo, tmp_path / "shared", services=["ads"], shared_js=True)
+    assert (out / "plotly.min.js").stat().st_size > 1_000_000
+    assert (out / "ads.html").stat().st_size < 1_000_000
+    check_page(out / "ads.html", tmp_path, "ads")
+
+
+def test_the_probe_sees_an_empty_panel_and_a_console_error(
+    demo_report: Path, tmp_path: Path
+) -> None:
+    """The browser check can fail: a page with a broken script and an empty plot."""
+    page = (demo_report / "ads.html").read_text()
+    # plot-2: the first timeseries (plot-1 is the alert timeline)
+    broken = re.sub(r'Plotly\.newPlot\(\s*"plot-2"', 'Plotly.noSuchFunction("plot-2"', page)
+    assert broken != page
+    (tmp_path / "broken.html").write_text(broken)
+    panels, errors = open_in_chromium(tmp_path / "broken.html", tmp_path)
+    assert errors
+    assert any(p["type"] == "timeseries" and p["lines"] == 0 for p in panels)
+
+
+def test_alert_timeline_shows_the_outage(demo_report: Path) -> None:
+    """checkout's demo outages make its availability burn-rate alerts fire: drawn as bars."""
+    page = (demo_report / "checkout.html").read_text()
+    timeline = page.split('data-title="Alerts"', 1)[1].split('data-title="About"', 1)[0]
+    start = re.search(r'Plotly\.newPlot\(\s*"plot-1",\s*', timeline).end()
+    figure, _ = json.JSONDecoder().raw_decode(timeline[start:])
+    fired = {t["name"] for t in figure if any(x is not None for x in t["x"])}
+    assert any("Availability" in name for name in fired), fired
+    assert "CheckoutQueueBacklog" not in fired
+
+
+def test_index_screenshot(demo_report: Path, tmp_path: Path) -> None:
+    shot = tmp_path / "index.png"
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--window-size=1200,800",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            (demo_report / "index.html").as_uri(),
+        ],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 5000
+    index = (demo_report / "index.html").read_text()
+    assert re.findall(r'href="([\w-]+\.html)"', index) == ["ads.html", "checkout.html"]
+
+
+def test_cli_against_a_prometheus_url(demo: tuple[str, datetime], tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from obskit.cli import app
+
+    args = ["report", str(REPO / "catalog.yaml"), "--prometheus", demo[0], "-s", "ads"]
+    result = CliRunner().invoke(app, [*args, "--since", "3h", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "1 service pages: 19 panels drawn, 0 without data" in result.stdout
+    assert not (tmp_path / "report.md").exists()
