@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from preview_support import free_port
+from preview_support import free_port, launch_prometheus
 
 
 @dataclass
@@ -105,32 +105,15 @@ class Prometheus:
         (self.workdir / "prometheus.yml").write_text(self.config)
         port = port or free_port()
         self.url = f"http://127.0.0.1:{port}"
-        log = (self.workdir / "prometheus.log").open("wb")
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                f"--config.file={self.workdir / 'prometheus.yml'}",
-                f"--storage.tsdb.path={self.workdir / 'data'}",
-                f"--web.listen-address=127.0.0.1:{port}",
-                "--log.level=warn",
-                *self.flags,
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+        self.process = launch_prometheus(
+            self.binary,
+            self.workdir,
+            self.workdir / "prometheus.yml",
+            self.workdir / "data",
+            port,
+            list(self.flags),
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(self.log())
-            try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("prometheus did not become ready in 30s")
+        return self
 
     def log(self) -> str:
         return (self.workdir / "prometheus.log").read_text()[-3000:]

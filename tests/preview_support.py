@@ -144,6 +144,40 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def launch_prometheus(
+    binary: str, workdir: Path, config: Path, data: Path, port: int, flags: list[str]
+) -> subprocess.Popen[bytes]:
+    """Start the real ``prometheus`` on 127.0.0.1:``port`` (log in ``workdir``) and wait
+    until ``/-/ready`` answers (30 s); raises with the log's tail if it exits or never does."""
+    log = (workdir / "prometheus.log").open("wb")
+    process = subprocess.Popen(
+        [
+            binary,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={data}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--log.level=warn",
+            *flags,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError((workdir / "prometheus.log").read_text()[-3000:])
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=1) as r:
+                if r.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    process.wait(timeout=10)
+    raise RuntimeError("prometheus did not become ready in 30s")
+
+
 @dataclass
 class PrometheusServer:
     """A real prometheus on 127.0.0.1 with the backfilled synthetic data."""
@@ -172,32 +206,15 @@ class PrometheusServer:
         config.write_text("global:\n  scrape_interval: 1m\n")
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        log = (self.workdir / "prometheus.log").open("wb")
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                f"--config.file={config}",
-                f"--storage.tsdb.path={data}",
-                f"--web.listen-address=127.0.0.1:{port}",
-                "--storage.tsdb.retention.time=30d",
-                "--log.level=warn",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+        self.process = launch_prometheus(
+            self.binary,
+            self.workdir,
+            config,
+            data,
+            port,
+            ["--storage.tsdb.retention.time=30d"],
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError((self.workdir / "prometheus.log").read_text()[-2000:])
-            try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("prometheus did not become ready in 30s")
+        return self
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
