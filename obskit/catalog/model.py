@@ -164,17 +164,12 @@ class DashboardsSettings(Model):
     @field_validator("instance_labels")
     @classmethod
     def _kubernetes_labels(cls, value: dict[str, str]) -> dict[str, str]:
-        from obskit.renderers.manifests.names import is_label_key, is_label_value
+        from obskit.renderers.manifests.names import ManifestError, check_labels
 
-        for key, text in value.items():
-            if not is_label_key(key):
-                raise ValueError(f"{key!r} is not a Kubernetes label key")
-            if not is_label_value(text):
-                raise ValueError(
-                    f"{key}={text!r} is not a Kubernetes label value (at most 63 characters "
-                    "of [A-Za-z0-9-_.], alphanumeric at both ends)"
-                )
-        return value
+        try:
+            return check_labels(value, "the Grafana CR selector")
+        except ManifestError as exc:
+            raise ValueError(str(exc)) from None
 
 
 class AccessProxy(Model):
