@@ -14,16 +14,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1 || ! command -v amtool >/dev/null 2>&1; then
+# apt_install "PACKAGES" "what is skipped without them": as root or with sudo, else a note.
+apt_install() {
+  # shellcheck disable=SC2086  # a word list
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && apt-get install -y -qq prometheus prometheus-alertmanager >/dev/null
+    apt-get update -qq && apt-get install -y -qq $1 >/dev/null
   elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    sudo apt-get update -qq && sudo apt-get install -y -qq prometheus prometheus-alertmanager >/dev/null
+    sudo apt-get update -qq && sudo apt-get install -y -qq $1 >/dev/null
   else
-    echo "note: not root and no sudo: install them yourself" \
-         "(apt-get install -y prometheus prometheus-alertmanager);" >&2
-    echo "      until then the promtool, Prometheus and amtool tests are skipped." >&2
+    echo "note: not root and no sudo: install them yourself (apt-get install -y $1);" >&2
+    echo "      until then $2 are skipped." >&2
   fi
+}
+
+if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1 || ! command -v amtool >/dev/null 2>&1; then
+  apt_install "prometheus prometheus-alertmanager" "the promtool, Prometheus and amtool tests"
   # Debian starts no service here (no systemd in containers); stop one if it did.
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
     systemctl stop prometheus || true
@@ -32,27 +37,12 @@ fi
 
 INTERPRETERS="lua5.4 ruby"
 if ! command -v lua5.4 >/dev/null 2>&1 || ! command -v ruby >/dev/null 2>&1; then
-  # shellcheck disable=SC2086  # a word list
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && apt-get install -y -qq $INTERPRETERS >/dev/null
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    sudo apt-get update -qq && sudo apt-get install -y -qq $INTERPRETERS >/dev/null
-  else
-    echo "note: not root and no sudo: install them yourself (apt-get install -y $INTERPRETERS);" >&2
-    echo "      until then the log routing tests (tests/test_helm_log_routing.py) are skipped." >&2
-  fi
+  apt_install "$INTERPRETERS" "the log routing tests (tests/test_helm_log_routing.py)"
 fi
 
 if ! command -v chromium >/dev/null 2>&1; then
   # headless chromium opens the `obskit report` pages in tests/test_report.py
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null
-  else
-    echo "note: not root and no sudo: install it yourself (apt-get install -y chromium);" >&2
-    echo "      until then the report browser tests (tests/test_report.py) are skipped." >&2
-  fi
+  apt_install chromium "the report browser tests (tests/test_report.py)"
 fi
 
 GO_PACKAGES="golang-go golang-github-prometheus-client-golang-dev golang-github-grpc-ecosystem-go-grpc-prometheus-dev golang-google-grpc-dev"
@@ -60,15 +50,7 @@ if ! command -v go >/dev/null 2>&1 \
    || [ ! -d /usr/share/gocode/src/github.com/prometheus/client_golang ] \
    || [ ! -d /usr/share/gocode/src/github.com/grpc-ecosystem/go-grpc-prometheus ] \
    || [ ! -d /usr/share/gocode/src/google.golang.org/grpc ]; then
-  # shellcheck disable=SC2086  # a word list
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && apt-get install -y -qq $GO_PACKAGES >/dev/null
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    sudo apt-get update -qq && sudo apt-get install -y -qq $GO_PACKAGES >/dev/null
-  else
-    echo "note: not root and no sudo: install them yourself (apt-get install -y $GO_PACKAGES);" >&2
-    echo "      until then the conformance suite's Go apps (client_golang, go-grpc-prometheus) are skipped." >&2
-  fi
+  apt_install "$GO_PACKAGES" "the conformance suite's Go apps (client_golang, go-grpc-prometheus)"
 fi
 
 if ! command -v kubectl >/dev/null 2>&1; then
