@@ -19,6 +19,8 @@ from obskit.render.cache import cache_dir
 
 #: bump when the way obskit runs promtool changes what a pass means
 RUNNER_VERSION = "1"
+#: bump when the conditions under which services share a proof change
+SHARED_VERSION = "1"
 
 
 @lru_cache(maxsize=4)
@@ -30,9 +32,11 @@ def promtool_version(promtool: str) -> str:
     return (proc.stdout + proc.stderr).strip()
 
 
-def fingerprint(version: str, rules: bytes, tests: bytes | None) -> str:
-    """SHA-256 over the runner and promtool versions and both files' bytes."""
-    h = hashlib.sha256(f"obskit-promtool/{RUNNER_VERSION}\0{version}\0".encode())
+def fingerprint(version: str, rules: bytes, tests: bytes | None, *, shared: bool = False) -> str:
+    """SHA-256 over the runner and promtool versions and both files' bytes (``shared``: the
+    canonical files of a proof shared under renaming, :mod:`obskit.promtool_dedupe`)."""
+    kind = f"shared/{SHARED_VERSION}\0" if shared else ""
+    h = hashlib.sha256(f"obskit-promtool/{RUNNER_VERSION}\0{kind}{version}\0".encode())
     for part in (rules, tests):
         h.update(b"\0" if part is None else b"\1" + hashlib.sha256(part).digest())
     return h.hexdigest()

@@ -11,18 +11,21 @@ every core; a piece that fails is proven again from the original file, whose out
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from obskit.promtool import ServiceResult, find_promtool
 from obskit.promtool_cache import PassCache, fingerprint, promtool_version
+from obskit.promtool_dedupe import Canonical
 
 #: most files handed to one promtool process: test files cost seconds each, so small batches
 #: keep the last wave short (one idle core at the end) and a failing batch's output readable
@@ -43,6 +46,10 @@ class _Service:
     seconds: float = 0.0
     outputs: list[str] = field(default_factory=list)
     pieces: list[Path] = field(default_factory=list)
+    #: the fingerprint of the canonical files this service shares a proof with
+    class_fp: str | None = None
+    #: services sharing this (canonical) service's proof
+    members: int = 0
 
 
 def split_tests(text: str, parts: int) -> list[str] | None:
@@ -105,18 +112,18 @@ def _batches(items: list, workers: int) -> list[list]:
     return [items[i::count] for i in range(count)]
 
 
-def _check(promtool: str, alerts_dir: Path, batch: list[_Service]) -> None:
+def _check(promtool: str, batch: list[_Service]) -> None:
     """``promtool check rules`` over a batch; a failing batch is re-run file by file."""
     rc, out, secs = _run(
-        [promtool, "check", "rules", *(s.rules_path.name for s in batch)], alerts_dir
+        [promtool, "check", "rules", *(str(s.rules_path) for s in batch)], Path.cwd()
     )
     if rc != 0 and len(batch) > 1:
         for service in batch:
-            _check(promtool, alerts_dir, [service])
+            _check(promtool, [service])
         return
     blocks = _blocks(out, "Checking ")
     for service in batch:
-        block = blocks.get(service.rules_path.name, out if len(batch) == 1 else None)
+        block = blocks.get(str(service.rules_path), out if len(batch) == 1 else None)
         found = _RULES_FOUND.search(block or "")
         service.rules = int(found.group(1)) if found else 0
         service.check_ok = rc == 0 and found is not None
@@ -146,8 +153,13 @@ def prove(
     jobs: int = 0,
     use_cache: bool = True,
     cache: PassCache | None = None,
+    shared: Mapping[str, Canonical] | None = None,
 ) -> list[ServiceResult]:
-    """``promtool check rules`` and ``test rules`` for each service of a rendered ``alerts/``."""
+    """``promtool check rules`` and ``test rules`` for each service of a rendered ``alerts/``.
+
+    ``shared``: per service, its canonical files (:mod:`obskit.promtool_dedupe`); services
+    with equal canonical files are proven once, by running promtool on the canonical files.
+    """
     promtool = promtool or find_promtool()
     workers = jobs or os.cpu_count() or 1
     cache = cache or PassCache(enabled=use_cache)
@@ -155,33 +167,39 @@ def prove(
     services: list[_Service] = []
     results: dict[str, ServiceResult] = {}
     for name in names:
-        rules_path = alerts_dir / f"{name}.rules.yaml"
-        test_path = alerts_dir / "tests" / f"{name}.test.yaml"
+        rules_path = (alerts_dir / f"{name}.rules.yaml").resolve()
+        test_path = (alerts_dir / "tests" / f"{name}.test.yaml").resolve()
         rules = rules_path.read_bytes() if rules_path.is_file() else b""
         tests = test_path.read_bytes() if test_path.is_file() else None
         fp = fingerprint(version, rules, tests)
-        hit = cache.get(fp)
+        canon = (shared or {}).get(name)
+        class_fp = fingerprint(version, canon.rules, canon.tests, shared=True) if canon else None
+        hit = cache.get(fp) or (cache.get(class_fp) if class_fp else None)
         if hit is not None:
             results[name] = ServiceResult(
                 name, hit["rules"], hit["tests"], True, True, 0.0, "", cached=True
             )
             continue
         count = len(re.findall(rb"^- name: ", tests or b"", flags=re.MULTILINE))
-        services.append(
-            _Service(name, rules_path, test_path if tests is not None else None, fp, count)
-        )
-    with (
-        tempfile.TemporaryDirectory(prefix="obskit-prove-") as tmp,
-        ThreadPoolExecutor(max_workers=workers) as pool,
-    ):
-        list(pool.map(lambda b: _check(promtool, alerts_dir, b), _batches(services, workers)))
-        pieces = _pieces(services, alerts_dir, Path(tmp), workers)
-        failed = [
-            f
-            for fs in pool.map(lambda b: _test(promtool, b), _batches(pieces, workers))
-            for f in fs
-        ]
-        _settle(promtool, failed, pool)
+        service = _Service(name, rules_path, test_path if tests is not None else None, fp, count)
+        service.class_fp = class_fp
+        services.append(service)
+    with tempfile.TemporaryDirectory(prefix="obskit-prove-") as tmp:
+        classes = _classes(services, shared or {}, Path(tmp))
+        to_test = [s for s in services if s.class_fp is None] + list(classes.values())
+        _run_all(promtool, services + list(classes.values()), to_test, Path(tmp), workers)
+        alone = []
+        for s in services:
+            group = classes.get(s.class_fp or "")
+            if group is None:
+                continue
+            if group.check_ok and group.test_ok:
+                s.tests, s.seconds = group.tests, s.seconds + group.seconds / group.members
+                cache.put_pass(group.fp, group.rules, group.tests)
+            else:
+                s.class_fp = None  # the shared proof failed: prove this one on its own
+                alone.append(s)
+        _run_all(promtool, [], alone, Path(tmp) / "alone", workers)
     for s in services:
         result = ServiceResult(
             s.name, s.rules, s.tests, s.check_ok, s.test_ok, s.seconds, "\n".join(s.outputs)
@@ -192,14 +210,52 @@ def prove(
     return [results[n] for n in names]
 
 
-def _pieces(
-    services: list[_Service], alerts_dir: Path, tmp: Path, workers: int
-) -> list[tuple[_Service, Path]]:
+def _classes(services: list[_Service], shared: Mapping[str, Canonical], tmp: Path) -> dict:
+    """One service per class of ``services``: its canonical files written under ``tmp``."""
+    classes: dict[str, _Service] = {}
+    for s in services:
+        if s.class_fp is None:
+            continue
+        group = classes.get(s.class_fp)
+        if group is None:
+            canon = shared[s.name]
+            folder = tmp / "shared" / s.class_fp[:20]
+            (folder / "tests").mkdir(parents=True)
+            rules_path = folder / f"{canon.name}.rules.yaml"
+            test_path = folder / "tests" / f"{canon.name}.test.yaml"
+            rules_path.write_bytes(canon.rules)
+            test_path.write_bytes(canon.tests)
+            count = len(re.findall(rb"^- name: ", canon.tests, flags=re.MULTILINE))
+            group = classes[s.class_fp] = _Service(
+                f"shared:{s.name}", rules_path, test_path, s.class_fp, count
+            )
+        group.members += 1
+    return classes
+
+
+def _run_all(
+    promtool: str, check: list[_Service], test: list[_Service], tmp: Path, workers: int
+) -> None:
+    """``check rules`` over ``check``, then ``test rules`` over ``test``, on every core."""
+    if not check and not test:
+        return
+    tmp.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(lambda b: _check(promtool, b), _batches(check, workers)))
+        pieces = _pieces(test, tmp, workers)
+        failed = [
+            f
+            for fs in pool.map(lambda b: _test(promtool, b), _batches(pieces, workers))
+            for f in fs
+        ]
+        _settle(promtool, failed, pool)
+
+
+def _pieces(services: list[_Service], tmp: Path, workers: int) -> list[tuple[_Service, Path]]:
     """The test files to run: whole files, or pieces when few services need proving."""
     with_tests = [s for s in services if s.test_path is not None]
     parts = math.ceil(workers * 2 / len(with_tests)) if with_tests else 1
     pieces: list[tuple[_Service, Path]] = []
-    mirror = tmp / "alerts"
     for service in with_tests:
         assert service.test_path is not None
         split = split_tests(service.test_path.read_text(), parts) if parts > 1 else None
@@ -207,6 +263,8 @@ def _pieces(
             pieces.append((service, service.test_path.resolve()))
             continue
         # the pieces sit in a mirror of alerts/ so `../<service>.rules.yaml` still resolves
+        alerts_dir = service.test_path.parent.parent
+        mirror = tmp / "mirror" / hashlib.sha256(str(alerts_dir).encode()).hexdigest()[:16]
         (mirror / "tests").mkdir(parents=True, exist_ok=True)
         for entry in alerts_dir.iterdir():
             link = mirror / entry.name

@@ -25,13 +25,21 @@ def test_rules(
         "--no-cache",
         help="Run promtool for every service, ignoring stored passes (and storing none).",
     ),
+    no_share: bool = typer.Option(
+        False,
+        "--no-share",
+        help="Prove every service on its own, even when its files equal another's up to names.",
+    ),
 ) -> None:
     """Run `promtool check rules` and `promtool test rules` for every service's alerts.
 
     A service whose rule file, test file and promtool version match an earlier pass is not
     run again (passes are kept in $OBSKIT_CACHE_DIR or ~/.cache/obskit; failures never are).
+    Services whose files are another's up to their names (name, namespace, team, workload)
+    share one proof, run on the files rendered with placeholder names (docs/testing.md).
     """
     from obskit.promtool import PromtoolMissing, find_promtool
+    from obskit.promtool_dedupe import shared_proofs
     from obskit.promtool_run import prove
     from obskit.render.output import OutputError
     from obskit.render.pipeline import render
@@ -51,7 +59,10 @@ def test_rules(
             fail(f"{root}: {len(outcome.conflicts)} file(s) in the way: {outcome.conflicts[0]}")
         alerts_dir = root / "alerts"
         names = [s.name for s in cat.services]
-        results = prove(alerts_dir, names, promtool=promtool, jobs=jobs, use_cache=not no_cache)
+        shared = {} if no_share else shared_proofs(cat, alerts_dir)
+        results = prove(
+            alerts_dir, names, promtool=promtool, jobs=jobs, use_cache=not no_cache, shared=shared
+        )
     _report(results)
     if not all(r.ok for r in results):
         raise typer.Exit(EXIT_FOUND)

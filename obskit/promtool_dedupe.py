@@ -1,0 +1,237 @@
+"""Proof sharing: services whose alert files are one file pair under a renaming.
+
+Most services of a fleet differ from some other service only by their names: the same
+preset, tier, objectives and workload kind give rule and test files that are equal once the
+service's name, namespace, team and workload name are swapped. promtool's verdict on such a
+pair is the same (see :func:`canonical` for what makes the renaming safe), so ``obskit test``
+proves the *canonical* files once (the service rendered with placeholder names) and every
+service whose real files are exactly those files under the renaming shares that pass.
+
+A service shares a proof only when all of these hold, else it is proven on its own:
+
+1. its real rule and test files are, byte for byte, the canonical files with each placeholder
+   (and its CamelCase form) replaced by the real value and each object UID by the real one
+   (a UID is a hash of names: mapped by order of first occurrence);
+2. the renaming is injective on every word of both files and never produces a word the files
+   already hold (``namespace="monitoring"`` in a service of namespace ``monitoring`` is not
+   renamed: it would equal the scrape target's namespace label);
+3. no regular expression of the rules (``=~``, ``!~``, ``label_replace``'s) holds a
+   placeholder, and each one (anchored, as Prometheus anchors them) matches a renamed word
+   or quoted string exactly when it matches the real one;
+4. the rules use no function whose result depends on label order or concatenates values
+   (``topk``, ``bottomk``, ``sort``, ``limitk``, ``label_join`` …), and every template of the
+   annotations is ``{{ $labels.x }}`` or ``{{ $value }}`` with a number formatter.
+
+promtool reads strings only through equality, regular expressions, templates and order;
+(2) keeps equality, (3) regular expressions, (4) templates and order (promtool compares
+alerts and samples as sorted sets). The class key hashes the canonical bytes, so the pass
+cache reuses a class proof only for the same canonical files and promtool version.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from obskit.catalog.model import Catalog, ResolvedService
+
+#: placeholder names (DNS labels with no common substring with the generated vocabulary)
+_PLACEHOLDERS = ("zqaqz", "zqbqz", "zqcqz", "zqdqz")
+_UUID = (
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    # a container name: a UID's first 12 characters (cAdvisor fixtures)
+    r"|(?<![0-9a-f-])[0-9a-f]{8}-[0-9a-f]{3}(?![0-9a-f-])"
+)
+_FULL_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_WORD = re.compile(r"[^\s\"'{},=:()\[\]|]+")
+_QUOTED = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+_REGEX_MATCHER = re.compile(r'[=!]~\s*"((?:[^"\\]|\\.)*)"')
+_LABEL_REPLACE = re.compile(
+    r'label_replace\s*\((?:[^"]|"(?:[^"\\]|\\.)*")*?,\s*"(?:[^"\\]|\\.)*"\s*,\s*"(?:[^"\\]|\\.)*"\s*,'
+    r'\s*"(?:[^"\\]|\\.)*"\s*,\s*"((?:[^"\\]|\\.)*)"\s*\)',
+    re.S,
+)
+_ORDERED = re.compile(
+    r"\b(topk|bottomk|sort|sort_desc|sort_by_label|sort_by_label_desc|limitk|limit_ratio|"
+    r"label_join|count_values)\s*\("
+)
+_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
+_SAFE_TEMPLATE = re.compile(
+    r"\{\{\s*\$(labels\.[A-Za-z_][A-Za-z0-9_]*|value(\s*\|\s*(humanize|humanize1024|"
+    r"humanizePercentage|humanizeDuration))?)\s*\}\}"
+)
+
+
+@dataclass(frozen=True)
+class Canonical:
+    """A service's canonical rule and test files and the renaming back to its real ones."""
+
+    rules: bytes
+    tests: bytes
+    #: the canonical service name (the test file's ``rule_files`` entry names it)
+    name: str
+
+
+def _camel(name: str) -> str:
+    from obskit.renderers.alerts.common import camel
+
+    return camel(name)
+
+
+def placeholder_service(service: ResolvedService) -> tuple[ResolvedService, dict[str, str]]:
+    """``service`` with its names as placeholders, and the placeholder -> real mapping.
+
+    Equal real values share one placeholder (a service in a namespace of its own name keeps
+    that equality); selector values equal to a renamed value are renamed too.
+    """
+    real = [service.name, service.namespace, service.team, service.workload_name]
+    distinct = list(dict.fromkeys(real))
+    fake = dict(zip(distinct, _PLACEHOLDERS, strict=False))
+    selector = {k: fake.get(v, v) for k, v in service.metrics.selector.items()}
+    workload = service.workload
+    if workload.name is not None:
+        workload = workload.model_copy(update={"name": fake[workload.name]})
+    copy = service.model_copy(
+        update={
+            "name": fake[service.name],
+            "namespace": fake[service.namespace],
+            "team": fake[service.team],
+            "workload": workload,
+            "metrics": service.metrics.model_copy(update={"selector": selector}),
+        }
+    )
+    mapping = {p: v for v, p in fake.items()}
+    mapping[_camel(fake[service.name])] = _camel(service.name)
+    return copy, mapping
+
+
+def _rename(mapping: dict[str, str], uuids: dict[str, str]) -> Callable[[str], str]:
+    keys = sorted(mapping, key=len, reverse=True)
+    pattern = re.compile("|".join([*(re.escape(k) for k in keys), f"(?:{_UUID})"]))
+
+    def apply(text: str) -> str:
+        return pattern.sub(lambda m: mapping.get(m.group(0)) or uuids.get(m.group(0), "\0"), text)
+
+    return apply
+
+
+def _uuid_map(canon: str, real: str) -> dict[str, str] | None:
+    a = list(dict.fromkeys(re.findall(_FULL_UUID, canon)))
+    b = list(dict.fromkeys(re.findall(_FULL_UUID, real)))
+    if len(a) != len(b):
+        return None
+    out = dict(zip(a, b, strict=True))
+    out.update({x[:12]: y[:12] for x, y in zip(a, b, strict=True)})
+    return out
+
+
+def _regexes(rules: str) -> list[str] | None:
+    found = [m.group(1) for m in _REGEX_MATCHER.finditer(rules)]
+    replaces = rules.count("label_replace")
+    matched = [m.group(1) for m in _LABEL_REPLACE.finditer(rules)]
+    if len(matched) != replaces:
+        return None  # a label_replace this parser does not understand: no sharing
+    return [*found, *matched]
+
+
+def shares_proof(
+    canon_rules: str, canon_tests: str, real_rules: str, real_tests: str, mapping: dict[str, str]
+) -> bool:
+    """Whether the real files are the canonical ones under a renaming promtool cannot tell."""
+    if not all(_NAME.fullmatch(v) for v in mapping.values()):
+        return False
+    uuids = _uuid_map(canon_rules + canon_tests, real_rules + real_tests)
+    if uuids is None:
+        return False
+    rename = _rename(mapping, uuids)
+    if rename(canon_rules) != real_rules or rename(canon_tests) != real_tests:
+        return False
+    if _ORDERED.search(canon_rules) or _ORDERED.search(canon_tests):
+        return False
+    if any(not _SAFE_TEMPLATE.fullmatch(t) for t in _TEMPLATE.findall(canon_rules)):
+        return False
+    renamed_token = re.compile("|".join([*(re.escape(k) for k in mapping), f"(?:{_UUID})"]))
+    text = "\n".join(
+        line
+        for line in (canon_rules + "\n" + canon_tests).splitlines()
+        if not line.startswith("#")  # the headers: prose promtool never reads
+    )
+    words = set(_WORD.findall(text)) | set(_QUOTED.findall(text))
+    renamed = {w for w in words if renamed_token.search(w)}
+    fixed = words - renamed
+    images = {w: rename(w) for w in renamed}
+    if len(set(images.values())) != len(images) or set(images.values()) & fixed:
+        return False
+    regexes = _regexes(text)
+    if regexes is None:
+        return False
+    for expr in regexes:
+        if renamed_token.search(expr):
+            return False
+        try:
+            compiled = re.compile(expr)
+        except re.error:
+            return False
+        for word, image in images.items():
+            if bool(compiled.fullmatch(word)) != bool(compiled.fullmatch(image)):
+                return False
+    return True
+
+
+def canonical(
+    service: ResolvedService,
+    real: Mapping[str, bytes],
+    clusters: tuple[str, ...] = (),
+    memo: dict[str, Mapping[str, bytes]] | None = None,
+) -> Canonical | None:
+    """The canonical files of ``service`` when its real ones (``real``: path -> bytes, as
+    the alerts renderer wrote them) may share their proof, else None. ``memo`` keeps the
+    canonical renders by placeholder service (services of one class render once)."""
+    from obskit.renderers.alerts import render_service
+
+    copy, mapping = placeholder_service(service)
+    memo = {} if memo is None else memo
+    key = copy.model_dump_json() + "\0" + "\0".join(clusters)
+    files = memo.get(key)
+    if files is None:
+        files = memo[key] = render_service(copy, clusters)
+    canon_rules = files[f"alerts/{copy.name}.rules.yaml"]
+    canon_tests = files[f"alerts/tests/{copy.name}.test.yaml"]
+    real_rules = real.get(f"alerts/{service.name}.rules.yaml")
+    real_tests = real.get(f"alerts/tests/{service.name}.test.yaml")
+    if real_rules is None or real_tests is None:
+        return None
+    try:
+        ok = shares_proof(
+            canon_rules.decode(),
+            canon_tests.decode(),
+            real_rules.decode(),
+            real_tests.decode(),
+            mapping,
+        )
+    except UnicodeDecodeError:
+        return None
+    return Canonical(canon_rules, canon_tests, copy.name) if ok else None
+
+
+def shared_proofs(catalog: Catalog, alerts_dir: Path) -> dict[str, Canonical]:
+    """Per service of ``catalog`` rendered into ``alerts_dir``: its canonical files, for
+    the services that may share a proof."""
+    from obskit.catalog.clusters import paired_clusters
+
+    clusters = paired_clusters(catalog)
+    memo: dict[str, Mapping[str, bytes]] = {}
+    out = {}
+    for service in catalog.services:
+        real = {}
+        for rel in (f"{service.name}.rules.yaml", f"tests/{service.name}.test.yaml"):
+            path = alerts_dir / rel
+            if path.is_file():
+                real[f"alerts/{rel}"] = path.read_bytes()
+        canon = canonical(service, real, clusters, memo)
+        if canon is not None:
+            out[service.name] = canon
+    return out
