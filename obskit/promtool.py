@@ -51,18 +51,30 @@ def _run(args: list[str], cwd: Path) -> tuple[bool, str]:
     return proc.returncode == 0, (proc.stdout + proc.stderr).strip()
 
 
+#: a service's generated test files in ``alerts/tests/``: ``<service>.<suffix>``
+TEST_SUFFIXES = ("test.yaml", "outages.test.yaml")
+
+
+def service_test_files(alerts_dir: Path, service: str) -> list[Path]:
+    """The service's test files that exist (``tests/<service>.test.yaml``, ``….outages…``)."""
+    paths = (alerts_dir / "tests" / f"{service}.{suffix}" for suffix in TEST_SUFFIXES)
+    return [p for p in paths if p.is_file()]
+
+
 def check_and_test(alerts_dir: Path, service: str, promtool: str | None = None) -> ServiceResult:
-    """Check ``<service>.rules.yaml`` and run ``tests/<service>.test.yaml`` (if present)."""
+    """Check ``<service>.rules.yaml`` and run its test files (if present)."""
     promtool = promtool or find_promtool()
     start = time.monotonic()
     rules_file = f"{service}.rules.yaml"
     check_ok, check_out = _run([promtool, "check", "rules", rules_file], alerts_dir)
     found = re.search(r"SUCCESS: (\d+) rules found", check_out)
-    test_path = alerts_dir / "tests" / f"{service}.test.yaml"
+    paths = service_test_files(alerts_dir, service)
     test_ok, test_out, tests = True, "", 0
-    if test_path.is_file():
-        tests = len(re.findall(r"^- name: ", test_path.read_text(), flags=re.MULTILINE))
-        test_ok, test_out = _run([promtool, "test", "rules", test_path.name], test_path.parent)
+    if paths:
+        tests = sum(len(re.findall(r"^- name: ", p.read_text(), flags=re.MULTILINE)) for p in paths)
+        test_ok, test_out = _run(
+            [promtool, "test", "rules", *(p.name for p in paths)], paths[0].parent
+        )
     return ServiceResult(
         service=service,
         rules=int(found.group(1)) if found else 0,

@@ -42,6 +42,15 @@ def fingerprint(version: str, rules: bytes, tests: bytes | None, *, shared: bool
     return h.hexdigest()
 
 
+def joined(files: list[bytes]) -> bytes | None:
+    """A service's test files as one fingerprint input (one file: its bytes; none: None)."""
+    if not files:
+        return None
+    if len(files) == 1:
+        return files[0]
+    return b"".join(b"%d\0" % len(f) + f for f in files)
+
+
 class PassCache:
     """Passes by fingerprint; ``enabled=False`` reads and stores nothing."""
 

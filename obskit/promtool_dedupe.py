@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from obskit.catalog.model import Catalog, ResolvedService
+from obskit.promtool import service_test_files
 
 #: placeholder names (DNS labels with no common substring with the generated vocabulary)
 _PLACEHOLDERS = ("zqaqz", "zqbqz", "zqcqz", "zqdqz")
@@ -70,7 +71,8 @@ class Canonical:
     """A service's canonical rule and test files and the renaming back to its real ones."""
 
     rules: bytes
-    tests: bytes
+    #: test files by name in ``tests/`` (``<name>.test.yaml``, ``<name>.outages.test.yaml``)
+    tests: dict[str, bytes]
     #: the canonical service name (the test file's ``rule_files`` entry names it)
     name: str
 
@@ -199,17 +201,26 @@ def canonical(
     if files is None:
         files = memo[key] = render_service(copy, clusters)
     canon_rules = files[f"alerts/{copy.name}.rules.yaml"]
-    canon_tests = files[f"alerts/tests/{copy.name}.test.yaml"]
     real_rules = real.get(f"alerts/{service.name}.rules.yaml")
-    real_tests = real.get(f"alerts/tests/{service.name}.test.yaml")
-    if real_rules is None or real_tests is None:
+    canon_tests = {
+        rel.removeprefix("alerts/tests/"): body
+        for rel, body in files.items()
+        if rel.startswith("alerts/tests/")
+    }
+    real_tests = [
+        real.get(f"alerts/tests/{service.name}{rel.removeprefix(copy.name)}")
+        for rel in sorted(canon_tests)
+    ]
+    real_count = sum(rel.startswith("alerts/tests/") for rel in real)
+    if real_rules is None or None in real_tests or real_count != len(canon_tests):
         return None
+    separator = "\n\0\n"  # never in a YAML file: keeps the files apart in the comparison
     try:
         ok = shares_proof(
             canon_rules.decode(),
-            canon_tests.decode(),
+            separator.join(canon_tests[rel].decode() for rel in sorted(canon_tests)),
             real_rules.decode(),
-            real_tests.decode(),
+            separator.join(t.decode() for t in real_tests if t is not None),
             mapping,
         )
     except UnicodeDecodeError:
@@ -227,10 +238,12 @@ def shared_proofs(catalog: Catalog, alerts_dir: Path) -> dict[str, Canonical]:
     out = {}
     for service in catalog.services:
         real = {}
-        for rel in (f"{service.name}.rules.yaml", f"tests/{service.name}.test.yaml"):
-            path = alerts_dir / rel
+        for path in [
+            alerts_dir / f"{service.name}.rules.yaml",
+            *service_test_files(alerts_dir, service.name),
+        ]:
             if path.is_file():
-                real[f"alerts/{rel}"] = path.read_bytes()
+                real[f"alerts/{path.relative_to(alerts_dir).as_posix()}"] = path.read_bytes()
         canon = canonical(service, real, clusters, memo)
         if canon is not None:
             out[service.name] = canon

@@ -23,8 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from obskit.promtool import ServiceResult, find_promtool
-from obskit.promtool_cache import PassCache, fingerprint, promtool_version
+from obskit.promtool import ServiceResult, find_promtool, service_test_files
+from obskit.promtool_cache import PassCache, fingerprint, joined, promtool_version
 from obskit.promtool_dedupe import Canonical
 
 #: most files handed to one promtool process: test files cost seconds each, so small batches
@@ -37,7 +37,7 @@ _RULES_FOUND = re.compile(r"SUCCESS: (\d+) rules found")
 class _Service:
     name: str
     rules_path: Path
-    test_path: Path | None
+    test_paths: list[Path]
     fp: str
     tests: int
     check_ok: bool = True
@@ -168,12 +168,16 @@ def prove(
     results: dict[str, ServiceResult] = {}
     for name in names:
         rules_path = (alerts_dir / f"{name}.rules.yaml").resolve()
-        test_path = (alerts_dir / "tests" / f"{name}.test.yaml").resolve()
+        test_paths = [p.resolve() for p in service_test_files(alerts_dir, name)]
         rules = rules_path.read_bytes() if rules_path.is_file() else b""
-        tests = test_path.read_bytes() if test_path.is_file() else None
+        tests = joined([p.read_bytes() for p in test_paths])
         fp = fingerprint(version, rules, tests)
         canon = (shared or {}).get(name)
-        class_fp = fingerprint(version, canon.rules, canon.tests, shared=True) if canon else None
+        class_fp = (
+            fingerprint(version, canon.rules, joined(list(canon.tests.values())), shared=True)
+            if canon
+            else None
+        )
         hit = cache.get(fp) or (cache.get(class_fp) if class_fp else None)
         if hit is not None:
             results[name] = ServiceResult(
@@ -181,7 +185,7 @@ def prove(
             )
             continue
         count = len(re.findall(rb"^- name: ", tests or b"", flags=re.MULTILINE))
-        service = _Service(name, rules_path, test_path if tests is not None else None, fp, count)
+        service = _Service(name, rules_path, test_paths, fp, count)
         service.class_fp = class_fp
         services.append(service)
     with tempfile.TemporaryDirectory(prefix="obskit-prove-") as tmp:
@@ -222,12 +226,17 @@ def _classes(services: list[_Service], shared: Mapping[str, Canonical], tmp: Pat
             folder = tmp / "shared" / s.class_fp[:20]
             (folder / "tests").mkdir(parents=True)
             rules_path = folder / f"{canon.name}.rules.yaml"
-            test_path = folder / "tests" / f"{canon.name}.test.yaml"
             rules_path.write_bytes(canon.rules)
-            test_path.write_bytes(canon.tests)
-            count = len(re.findall(rb"^- name: ", canon.tests, flags=re.MULTILINE))
+            test_paths = []
+            for rel, body in sorted(canon.tests.items()):
+                test_paths.append(folder / "tests" / rel)
+                test_paths[-1].write_bytes(body)
+            count = sum(
+                len(re.findall(rb"^- name: ", body, flags=re.MULTILINE))
+                for body in canon.tests.values()
+            )
             group = classes[s.class_fp] = _Service(
-                f"shared:{s.name}", rules_path, test_path, s.class_fp, count
+                f"shared:{s.name}", rules_path, test_paths, s.class_fp, count
             )
         group.members += 1
     return classes
@@ -253,17 +262,16 @@ def _run_all(
 
 def _pieces(services: list[_Service], tmp: Path, workers: int) -> list[tuple[_Service, Path]]:
     """The test files to run: whole files, or pieces when few services need proving."""
-    with_tests = [s for s in services if s.test_path is not None]
-    parts = math.ceil(workers * 2 / len(with_tests)) if with_tests else 1
+    files = [(s, p) for s in services for p in s.test_paths]
+    parts = math.ceil(workers * 2 / len(files)) if files else 1
     pieces: list[tuple[_Service, Path]] = []
-    for service in with_tests:
-        assert service.test_path is not None
-        split = split_tests(service.test_path.read_text(), parts) if parts > 1 else None
+    for service, test_path in files:
+        split = split_tests(test_path.read_text(), parts) if parts > 1 else None
         if split is None:
-            pieces.append((service, service.test_path.resolve()))
+            pieces.append((service, test_path.resolve()))
             continue
         # the pieces sit in a mirror of alerts/ so `../<service>.rules.yaml` still resolves
-        alerts_dir = service.test_path.parent.parent
+        alerts_dir = test_path.parent.parent
         mirror = tmp / "mirror" / hashlib.sha256(str(alerts_dir).encode()).hexdigest()[:16]
         (mirror / "tests").mkdir(parents=True, exist_ok=True)
         for entry in alerts_dir.iterdir():
@@ -271,7 +279,7 @@ def _pieces(services: list[_Service], tmp: Path, workers: int) -> list[tuple[_Se
             if entry.is_file() and not link.exists():
                 link.symlink_to(entry.resolve())
         for i, text in enumerate(split):
-            path = mirror / "tests" / f"{service.name}.{i}.test.yaml"
+            path = mirror / "tests" / f"{test_path.name.removesuffix('.test.yaml')}.{i}.test.yaml"
             path.write_text(text)
             service.pieces.append(path)
             pieces.append((service, path))
@@ -291,9 +299,9 @@ def _settle(
             service.outputs.append(output)
 
     def whole(service: _Service) -> None:
-        assert service.test_path is not None
         rc, out, secs = _run(
-            [promtool, "test", "rules", service.test_path.name], service.test_path.parent
+            [promtool, "test", "rules", *(p.name for p in service.test_paths)],
+            service.test_paths[0].parent,
         )
         service.seconds += secs
         if rc != 0:

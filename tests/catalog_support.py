@@ -46,6 +46,24 @@ def run_promtool(promtool: str, out: Path) -> subprocess.CompletedProcess:
     return subprocess.run([promtool, "test", "rules", *tests], capture_output=True, text=True)
 
 
+def generated_tests(out: Path, service: str) -> str:
+    """The text of every generated test file of ``service`` (steady and outage tests)."""
+    from obskit.promtool import service_test_files
+
+    return "\n".join(p.read_text() for p in service_test_files(out / "alerts", service))
+
+
+def generated_groups(out: Path, service: str) -> list[dict]:
+    """The test groups of every generated test file of ``service``."""
+    from obskit.promtool import service_test_files
+
+    return [
+        group
+        for p in service_test_files(out / "alerts", service)
+        for group in yaml.safe_load(p.read_text())["tests"]
+    ]
+
+
 def rules_of(out: Path, service: str) -> dict[str, list[str]]:
     doc = yaml.safe_load((out / "alerts" / f"{service}.rules.yaml").read_text())
     found: dict[str, list[str]] = {}

@@ -15,9 +15,10 @@ import yaml
 
 from obskit.catalog.clusters import paired_clusters
 from obskit.lint.cluster_scope import cluster_drops
+from obskit.promtool import service_test_files
 from obskit.renderers.alerts import rulefile
 
-from catalog_support import catalog_file, rendered
+from catalog_support import catalog_file, generated_groups, rendered
 
 TWO_CLUSTERS = """\
 services:
@@ -71,8 +72,7 @@ def test_the_scope_check_sees_a_sum_over_clusters():
 
 
 def _tests_of(out, service: str) -> list[dict]:
-    doc = yaml.safe_load((out / "alerts" / "tests" / f"{service}.test.yaml").read_text())
-    return doc["tests"]
+    return generated_groups(out, service)
 
 
 def test_one_cluster_gets_no_two_cluster_tests(tmp_path):
@@ -101,11 +101,12 @@ def test_a_two_cluster_test_per_slo_with_cluster_labelled_inputs(two_clusters):
 
 
 def _run(promtool: str, out, service: str, rules: str | None = None) -> subprocess.CompletedProcess:
+    """promtool test rules on every generated test file of ``service``."""
     work = out / "alerts"
     if rules is not None:
         (work / f"{service}.rules.yaml").write_text(rules)
     return subprocess.run(
-        [promtool, "test", "rules", f"{service}.test.yaml"],
+        [promtool, "test", "rules", *(p.name for p in service_test_files(work, service))],
         cwd=work / "tests",
         capture_output=True,
         text=True,
@@ -128,9 +129,10 @@ def test_two_cluster_test_fails_when_the_sli_sums_clusters(tmp_path, promtool):
     original = path.read_text()
     mutated = original.replace("sum by (cluster)(", "sum(")
     assert mutated != original
-    doc = yaml.safe_load((out / "alerts" / "tests" / "api.test.yaml").read_text())
+    (out / "alerts" / "tests" / "api.test.yaml").unlink()  # the steady tests: not needed here
+    doc = yaml.safe_load((out / "alerts" / "tests" / "api.outages.test.yaml").read_text())
     doc["tests"] = [g for g in doc["tests"] if "an outage in cluster" in g["name"]]
-    (out / "alerts" / "tests" / "api.test.yaml").write_text(yaml.safe_dump(doc))
+    (out / "alerts" / "tests" / "api.outages.test.yaml").write_text(yaml.safe_dump(doc))
     assert _run(promtool, out, "api").returncode == 0
     broken = _run(promtool, out, "api", mutated)
     assert broken.returncode != 0
@@ -157,6 +159,7 @@ def test_two_cluster_workload_tests_fail_when_joins_drop_cluster(tmp_path, promt
     doc["tests"] = [g for g in doc["tests"] if "fires in cluster" in g["name"]]
     assert len(doc["tests"]) >= 10
     (out / "alerts" / "tests" / "web.test.yaml").write_text(yaml.safe_dump(doc))
+    (out / "alerts" / "tests" / "web.outages.test.yaml").unlink(missing_ok=True)
     assert _run(promtool, out, "web").returncode == 0
     broken = _run(promtool, out, "web", mutated)
     output = broken.stdout + broken.stderr

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from obskit.catalog.loader import load_catalog
-from obskit.promtool import check_and_test
+from obskit.promtool import check_and_test, service_test_files
 from obskit.render.pipeline import render
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -57,9 +57,15 @@ def _run_groups(
     (work / "tests").mkdir(parents=True, exist_ok=True)
     rules = (rendered / f"{service}.rules.yaml").read_text()
     (work / f"{service}.rules.yaml").write_text(mutate(rules) if mutate else rules)
-    tests = yaml.safe_load((rendered / "tests" / f"{service}.test.yaml").read_text())
-    tests["tests"] = [g for g in tests["tests"] if group in g["name"]]
-    assert tests["tests"], f"no test group matching {group!r}"
+    # the groups come from one generated file (steady or outages: its evaluation interval)
+    tests = {}
+    for path in service_test_files(rendered, service):
+        doc = yaml.safe_load(path.read_text())
+        doc["tests"] = [g for g in doc["tests"] if group in g["name"]]
+        if doc["tests"]:
+            tests = doc
+            break
+    assert tests, f"no test group matching {group!r}"
     (work / "tests" / "t.yaml").write_text(yaml.safe_dump(tests, sort_keys=False))
     return subprocess.run(
         [promtool, "test", "rules", "t.yaml"],

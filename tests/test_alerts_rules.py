@@ -47,9 +47,15 @@ def test_one_unit_per_service_with_rules_and_tests(example_catalog):
     assert [u.key for u in units] == [f"service/{s.name}" for s in example_catalog.services]
     files = units[0].produce()
     name = example_catalog.services[0].name
-    assert set(files) == {f"alerts/{name}.rules.yaml", f"alerts/tests/{name}.test.yaml"}
-    tests = yaml.safe_load(files[f"alerts/tests/{name}.test.yaml"])
-    assert tests["rule_files"] == [f"../{name}.rules.yaml"]
+    assert set(files) == {
+        f"alerts/{name}.rules.yaml",
+        f"alerts/tests/{name}.test.yaml",
+        f"alerts/tests/{name}.outages.test.yaml",
+    }
+    for rel, interval in (("test", "5m"), ("outages.test", "1m")):
+        tests = yaml.safe_load(files[f"alerts/tests/{name}.{rel}.yaml"])
+        assert tests["rule_files"] == [f"../{name}.rules.yaml"]
+        assert tests["evaluation_interval"] == interval
 
 
 def test_recording_rule_names_are_the_shared_contract(example_catalog):
@@ -187,7 +193,9 @@ def test_edge_cases_render_sensible_tests():
     names = {
         s.name: [
             g["name"]
-            for g in yaml.safe_load(render_service(s)[f"alerts/tests/{s.name}.test.yaml"])["tests"]
+            for rel, body in render_service(s).items()
+            if rel.startswith("alerts/tests/")
+            for g in yaml.safe_load(body)["tests"]
         ]
         for s in catalog.services
     }

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_promtool_prove import RULES, _calls, _shim, _write_service
 
 from obskit.catalog.clusters import paired_clusters
 from obskit.catalog.loader import load_catalog
@@ -18,10 +19,9 @@ from obskit.promtool_cache import PassCache
 from obskit.promtool_dedupe import Canonical, canonical
 from obskit.promtool_run import prove
 from obskit.renderers.alerts import render_service
-from test_promtool_prove import RULES, _calls, _shim, _write_service
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from generate_catalog import build  # noqa: E402
+from generate_catalog import build
 
 
 def _catalog(tmp_path: Path, edit=None):
@@ -100,7 +100,7 @@ def _shared(name: str, broken: bool = False) -> Canonical:
         f"  - eval_time: 3m\n    alertname: ZqaqzDown\n    exp_alerts:\n"
         f"    - exp_labels: {{job: {job}}}\n"
     ).encode()
-    return Canonical(rules, tests, "zqaqz")
+    return Canonical(rules, {"zqaqz.test.yaml": tests}, "zqaqz")
 
 
 @pytest.mark.promtool
@@ -121,9 +121,7 @@ def test_a_class_is_proven_once_and_its_pass_serves_the_next_run(promtool, tmp_p
     # a fourth service of the same class is served from the class pass: promtool not run
     _write_service(alerts, "delta")
     log.unlink()
-    again = prove(
-        alerts, ["delta"], promtool=shim, cache=cache, shared={"delta": _shared("delta")}
-    )
+    again = prove(alerts, ["delta"], promtool=shim, cache=cache, shared={"delta": _shared("delta")})
     assert again[0].ok and again[0].cached and _calls(log, "test rules") == []
 
 

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from catalog_support import catalog_file, problems, rendered, rules_of, run_promtool
+from catalog_support import (
+    catalog_file,
+    generated_tests,
+    problems,
+    rendered,
+    rules_of,
+    run_promtool,
+)
 
 # --- catalog presets and overrides -------------------------------------------------------
 
@@ -146,7 +153,7 @@ services:
     )
     expr = rules_of(out, "reviews")["slo:sli_error:ratio_rate5m"][0]
     assert 'env!~"dev.*"' in expr and 'job=~"reviews|reviews-canary"' in expr
-    tests = (out / "alerts" / "tests" / "reviews.test.yaml").read_text()
+    tests = generated_tests(out, "reviews")
     assert 'job="reviews"' in tests  # the example value the regex matches
     proc = run_promtool(promtool, out)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -186,7 +193,7 @@ def test_custom_slis_render_as_written(tmp_path: Path, promtool: str) -> None:
     assert f"{by}(sum(" not in processing  # an already summed query is not wrapped again
     assert delivery.startswith("1 - (") and f"{by}(rate(mails_delivered_total[5m]))" in delivery
     assert 'job_duration_seconds_bucket{queue="orders", le=~"2(\\\\.0)?"}' in speed
-    tests = (out / "alerts" / "tests" / "queue.test.yaml").read_text()
+    tests = generated_tests(out, "queue")
     assert "Not tested here: SLO processing, delivery" in tests
     assert "queue speed: total outage pages" in tests  # histogram SLIs get their tests
     proc = run_promtool(promtool, out)
@@ -246,9 +253,9 @@ services:
   - {name: rpc, team: web, metrics: {preset: grpc}, slos: [{name: availability, objective: 99}]}
 """,
     )
-    api = (out / "alerts" / "tests" / "api.test.yaml").read_text()
+    api = generated_tests(out, "api")
     assert 'status="5xx"' in api and 'handler="/fail"' in api
-    rpc = (out / "alerts" / "tests" / "rpc.test.yaml").read_text()
+    rpc = generated_tests(out, "rpc")
     # one outage test per recorded library: Go's and Python's spellings both must page
     assert 'grpc_code="Internal"' in rpc and 'grpc_code="INTERNAL"' in rpc
     assert "(py-grpc-prometheus labels)" in rpc and "(go-grpc-prometheus labels)" in rpc

@@ -48,7 +48,7 @@ def test_controls_shape_the_rules_and_their_tests_pass(tmp_path: Path, promtool:
     assert ticket["labels"]["severity"] == "info"
     assert page["annotations"]["playbook"] == "https://wiki.example.com/api"
     assert 'slo:sli_events:rate5m{service="api", slo="availability"} >= 2' in page["expr"]
-    tests = (out / "alerts" / "tests" / "api.test.yaml").read_text()
+    tests = (out / "alerts" / "tests" / "api.outages.test.yaml").read_text()
     assert "an outage below 2 req/s (minRequestRate) pages nothing" in tests
     proc = run_promtool(promtool, out)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -64,7 +64,7 @@ def test_without_the_traffic_guard_the_low_traffic_test_fails(
     guarded = '\n      and\n      slo:sli_events:rate5m{service="api", slo="availability"} >= 2'
     assert guarded in text
     path.write_text(text.replace(guarded, ""))
-    tests = str(out / "alerts" / "tests" / "api.test.yaml")
+    tests = str(out / "alerts" / "tests" / "api.outages.test.yaml")
     proc = subprocess.run([promtool, "test", "rules", tests], capture_output=True, text=True)
     assert proc.returncode != 0
     assert "pages nothing" in proc.stdout + proc.stderr

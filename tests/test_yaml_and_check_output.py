@@ -12,7 +12,7 @@ import yaml
 
 from obskit.render.serialize import dump_yaml
 
-from catalog_support import catalog_file
+from catalog_support import catalog_file, generated_tests
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ services:
     slos: [{name: availability, objective: 99.9}]
 """,
     )
-    tests = (out / "alerts" / "tests" / "api.test.yaml").read_text()
+    tests = generated_tests(out, "api")
     assert r'job="api \"blue\""' in tests and r'path="C:\\app"' in tests, tests[:800]
     proc = run_promtool(promtool, out)
     assert proc.returncode == 0, proc.stdout + proc.stderr

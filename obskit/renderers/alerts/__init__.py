@@ -3,8 +3,9 @@
 ``alerts/<service>.rules.yaml``: SLO recording rules and multi-window multi-burn-rate alerts
 (:mod:`.slo_rules`, :mod:`.slo_alerts`, :mod:`.burnrate`), golden-signal recording rules and
 the metrics-absent alert (:mod:`.service_rules`), workload alerts (:mod:`.workload`) and the
-catalog's own alerts (:mod:`.catalog_alerts`). ``alerts/tests/<service>.test.yaml``: the
-generated promtool tests (:mod:`.promtool_tests`). With ``central.rules: central``:
+catalog's own alerts (:mod:`.catalog_alerts`). ``alerts/tests/<service>.test.yaml`` and
+``alerts/tests/<service>.outages.test.yaml``: the generated promtool tests
+(:mod:`.promtool_tests`). With ``central.rules: central``:
 ``mimir-rules/<environment>/<team>.yaml`` for the Mimir ruler (:mod:`.mimir`).
 """
 
@@ -18,14 +19,12 @@ from obskit.render.registry import Files, RenderUnit, service_inputs
 
 
 def render_service(service: ResolvedService, clusters: tuple[str, ...] = ()) -> Files:
-    """The two files of one service; ``clusters`` (two names) adds the two-cluster tests."""
+    """The files of one service; ``clusters`` (two names) adds the two-cluster tests."""
     from obskit.renderers.alerts import promtool_tests, rulefile, workload
 
     return {
         f"alerts/{service.name}.rules.yaml": rulefile.rule_file(service),
-        f"alerts/tests/{service.name}.test.yaml": promtool_tests.test_file(
-            service, workload.workload_alerts(service), clusters
-        ),
+        **promtool_tests.test_files(service, workload.workload_alerts(service), clusters),
     }
 
 
