@@ -22,9 +22,10 @@ def render_service(service: ResolvedService, clusters: tuple[str, ...] = ()) -> 
     """The files of one service; ``clusters`` (two names) adds the two-cluster tests."""
     from obskit.renderers.alerts import promtool_tests, rulefile, workload
 
+    alerts = workload.workload_alerts(service)  # with their fixtures: built once
     return {
-        f"alerts/{service.name}.rules.yaml": rulefile.rule_file(service),
-        **promtool_tests.test_files(service, workload.workload_alerts(service), clusters),
+        f"alerts/{service.name}.rules.yaml": rulefile.rule_file(service, alerts),
+        **promtool_tests.test_files(service, alerts, clusters),
     }
 
 
