@@ -3,7 +3,7 @@
 PyYAML's representer and serializer run in Python for every node even with libyaml's
 emitter, which made dumping the ~290 KB promtool test file of each service most of a full
 render. This writer walks the data once and asks PyYAML only for each distinct scalar's
-text (memoised: label values, series and check names repeat thousands of times), so the
+text (decided here for one-line ASCII strings, memoised for the rest), so the
 bytes are those :func:`obskit.render.serialize.dump_yaml` writes with ``sort_keys=False``
 (tested on every generated file of the example and the benchmark catalog). Anything it
 does not handle (a key libyaml would write as ``? key``, a scalar it would fold, a list
@@ -31,7 +31,7 @@ def _one_line(text: str, prefix: str) -> str:
     return text[len(prefix) : -1]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _key(key: str) -> str:
     if _awkward_key(key):
         raise _Unsupported(key)
@@ -70,13 +70,18 @@ def _style(value: str) -> str | None:
     return value if plain else "'" + value.replace("'", "''") + "'"
 
 
-@lru_cache(maxsize=65536)
 def _value(value: str | int | float, in_list: bool) -> tuple[str, tuple[str, ...]]:
     """(text after ``k: `` or ``- ``, continuation lines without their base indent)."""
     if type(value) is str:
         text = _style(value)
         if text is not None:
             return text, ()
+    return _asked(value, in_list)
+
+
+@lru_cache(maxsize=4096)
+def _asked(value: str | int | float, in_list: bool) -> tuple[str, tuple[str, ...]]:
+    """What PyYAML writes for ``value`` (memoised: numbers and descriptions repeat)."""
     if in_list:
         text, prefix, base = dump_yaml([value]).decode(), "- ", "  "
     else:
