@@ -30,8 +30,10 @@ cache reuses a class proof only for the same canonical files and promtool versio
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,6 +100,10 @@ def placeholder_service(service: ResolvedService) -> tuple[ResolvedService, dict
         workload = workload.model_copy(update={"name": fake[workload.name]})
     copy = service.model_copy(
         update={
+            # fields rule and test files do not show (if they did, the real files would
+            # not equal the renamed canonical ones, and the service would not share)
+            "description": None,
+            "depends_on": (),
             "name": fake[service.name],
             "namespace": fake[service.namespace],
             "team": fake[service.team],
@@ -108,16 +114,6 @@ def placeholder_service(service: ResolvedService) -> tuple[ResolvedService, dict
     mapping = {p: v for v, p in fake.items()}
     mapping[_camel(fake[service.name])] = _camel(service.name)
     return copy, mapping
-
-
-def _rename(mapping: dict[str, str], uuids: dict[str, str]) -> Callable[[str], str]:
-    keys = sorted(mapping, key=len, reverse=True)
-    pattern = re.compile("|".join([*(re.escape(k) for k in keys), f"(?:{_UUID})"]))
-
-    def apply(text: str) -> str:
-        return pattern.sub(lambda m: mapping.get(m.group(0)) or uuids.get(m.group(0), "\0"), text)
-
-    return apply
 
 
 def _uuid_map(canon: str, real: str) -> dict[str, str] | None:
@@ -139,6 +135,64 @@ def _regexes(rules: str) -> list[str] | None:
     return [*found, *matched]
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What one canonical file pair allows, computed once per class."""
+
+    ok: bool
+    #: words and quoted strings holding a placeholder or a UID, and all the others
+    renamed: tuple[str, ...] = ()
+    fixed: frozenset[str] = frozenset()
+    regexes: tuple[re.Pattern[str], ...] = ()
+
+
+_TOKENS = re.compile(
+    "|".join([*_PLACEHOLDERS, *(p.capitalize() for p in _PLACEHOLDERS), f"(?:{_UUID})"])
+)
+
+
+#: facts by the canonical files' hash (the files themselves are not kept)
+_FACTS: dict[str, _Facts] = {}
+
+
+def _facts(canon_rules: str, canon_tests: str) -> _Facts:
+    key = hashlib.sha256((canon_rules + "\0" + canon_tests).encode()).hexdigest()
+    found = _FACTS.get(key)
+    if found is None:
+        if len(_FACTS) > 1024:
+            _FACTS.clear()
+        found = _FACTS[key] = _analyse(canon_rules, canon_tests)
+    return found
+
+
+def _analyse(canon_rules: str, canon_tests: str) -> _Facts:
+    if _ORDERED.search(canon_rules) or _ORDERED.search(canon_tests):
+        return _Facts(False)
+    if any(not _SAFE_TEMPLATE.fullmatch(t) for t in _TEMPLATE.findall(canon_rules)):
+        return _Facts(False)
+    text = "\n".join(
+        line
+        for line in (canon_rules + "\n" + canon_tests).splitlines()
+        if not line.startswith("#")  # the headers: prose promtool never reads
+    )
+    words = set(_WORD.findall(text)) | set(_QUOTED.findall(text))
+    renamed = tuple(sorted(w for w in words if _TOKENS.search(w)))
+    regexes = _regexes(text)
+    if regexes is None or any(_TOKENS.search(expr) for expr in regexes):
+        return _Facts(False)
+    try:
+        compiled = tuple(re.compile(expr) for expr in dict.fromkeys(regexes))
+    except re.error:
+        return _Facts(False)
+    return _Facts(True, renamed, frozenset(words - set(renamed)), compiled)
+
+
+def _replace_all(text: str, pairs: list[tuple[str, str]]) -> str:
+    for old, new in pairs:
+        text = text.replace(old, new)
+    return text
+
+
 def shares_proof(
     canon_rules: str, canon_tests: str, real_rules: str, real_tests: str, mapping: dict[str, str]
 ) -> bool:
@@ -148,39 +202,29 @@ def shares_proof(
     uuids = _uuid_map(canon_rules + canon_tests, real_rules + real_tests)
     if uuids is None:
         return False
-    rename = _rename(mapping, uuids)
-    if rename(canon_rules) != real_rules or rename(canon_tests) != real_tests:
+    # placeholders, then full UIDs, then their 12-character prefixes; replacing one after
+    # the other equals replacing them at once when no new value holds an old one
+    pairs = sorted(mapping.items(), key=lambda kv: -len(kv[0]))
+    pairs += sorted(uuids.items(), key=lambda kv: -len(kv[0]))
+    keys = [k for k, _ in pairs]
+    if any(k in v for _, v in pairs for k in keys):
         return False
-    if _ORDERED.search(canon_rules) or _ORDERED.search(canon_tests):
+    if (
+        _replace_all(canon_rules, pairs) != real_rules
+        or _replace_all(canon_tests, pairs) != real_tests
+    ):
         return False
-    if any(not _SAFE_TEMPLATE.fullmatch(t) for t in _TEMPLATE.findall(canon_rules)):
+    facts = _facts(canon_rules, canon_tests)
+    if not facts.ok:
         return False
-    renamed_token = re.compile("|".join([*(re.escape(k) for k in mapping), f"(?:{_UUID})"]))
-    text = "\n".join(
-        line
-        for line in (canon_rules + "\n" + canon_tests).splitlines()
-        if not line.startswith("#")  # the headers: prose promtool never reads
+    images = {w: _replace_all(w, pairs) for w in facts.renamed}
+    if len(set(images.values())) != len(images) or not facts.fixed.isdisjoint(images.values()):
+        return False
+    return all(
+        bool(regex.fullmatch(word)) == bool(regex.fullmatch(image))
+        for regex in facts.regexes
+        for word, image in images.items()
     )
-    words = set(_WORD.findall(text)) | set(_QUOTED.findall(text))
-    renamed = {w for w in words if renamed_token.search(w)}
-    fixed = words - renamed
-    images = {w: rename(w) for w in renamed}
-    if len(set(images.values())) != len(images) or set(images.values()) & fixed:
-        return False
-    regexes = _regexes(text)
-    if regexes is None:
-        return False
-    for expr in regexes:
-        if renamed_token.search(expr):
-            return False
-        try:
-            compiled = re.compile(expr)
-        except re.error:
-            return False
-        for word, image in images.items():
-            if bool(compiled.fullmatch(word)) != bool(compiled.fullmatch(image)):
-                return False
-    return True
 
 
 def canonical(
@@ -196,7 +240,10 @@ def canonical(
 
     copy, mapping = placeholder_service(service)
     memo = {} if memo is None else memo
-    key = copy.model_dump_json() + "\0" + "\0".join(clusters)
+    # fields the alerts do not read stay out of the key: a wrong guess costs sharing, not
+    # safety (the real files must still equal the renamed canonical ones)
+    shown = copy.model_dump(mode="json", exclude={"logs", "traces"})
+    key = json.dumps(shown, sort_keys=True) + "\0" + "\0".join(clusters)
     files = memo.get(key)
     if files is None:
         files = memo[key] = render_service(copy, clusters)
@@ -228,23 +275,43 @@ def canonical(
     return Canonical(canon_rules, canon_tests, copy.name) if ok else None
 
 
-def shared_proofs(catalog: Catalog, alerts_dir: Path) -> dict[str, Canonical]:
-    """Per service of ``catalog`` rendered into ``alerts_dir``: its canonical files, for
-    the services that may share a proof."""
-    from obskit.catalog.clusters import paired_clusters
+class SharedProofs(Mapping[str, Canonical]):
+    """Per service of ``catalog`` rendered into ``alerts_dir``: its canonical files, for the
+    services that may share a proof; computed on first access (a service whose own files
+    have a cached pass is never canonicalised)."""
 
-    clusters = paired_clusters(catalog)
-    memo: dict[str, Mapping[str, bytes]] = {}
-    out = {}
-    for service in catalog.services:
+    def __init__(self, catalog: Catalog, alerts_dir: Path) -> None:
+        from obskit.catalog.clusters import paired_clusters
+
+        self._services = {s.name: s for s in catalog.services}
+        self._alerts_dir = alerts_dir
+        self._clusters = paired_clusters(catalog)
+        self._memo: dict[str, Mapping[str, bytes]] = {}
+        self._done: dict[str, Canonical | None] = {}
+
+    def __getitem__(self, name: str) -> Canonical:
+        if name not in self._done:
+            self._done[name] = self._canonical(name)
+        found = self._done[name]
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def _canonical(self, name: str) -> Canonical | None:
+        service = self._services.get(name)
+        if service is None:
+            return None
         real = {}
         for path in [
-            alerts_dir / f"{service.name}.rules.yaml",
-            *service_test_files(alerts_dir, service.name),
+            self._alerts_dir / f"{name}.rules.yaml",
+            *service_test_files(self._alerts_dir, name),
         ]:
             if path.is_file():
-                real[f"alerts/{path.relative_to(alerts_dir).as_posix()}"] = path.read_bytes()
-        canon = canonical(service, real, clusters, memo)
-        if canon is not None:
-            out[service.name] = canon
-    return out
+                real[f"alerts/{path.relative_to(self._alerts_dir).as_posix()}"] = path.read_bytes()
+        return canonical(service, real, self._clusters, self._memo)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._services)
+
+    def __len__(self) -> int:
+        return len(self._services)

@@ -172,13 +172,15 @@ def prove(
         rules = rules_path.read_bytes() if rules_path.is_file() else b""
         tests = joined([p.read_bytes() for p in test_paths])
         fp = fingerprint(version, rules, tests)
-        canon = (shared or {}).get(name)
+        hit = cache.get(fp)
+        canon = shared.get(name) if shared is not None and hit is None else None
         class_fp = (
             fingerprint(version, canon.rules, joined(list(canon.tests.values())), shared=True)
             if canon
             else None
         )
-        hit = cache.get(fp) or (cache.get(class_fp) if class_fp else None)
+        if hit is None and class_fp:
+            hit = cache.get(class_fp)
         if hit is not None:
             results[name] = ServiceResult(
                 name, hit["rules"], hit["tests"], True, True, 0.0, "", cached=True

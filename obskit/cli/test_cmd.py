@@ -39,7 +39,7 @@ def test_rules(
     share one proof, run on the files rendered with placeholder names (docs/testing.md).
     """
     from obskit.promtool import PromtoolMissing, find_promtool
-    from obskit.promtool_dedupe import shared_proofs
+    from obskit.promtool_dedupe import SharedProofs
     from obskit.promtool_run import prove
     from obskit.render.output import OutputError
     from obskit.render.pipeline import render
@@ -59,7 +59,7 @@ def test_rules(
             fail(f"{root}: {len(outcome.conflicts)} file(s) in the way: {outcome.conflicts[0]}")
         alerts_dir = root / "alerts"
         names = [s.name for s in cat.services]
-        shared = {} if no_share else shared_proofs(cat, alerts_dir)
+        shared = None if no_share else SharedProofs(cat, alerts_dir)
         results = prove(
             alerts_dir, names, promtool=promtool, jobs=jobs, use_cache=not no_cache, shared=shared
         )
