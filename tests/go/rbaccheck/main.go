@@ -130,7 +130,7 @@ func main() {
 		if err != nil {
 			fail("RulesFor: %v", err)
 		}
-		var lines []string
+		lines := []string{}
 		for _, rule := range resourceRules {
 			for _, verb := range rule.GetVerbs() {
 				for _, group := range rule.GetAPIGroups() {
