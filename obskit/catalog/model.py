@@ -103,8 +103,9 @@ class TeamEvents(Model):
     )
 
 
-#: an identity-provider (OIDC) group name as the API server sees it (no whitespace)
-OIDC_GROUP = Annotated[str, Field(pattern=r"^[^\s*]+$", max_length=256)]
+#: an identity-provider (OIDC) group name as the API server sees it: no whitespace, and none
+#: of what an Elasticsearch role-mapping rule reads as a pattern (``*``, ``?``, ``/.../``)
+OIDC_GROUP = Annotated[str, Field(pattern=r"^[^\s*?/][^\s*?]*$", max_length=256)]
 
 
 class TeamAccess(Model):
