@@ -41,6 +41,14 @@ def role_name(team: str) -> str:
     return f"obskit-logs-{team}"
 
 
+def log_teams(catalog: Catalog) -> list[str] | None:
+    """Teams with their own log pattern (access on: every team owning a service), else None."""
+    access = catalog.metadata.access
+    if access is None or not access.enabled:
+        return None
+    return sorted(team_scopes(catalog))
+
+
 def routing(catalog: Catalog) -> tuple[dict[str, str], dict[str, str]]:
     """``({namespace: team}, {"<namespace>/<app>": team})`` the collectors route by."""
     by_ns: dict[str, str] = {}
