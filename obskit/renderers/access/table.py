@@ -6,7 +6,8 @@ from obskit.catalog.model import Catalog
 from obskit.renderers.access import access_settings
 from obskit.renderers.access.authorizer import Request, allowed
 from obskit.renderers.access.grafana import team_folder_permissions
-from obskit.renderers.access.logs import team_log_pattern
+from obskit.renderers.access.es_mappings import role_mappings
+from obskit.renderers.access.logs import log_teams, roles_document
 from obskit.renderers.access.objects import access_objects
 from obskit.renderers.access.scopes import namespace_teams, team_group, team_namespaces
 from obskit.renderers.manifests.objects import Serializer
@@ -16,14 +17,31 @@ BEGIN = "<!-- access-table:begin (generated: python scripts/build_access_doc.py)
 END = "<!-- access-table:end -->"
 
 
+def _es_patterns(catalog: Catalog, group: str | None) -> str:
+    """The index patterns of the roles the group's role mappings grant (exact group match)."""
+    if group is None:
+        return "none"
+    roles = roles_document(catalog)
+    granted = sorted(
+        role
+        for body in role_mappings(catalog).values()
+        if body["rules"]["field"]["groups"] == group
+        for role in body["roles"]
+    )
+    names = [roles[r]["indices"][0]["names"][0] for r in granted if r in roles]
+    return ", ".join(f"`{n}`" for n in names) or "none"
+
+
 def access_table(catalog: Catalog) -> str:
-    """A Markdown table: per team its group, namespaces, Grafana folders, log pattern."""
+    """A Markdown table: per team its group, namespaces, Grafana folders and logs datasource,
+    and the log pattern its Elasticsearch role mapping grants."""
     access = access_settings(catalog)
     shared = namespace_teams(catalog)
     grafana = team_folder_permissions(catalog)
+    datasources = set(log_teams(catalog) or ())
     rows = [
         "| team | OIDC group | reads pods, logs, events, workloads in | secrets | Grafana | "
-        "Elasticsearch logs |",
+        "Elasticsearch logs (role mapping) |",
         "|---|---|---|---|---|---|",
     ]
     objects = access_objects(Serializer(), catalog)
@@ -50,9 +68,11 @@ def access_table(catalog: Catalog) -> str:
         )
         secrets = "**yes**" if secrets_anywhere else "none"
         folders = f"edit `{team}` folder; view all" if team in grafana else "view all"
+        if team in datasources:
+            folders += f"; logs datasource `logs-{team}.*`"
         rows.append(
             f"| {team} | `{group or '-'}` | {k8s} | {secrets} | {folders} | "
-            f"`{team_log_pattern(team)}` |"
+            f"{_es_patterns(catalog, group)} |"
         )
     return "\n".join(rows) + "\n"
 
