@@ -5,8 +5,8 @@ from __future__ import annotations
 from obskit.catalog.model import Catalog
 from obskit.renderers.access import access_settings
 from obskit.renderers.access.authorizer import Request, allowed
-from obskit.renderers.access.grafana import team_folder_permissions
 from obskit.renderers.access.es_mappings import role_mappings
+from obskit.renderers.access.grafana import team_folder_permissions
 from obskit.renderers.access.logs import log_teams, roles_document
 from obskit.renderers.access.objects import access_objects
 from obskit.renderers.access.scopes import namespace_teams, team_group, team_namespaces

@@ -67,6 +67,13 @@ func decode(raw json.RawMessage, into interface{}) {
 	}
 }
 
+// appendDecoded decodes one object into a new T (an rbacv1 type) and appends it.
+func appendDecoded[T any](list []*T, raw json.RawMessage) []*T {
+	obj := new(T)
+	decode(raw, obj)
+	return append(list, obj)
+}
+
 func main() {
 	var in input
 	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
@@ -83,21 +90,13 @@ func main() {
 		decode(raw, &head)
 		switch head.Kind {
 		case "Role":
-			o := &rbacv1.Role{}
-			decode(raw, o)
-			roles = append(roles, o)
+			roles = appendDecoded(roles, raw)
 		case "RoleBinding":
-			o := &rbacv1.RoleBinding{}
-			decode(raw, o)
-			roleBindings = append(roleBindings, o)
+			roleBindings = appendDecoded(roleBindings, raw)
 		case "ClusterRole":
-			o := &rbacv1.ClusterRole{}
-			decode(raw, o)
-			clusterRoles = append(clusterRoles, o)
+			clusterRoles = appendDecoded(clusterRoles, raw)
 		case "ClusterRoleBinding":
-			o := &rbacv1.ClusterRoleBinding{}
-			decode(raw, o)
-			clusterRoleBindings = append(clusterRoleBindings, o)
+			clusterRoleBindings = appendDecoded(clusterRoleBindings, raw)
 		default:
 			fail("not an RBAC object: kind %q", head.Kind)
 		}
