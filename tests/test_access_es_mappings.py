@@ -30,12 +30,25 @@ def _field_matches(pattern: str, value: str) -> bool:
     return pattern == value
 
 
-def _roles_of(mappings: dict[str, dict], groups: list[str]) -> set[str]:
+def _rule_matches(rule: dict, user: dict[str, list[str]]) -> bool:
+    """A role-mapping rule (``field``, ``all``, ``any``, ``except``) against a user's fields;
+    a field with several values matches when one does."""
+    if "all" in rule:
+        return all(_rule_matches(r, user) for r in rule["all"])
+    if "any" in rule:
+        return any(_rule_matches(r, user) for r in rule["any"])
+    if "except" in rule:
+        return not _rule_matches(rule["except"], user)
+    ((field, want),) = rule["field"].items()
+    assert field in ("groups", "realm.name"), field
+    return any(_field_matches(want, v) for v in user.get(field, []))
+
+
+def _roles_of(mappings: dict[str, dict], groups: list[str], realm: str = "oidc1") -> set[str]:
+    user = {"groups": groups, "realm.name": [realm]}
     roles: set[str] = set()
     for body in mappings.values():
-        ((field, want),) = body["rules"]["field"].items()
-        assert field == "groups"
-        if body["enabled"] and any(_field_matches(want, g) for g in groups):
+        if body["enabled"] and _rule_matches(body["rules"], user):
             roles |= set(body["roles"])
     return roles
 
@@ -71,6 +84,19 @@ def test_groups_elasticsearch_would_read_as_patterns_are_refused(tmp_path):
         path.write_text(CATALOG.replace("{group: oidc:pay-x}", f"{{group: '{bad}'}}"))
         with pytest.raises(CatalogError, match=r"teams\[1\]\.access\.group"):
             load_catalog(path)
+
+
+def test_a_named_realm_is_required_besides_the_group(tmp_path):
+    text = CATALOG.replace(
+        "    platformTeam: ops\n", "    platformTeam: ops\n    elasticsearchRealm: corp\n"
+    )
+    mappings = _mappings(_objects(_render(tmp_path, text)))
+    assert _roles_of(mappings, ["oidc:pay"], realm="corp") == {"obskit-logs-pay"}
+    # another realm (a second IdP, a JWT realm) asserting the same group maps to nothing
+    assert _roles_of(mappings, ["oidc:pay"], realm="other") == set()
+    assert mappings["obskit-logs-pay"]["rules"] == {
+        "all": [{"field": {"realm.name": "corp"}}, {"field": {"groups": "oidc:pay"}}]
+    }
 
 
 def test_no_team_without_a_group_gets_a_mapping(tmp_path):

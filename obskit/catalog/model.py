@@ -201,6 +201,9 @@ class Access(Model):
     #: namespaces knowingly shared by several teams (RBAC cannot separate teams inside one)
     shared_namespaces: list[DNS1123_LABEL] = Field(default_factory=list)
     proxy: AccessProxy | None = None
+    #: the Elasticsearch OIDC realm the teams log in through: role mappings then require it
+    #: (``realm.name``) besides the group, so another realm asserting the group maps nothing
+    elasticsearch_realm: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] | None = None
 
 
 class Metadata(Model):

@@ -8,7 +8,8 @@ as two plain objects a GitOps tool applies:
 
 - ConfigMap ``obskit-elasticsearch-role-mappings``: one ``<mapping>.json`` per team, the
   request body ``{"enabled": true, "roles": ["obskit-logs-<team>"],
-  "rules": {"field": {"groups": "<group>"}}}``;
+  "rules": {"field": {"groups": "<group>"}}}`` (with ``metadata.access.elasticsearchRealm``,
+  ``{"all": [{"field": {"realm.name": "<realm>"}}, <that>]}``);
 - Job ``obskit-es-role-mappings-<hash>``: curl PUTs every body (idempotent). The name carries
   a hash of the bodies and the script, so a changed mapping is a new Job (a Job's template
   is immutable) and an unchanged one is not re-run. The superuser password comes from ECK's
@@ -49,6 +50,8 @@ done
 def role_mappings(catalog: Catalog) -> dict[str, dict[str, Any]]:
     """``{mapping name: PUT body}`` for every team owning a service that names its group."""
     out: dict[str, dict[str, Any]] = {}
+    access = catalog.metadata.access
+    realm = access.elasticsearch_realm if access is not None else None
     for team in sorted(team_scopes(catalog)):
         group = team_group(catalog, team)
         if group is None:
@@ -57,9 +60,25 @@ def role_mappings(catalog: Catalog) -> dict[str, dict[str, Any]]:
             "enabled": True,
             "metadata": {"obskit_team": team},
             "roles": [role_name(team)],
-            "rules": {"field": {"groups": group}},
+            "rules": _rules(group, realm),
         }
     return out
+
+
+def _rules(group: str, realm: str | None) -> dict[str, Any]:
+    """``groups`` equals the team's group (and, with a realm named, ``realm.name`` is it)."""
+    by_group = {"field": {"groups": group}}
+    if realm is None:
+        return by_group
+    return {"all": [{"field": {"realm.name": realm}}, by_group]}
+
+
+def mapped_group(body: dict[str, Any]) -> str:
+    """The group a rendered mapping body requires."""
+    rules = body["rules"]
+    fields = rules.get("all", [rules])
+    (group,) = [f["field"]["groups"] for f in fields if "groups" in f["field"]]
+    return group
 
 
 def _files(catalog: Catalog) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from obskit.catalog.model import Catalog
 from obskit.renderers.access import access_settings
 from obskit.renderers.access.authorizer import Request, allowed
-from obskit.renderers.access.es_mappings import role_mappings
+from obskit.renderers.access.es_mappings import mapped_group, role_mappings
 from obskit.renderers.access.grafana import team_folder_permissions
 from obskit.renderers.access.logs import log_teams, roles_document
 from obskit.renderers.access.objects import access_objects
@@ -25,7 +25,7 @@ def _es_patterns(catalog: Catalog, group: str | None) -> str:
     granted = sorted(
         role
         for body in role_mappings(catalog).values()
-        if body["rules"]["field"]["groups"] == group
+        if mapped_group(body) == group
         for role in body["roles"]
     )
     names = [roles[r]["indices"][0]["names"][0] for r in granted if r in roles]
