@@ -135,7 +135,9 @@ def test_no_change_against_the_same_catalog(repo: Path, tmp_path: Path) -> None:
     ("args", "code", "message"),
     [
         (["--demo", "--base", "no-such-ref"], 2, "--base no-such-ref:"),
-        ([], 2, "exactly one of --prometheus URL and --demo"),
+        ([], 2, "exactly one of --prometheus URL, --demo and --local --scrape"),
+        (["--local", "--scrape", "nohost"], 2, "--local needs --scrape HOST:PORT"),
+        (["--demo", "--scrape", "127.0.0.1:9"], 2, "--scrape needs --local"),
         (["--demo", "--since", "soon"], 2, "--since:"),
         (["--prometheus", "http://127.0.0.1:9"], 3, "127.0.0.1:9"),
         (["--demo", "-o", "catalog.yaml"], 2, "catalog.yaml: not a folder"),

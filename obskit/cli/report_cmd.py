@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +16,7 @@ from obskit.cli.common import fail, load_or_exit
 
 if TYPE_CHECKING:
     from obskit.catalog.model import Catalog
+    from obskit.preview.local import LocalOptions
 
 HELP = (
     "Draw every panel of every service dashboard with data from a Prometheus into static, "
@@ -34,6 +37,16 @@ def report(
     catalog: str = typer.Argument(..., help="Catalog file or directory."),
     prometheus: str = typer.Option("", "--prometheus", "-p", help="Prometheus base URL."),
     demo: bool = typer.Option(False, "--demo", help="Synthetic data in a local Prometheus."),
+    local: bool = typer.Option(
+        False, "--local", help="Scrape your running service (--scrape) into a local Prometheus."
+    ),
+    scrape: str = typer.Option("", "--scrape", help="--local: HOST:PORT of the metrics."),
+    collect: str = typer.Option(
+        "2m", "--collect", help="--local: scrape this long (after the target is up), then draw."
+    ),
+    scrape_interval: str = typer.Option(
+        "5s", "--scrape-interval", help="--local: seconds between scrapes."
+    ),
     since: str = typer.Option(
         "7d", "--since", help="Range drawn, e.g. 6h, 7d (--demo: at most 12h of data)."
     ),
@@ -53,22 +66,24 @@ def report(
         help="Write plotly.js once (plotly.min.js beside the pages) instead of inlining it "
         "in every page: about 0.3 MB a page instead of 5 MB, but the pages need that file.",
     ),
+    images: bool = typer.Option(
+        True,
+        "--images/--no-images",
+        help="--base: a PNG of each added or changed panel in panels/, shown in report.md "
+        "(needs chromium).",
+    ),
 ) -> None:
-    from obskit.catalog.durations import parse_duration
     from obskit.preview.connection import Server, ServerError, Transport
     from obskit.preview.demo import MAX_HOURS, DemoError, DemoPrometheus, failing_service
+    from obskit.preview.local import LocalError
     from obskit.report.build import write_report
-    from obskit.report.data import window_until
-    from obskit.report.page import DEMO_NOTE
+    from obskit.report.data import Window, window_until
+    from obskit.report.local import collect as collect_local
+    from obskit.report.page import DEMO_NOTE, LOCAL_NOTE
 
-    if bool(prometheus) == demo:
-        fail("give exactly one of --prometheus URL and --demo", EXIT_INPUT)
-    try:
-        seconds = parse_duration(since)
-    except ValueError as exc:
-        fail(f"--since: {exc}", EXIT_INPUT)
-    if seconds <= 0:
-        fail("--since must be positive", EXIT_INPUT)
+    if [bool(prometheus), demo, local].count(True) != 1:
+        fail("give exactly one of --prometheus URL, --demo and --local --scrape", EXIT_INPUT)
+    seconds = _positive(since, "--since")
     if out.exists() and not out.is_dir():
         fail(f"--out {out}: not a folder", EXIT_INPUT)
     cat = load_or_exit(catalog)
@@ -78,6 +93,10 @@ def report(
             fail(f"{option}: no such service: {', '.join(unknown)}", EXIT_INPUT)
     if failing and not demo:
         fail("--failing needs --demo", EXIT_INPUT)
+    if scrape and not local:
+        fail("--scrape needs --local", EXIT_INPUT)
+    options = _local_options(cat, service, scrape, scrape_interval) if local else None
+    collect_s = _positive(collect, "--collect")
     old = (base, _base_catalog(catalog, base)) if base else None
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
@@ -94,18 +113,33 @@ def report(
                 fail(str(exc), EXIT_ENV)
             url = server_demo.url
             note = DEMO_NOTE.format(failing=", ".join(sorted(outages)))
+        window = window_until(None, seconds)
+        if options is not None:
+            name = service[0] if service else cat.services[0].name
+            typer.echo(f"scraping {options.scrape} as {name} for {collect}", err=True)
+            try:
+                collected = stack.enter_context(
+                    collect_local(cat.service(name), options, collect_s)
+                )
+            except LocalError as exc:
+                fail(str(exc), EXIT_ENV)
+            url = collected.server.url
+            now = datetime.now(tz=UTC)
+            window = Window(datetime.fromtimestamp(collected.since, tz=UTC), now, options.refresh)
+            note = LOCAL_NOTE.format(target=options.scrape, name=name, seconds=window.seconds)
         try:
             server = stack.enter_context(Server(Transport(url, timeout=timeout)))
             server.ping()
             result = write_report(
                 cat,
                 server,
-                window_until(None, seconds),
+                window,
                 out,
                 services=service or None,
                 base=old,
                 note=note,
                 shared_js=shared_js,
+                images=images,
             )
         except ValueError as exc:
             fail(str(exc), EXIT_INPUT)
@@ -118,6 +152,35 @@ def report(
     typer.echo(
         f"wrote {out}/index.html and {len(result.pages)} service pages: {drawn} panels drawn, "
         f"{empty} without data ({time.monotonic() - started:.1f}s)"
+    )
+
+
+def _positive(text: str, option: str) -> float:
+    from obskit.catalog.durations import parse_duration
+
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        fail(f"{option}: {exc}", EXIT_INPUT)
+    if seconds <= 0:
+        fail(f"{option} must be positive", EXIT_INPUT)
+    return seconds
+
+
+def _local_options(cat: Catalog, service: list[str], scrape: str, interval: str) -> LocalOptions:
+    """--local: one service, a HOST:PORT target and the prometheus binary (else exit 2/3)."""
+    from obskit.preview.local import LocalOptions
+
+    if len(set(service)) != 1 and len(cat.services) != 1:
+        fail("--local draws one service: pass --service NAME", EXIT_INPUT)
+    host, _, port = scrape.rpartition(":")
+    if not host or not port.isdigit():
+        fail("--local needs --scrape HOST:PORT (your running service's metrics)", EXIT_INPUT)
+    binary = shutil.which("prometheus")
+    if not binary:
+        fail("--local needs the prometheus binary on PATH (apt-get install prometheus)", EXIT_ENV)
+    return LocalOptions(
+        scrape=scrape, binary=binary, refresh=_positive(interval, "--scrape-interval")
     )
 
 

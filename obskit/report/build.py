@@ -7,13 +7,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from obskit.catalog.durations import parse_duration
 from obskit.catalog.model import Catalog
 from obskit.preview.connection import Server
 from obskit.preview.expand import Expander
 from obskit.report.backtests import fired_difference
-from obskit.report.data import PanelData, Window, alert_timelines, panel_data
-from obskit.report.diff import diff_html, markdown, semantic_diff
-from obskit.report.page import PLOTLY_JS, index_page, service_page
+from obskit.report.data import (
+    AlertTimeline,
+    PanelData,
+    Window,
+    alert_timelines,
+    budget_data,
+    panel_data,
+    slo_window_of,
+    table_data,
+)
+from obskit.report.diff import Diff, diff_html, keyed_panels, markdown, semantic_diff
+from obskit.report.images import COLUMN_PX, PanelShot, find_chromium, write_images
+from obskit.report.page import PLOTLY_JS, index_page, panel_page, service_page
 from obskit.report.rendered import Rendered, render_in_memory
 
 
@@ -24,6 +35,56 @@ class ReportResult:
     pages: dict[str, Path]
     drawn: dict[str, int]
     empty: dict[str, list[str]]
+
+
+#: a service's panels with their data by panel id, and its alerts' backtests
+ServiceData = tuple[dict[int, PanelData], list[AlertTimeline]]
+
+
+def slo_windows(catalog: Catalog, name: str) -> dict[str, float]:
+    """``{slo name: window seconds}`` of service ``name``."""
+    service = next((s for s in catalog.services if s.name == name), None)
+    return {slo.name: parse_duration(str(slo.window)) for slo in service.slos} if service else {}
+
+
+def service_data(
+    server: Server, rendered: Rendered, name: str, window: Window, windows: dict[str, float]
+) -> ServiceData:
+    """Query every panel of ``name``'s dashboard over ``window`` (tables at its end, error
+    budgets over their SLO's ``windows``) and backtest its alerts."""
+    dashboard = rendered.dashboards[name]
+    rules = rendered.rules.get(name)
+    expander = Expander(rules.recording if rules else ())
+    panels: dict[int, PanelData] = {}
+    for p in dashboard.get("panels", []):
+        if not p.get("targets"):
+            continue
+        seconds = slo_window_of(p, windows)
+        if p.get("type") == "table":
+            panels[p["id"]] = table_data(server, dashboard, p, expander, window)
+        elif seconds:
+            panels[p["id"]] = budget_data(server, dashboard, p, expander, window.end, seconds)
+        else:
+            panels[p["id"]] = panel_data(server, dashboard, p, expander, window)
+    return panels, alert_timelines(server, rules, window) if rules else []
+
+
+def panel_shots(
+    diff: Diff, rendered: Rendered, window: Window, data: Callable[[str], ServiceData]
+) -> list[PanelShot]:
+    """A one-panel page for each panel added or changed in ``diff`` (in report.md's order)."""
+    keyed = keyed_panels(rendered)
+    span = (window.start.timestamp(), window.end.timestamp())
+    shots: list[PanelShot] = []
+    for key in [*diff.panels.added, *diff.panels.changed]:
+        if key not in keyed:
+            continue
+        service, panel = keyed[key]
+        panels, alerts = data(service)
+        width = panel.get("gridPos", {}).get("w", 24) * COLUMN_PX
+        text, height = panel_page(panel, panels.get(panel.get("id", -1)), alerts, span, width)
+        shots.append(PanelShot(key, text, width, height))
+    return shots
 
 
 def write_report(
@@ -38,10 +99,13 @@ def write_report(
     rendered: Rendered | None = None,
     progress: Callable[[str], None] | None = None,
     shared_js: bool = False,
+    images: bool = True,
 ) -> ReportResult:
     """Write ``out/index.html``, ``out/<service>.html`` and, with ``base`` (a git ref and the
     catalog at it), ``out/report.md``: the semantic diff with the alerts' backtest difference.
-    ``shared_js``: one ``out/plotly.min.js`` for every page instead of inlining it in each."""
+    ``shared_js``: one ``out/plotly.min.js`` for every page instead of inlining it in each.
+    ``images``: with ``base``, a PNG of each added or changed panel under ``out/panels/``
+    (needs chromium), shown in report.md."""
     rendered = rendered or render_in_memory(catalog)
     out.mkdir(parents=True, exist_ok=True)
     if shared_js:
@@ -54,28 +118,22 @@ def write_report(
     pages: dict[str, Path] = {}
     drawn: dict[str, int] = {}
     empty: dict[str, list[str]] = {}
+    span = (window.start.timestamp(), window.end.timestamp())
+    drawn_data: dict[str, ServiceData] = {}
     for name in names:
         if progress:
             progress(name)
         dashboard = rendered.dashboards[name]
-        rules = rendered.rules.get(name)
-        expander = Expander(rules.recording if rules else ())
-        panels: dict[int, PanelData] = {
-            p["id"]: panel_data(server, dashboard, p, expander, window)
-            for p in dashboard.get("panels", [])
-            if p.get("targets")
-        }
-        alerts = alert_timelines(server, rules, window) if rules else []
-        span = (window.start.timestamp(), window.end.timestamp())
+        panels, alerts = drawn_data[name] = service_data(
+            server, rendered, name, window, slo_windows(catalog, name)
+        )
         text = service_page(
             dashboard.get("title", name), dashboard, panels, alerts, note_html, span, shared_js
         )
         pages[name] = out / f"{name}.html"
         pages[name].write_text(text, encoding="utf-8")
         drawn[name] = text.count('data-state="drawn"')
-        empty[name] = [
-            d.panel.get("title", "") for d in panels.values() if not any(x.values for x in d.lines)
-        ]
+        empty[name] = [d.panel.get("title", "") for d in panels.values() if not d.has_data]
     section = ""
     if base is not None:
         ref, old = base
@@ -83,7 +141,21 @@ def write_report(
         diff = semantic_diff((old, old_rendered), (catalog, rendered))
         diff.fired = fired_difference(server, old_rendered, rendered, diff, window)
         section = diff_html(diff, ref)
-        (out / "report.md").write_text(markdown(diff, ref), encoding="utf-8")
+        shots = panel_shots(
+            diff,
+            rendered,
+            window,
+            lambda n: (
+                drawn_data.get(n)
+                or service_data(server, rendered, n, window, slo_windows(catalog, n))
+            ),
+        )
+        chromium = find_chromium() if images else None
+        pngs = write_images(shots, out, chromium) if chromium and shots else {}
+        text = markdown(diff, ref, images=pngs)
+        if shots and images and not chromium:
+            text += "\n_No PNG images of the changed panels: chromium is not on PATH._\n"
+        (out / "report.md").write_text(text, encoding="utf-8")
     rows = [(n, f"{n}.html", drawn[n], len(empty[n])) for n in names]
     (out / "index.html").write_text(index_page(rows, note_html, section), encoding="utf-8")
     return ReportResult(pages, drawn, empty)

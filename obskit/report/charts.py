@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,17 +37,6 @@ def unit_axis(unit: str) -> dict[str, Any]:
         "reqps": {"ticksuffix": " req/s"},
         "ops": {"ticksuffix": " ops/s"},
     }.get(unit, {})
-
-
-def format_value(value: float, unit: str, decimals: int | None = None) -> str:
-    """A stat value as Grafana shows it (the common units)."""
-    if value != value:  # NaN
-        return "NaN"
-    d = 2 if decimals is None else decimals
-    if unit == "percentunit":
-        return f"{value * 100:.{d}f}%"
-    suffix = {"s": "s", "ms": "ms", "bytes": "B", "reqps": " req/s", "percent": "%"}.get(unit, "")
-    return f"{value:.{d}f}{suffix}"
 
 
 def _thresholds(panel: dict[str, Any]) -> list[tuple[float, str]]:
@@ -147,6 +137,21 @@ def stat(data: PanelData, height: int) -> go.Figure:
         xaxis={"domain": [0, 1], "visible": False},
         yaxis={"domain": [0, 0.3], "visible": False},
     )
+    if data.span:  # drawn over its own range (the SLO window): show it, and say so
+        figure.update_layout(
+            xaxis={"visible": True, "range": _dates(list(data.span)), "tickfont": {"size": 8}},
+            margin={"l": 5, "r": 5, "t": 5, "b": 20},
+        )
+    if data.note:
+        figure.add_annotation(
+            text=html.escape(data.note).replace("\n", "<br>"),
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.33,
+            showarrow=False,
+            font={"size": 8, "color": "#8e8e8e"},
+        )
     return figure
 
 
