@@ -124,6 +124,7 @@ def report(
             except LocalError as exc:
                 fail(str(exc), EXIT_ENV)
             url = collected.server.url
+            typer.echo(f"local prometheus (pid {collected.pid}) at {url}: drawing", err=True)
             now = datetime.now(tz=UTC)
             window = Window(datetime.fromtimestamp(collected.since, tz=UTC), now, options.refresh)
             note = LOCAL_NOTE.format(target=options.scrape, name=name, seconds=window.seconds)

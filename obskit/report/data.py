@@ -199,8 +199,8 @@ def budget_data(
     label = format_duration(seconds)
     first = min((t for line in out.lines for t in line.times), default=None)
     if first is not None and first > window.start.timestamp() + 2 * window.step:
-        since = datetime.fromtimestamp(first, tz=UTC).strftime("%Y-%m-%d %H:%M")
-        out.note = f"{label} SLO window:\nserver data from {since} UTC only"
+        since = datetime.fromtimestamp(first, tz=UTC).strftime("%m-%d %H:%M")
+        out.note = f"{label} SLO window;\nserver data since {since} only"
     else:
         out.note = f"burn-down over the\n{label} SLO window"
     return out

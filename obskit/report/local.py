@@ -29,6 +29,7 @@ class Collected:
 
     server: Server
     since: float
+    pid: int
 
 
 def _target_error(server: Server) -> str:
@@ -54,4 +55,4 @@ def collect(service: ResolvedService, options: LocalOptions, seconds: float) -> 
             time.sleep(min(0.5, options.refresh))
         since = time.time() - options.refresh
         time.sleep(seconds)
-        yield Collected(running.server, since)
+        yield Collected(running.server, since, running.process.pid)
