@@ -189,6 +189,7 @@ def markdown(
 ) -> str:
     """``report.md``: short enough for a pull-request comment. ``images``: ``{panel key:
     relative path of its PNG}``, shown under the panel's line."""
+    images = images or {}
     lines = [f"## obskit report: changes against `{base_ref}`", ""]
     if not any(getattr(diff, attr) for _, attr in SECTIONS):
         return "\n".join([*lines, "No change to SLOs, alerts or dashboard panels.", ""])
@@ -200,8 +201,8 @@ def markdown(
         for verb, names in section.entries():
             for name in names[:limit]:
                 lines.append(f"- **{verb}** {_entry(diff, attr, name)}")
-                if attr == "panels" and name in (images or {}):
-                    lines.append(f"\n  ![{name}]({(images or {})[name]})\n")
+                if attr == "panels" and name in images:
+                    lines.append(f"\n  ![{name}]({images[name]})\n")
             if len(names) > limit:
                 lines.append(f"- … and {len(names) - limit} more {verb}")
         lines.append("")
