@@ -244,9 +244,9 @@ def test_a_renamed_panel_is_listed_as_renamed() -> None:
     panels["OOM kills"]["targets"][0]["expr"] += " > 0"
     head = Rendered(dashboards, base.rules)
     diff = semantic_diff((catalog, base), (catalog, head))
-    assert diff.panels.renamed == [
-        "ads: Workload / Container restarts → Workload / Restarts"
-    ], diff.panels
+    assert diff.panels.renamed == ["ads: Workload / Container restarts → Workload / Restarts"], (
+        diff.panels
+    )
     assert diff.panels.removed == ["ads: Resources / OOM kills"]
     assert diff.panels.added == ["ads: Resources / Out of memory"]
     assert diff.panels.changed == []
