@@ -22,8 +22,8 @@ from obskit.report.data import (
     slo_window_of,
     table_data,
 )
-from obskit.report.diff import Diff, diff_html, keyed_panels, markdown, semantic_diff
-from obskit.report.images import COLUMN_PX, PanelShot, find_chromium, write_images
+from obskit.report.diff import MD_LIMIT, Diff, diff_html, keyed_panels, markdown, semantic_diff
+from obskit.report.images import COLUMN_PX, ImageError, PanelShot, find_chromium, write_images
 from obskit.report.page import PLOTLY_JS, index_page, panel_page, service_page
 from obskit.report.rendered import Rendered, render_in_memory
 
@@ -70,13 +70,18 @@ def service_data(
 
 
 def panel_shots(
-    diff: Diff, rendered: Rendered, window: Window, data: Callable[[str], ServiceData]
+    diff: Diff,
+    rendered: Rendered,
+    window: Window,
+    data: Callable[[str], ServiceData],
+    limit: int = MD_LIMIT,
 ) -> list[PanelShot]:
-    """A one-panel page for each panel added or changed in ``diff`` (in report.md's order)."""
+    """A one-panel page for each panel added or changed in ``diff`` that report.md lists
+    (``limit`` per verb, in its order)."""
     keyed = keyed_panels(rendered)
     span = (window.start.timestamp(), window.end.timestamp())
     shots: list[PanelShot] = []
-    for key in [*diff.panels.added, *diff.panels.changed]:
+    for key in [*diff.panels.added[:limit], *diff.panels.changed[:limit]]:
         if key not in keyed:
             continue
         service, panel = keyed[key]
@@ -85,6 +90,17 @@ def panel_shots(
         text, height = panel_page(panel, panels.get(panel.get("id", -1)), alerts, span, width)
         shots.append(PanelShot(key, text, width, height))
     return shots
+
+
+def _images(shots: list[PanelShot], out: Path) -> tuple[dict[str, str], str]:
+    """(``{panel key: relative PNG path}``, why there are none)."""
+    chromium = find_chromium()
+    if chromium is None:
+        return {}, "chromium is not on PATH"
+    try:
+        return write_images(shots, out, chromium), ""
+    except ImageError as exc:
+        return {}, str(exc)
 
 
 def write_report(
@@ -150,11 +166,10 @@ def write_report(
                 or service_data(server, rendered, n, window, slo_windows(catalog, n))
             ),
         )
-        chromium = find_chromium() if images else None
-        pngs = write_images(shots, out, chromium) if chromium and shots else {}
+        pngs, why_not = _images(shots, out) if images and shots else ({}, "")
         text = markdown(diff, ref, images=pngs)
-        if shots and images and not chromium:
-            text += "\n_No PNG images of the changed panels: chromium is not on PATH._\n"
+        if why_not:
+            text += f"\n_No PNG images of the changed panels: {why_not}._\n"
         (out / "report.md").write_text(text, encoding="utf-8")
     rows = [(n, f"{n}.html", drawn[n], len(empty[n])) for n in names]
     (out / "index.html").write_text(index_page(rows, note_html, section), encoding="utf-8")

@@ -181,11 +181,14 @@ def semantic_diff(base: tuple[Catalog, Rendered], head: tuple[Catalog, Rendered]
     )
 
 
+#: entries per kind and verb in report.md
+MD_LIMIT = 30
+
 SECTIONS = (("SLOs", "slos"), ("Alerts", "alerts"), ("Dashboard panels", "panels"))
 
 
 def markdown(
-    diff: Diff, base_ref: str, limit: int = 30, images: dict[str, str] | None = None
+    diff: Diff, base_ref: str, limit: int = MD_LIMIT, images: dict[str, str] | None = None
 ) -> str:
     """``report.md``: short enough for a pull-request comment. ``images``: ``{panel key:
     relative path of its PNG}``, shown under the panel's line."""
