@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import shutil
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from obskit.cli import EXIT_ENV, EXIT_INPUT, app
-from obskit.cli.common import fail, load_or_exit
+from obskit.cli.common import fail, load_or_exit, local_prometheus_binary
 
 if TYPE_CHECKING:
     from obskit.catalog.model import Catalog
@@ -174,12 +173,7 @@ def _local_options(cat: Catalog, service: list[str], scrape: str, interval: str)
 
     if len(set(service)) != 1 and len(cat.services) != 1:
         fail("--local draws one service: pass --service NAME", EXIT_INPUT)
-    host, _, port = scrape.rpartition(":")
-    if not host or not port.isdigit():
-        fail("--local needs --scrape HOST:PORT (your running service's metrics)", EXIT_INPUT)
-    binary = shutil.which("prometheus")
-    if not binary:
-        fail("--local needs the prometheus binary on PATH (apt-get install prometheus)", EXIT_ENV)
+    binary = local_prometheus_binary(scrape)
     return LocalOptions(
         scrape=scrape, binary=binary, refresh=_positive(interval, "--scrape-interval")
     )
