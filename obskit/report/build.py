@@ -157,16 +157,15 @@ def write_report(
         diff = semantic_diff((old, old_rendered), (catalog, rendered))
         diff.fired = fired_difference(server, old_rendered, rendered, diff, window)
         section = diff_html(diff, ref)
-        shots = panel_shots(
-            diff,
-            rendered,
-            window,
-            lambda n: (
-                drawn_data.get(n)
-                or service_data(server, rendered, n, window, slo_windows(catalog, n))
-            ),
-        )
-        pngs, why_not = _images(shots, out) if images and shots else ({}, "")
+
+        def data_of(name: str) -> ServiceData:  # services not drawn are queried once
+            if name not in drawn_data:
+                windows = slo_windows(catalog, name)
+                drawn_data[name] = service_data(server, rendered, name, window, windows)
+            return drawn_data[name]
+
+        shots = panel_shots(diff, rendered, window, data_of) if images else []
+        pngs, why_not = _images(shots, out) if shots else ({}, "")
         text = markdown(diff, ref, images=pngs)
         if why_not:
             text += f"\n_No PNG images of the changed panels: {why_not}._\n"

@@ -77,11 +77,14 @@ def screenshot(chromium: str, page: Path, png: Path, width: int, height: int, tm
 
 
 def write_images(shots: list[PanelShot], out: Path, chromium: str) -> dict[str, str]:
-    """One PNG per shot under ``out/panels/``; ``{key: "panels/<name>.png"}``."""
+    """One PNG per shot under ``out/panels/`` (replacing those there); ``{key:
+    "panels/<name>.png"}``."""
     from plotly.offline import get_plotlyjs
 
     folder = out / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.png"):  # of an earlier run: report.md links only these
+        stale.unlink()
     taken: set[str] = set()
     written: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="obskit-shots-") as name:
