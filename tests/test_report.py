@@ -219,10 +219,8 @@ def test_table_panels_are_drawn_with_query_results(
     target's value at the end of the range, in the panel's unit."""
     import grafanalib.core as G
 
-    from obskit.report.rendered import render_in_memory
+    from obskit.report.rendered import Rendered
 
-    rendered = render_in_memory(CATALOG)
-    dashboard = rendered.dashboards["checkout"]
     table = G.Table(
         title="Requests by code",
         unit="reqps",
@@ -244,7 +242,10 @@ def test_table_panels_are_drawn_with_query_results(
     ).to_json_data()
     panel = json.loads(json.dumps(table, default=lambda o: o.to_json_data()))
     panel["id"] = 999
-    dashboard["panels"].append(panel)
+    # checkout's dashboard (its variables) with this panel only: no other query to wait for
+    dashboard = json.loads((REPO / "dashboards/checkout.json").read_text())
+    dashboard["panels"] = [panel]
+    rendered = Rendered({"checkout": dashboard}, {})
     out = build(demo, tmp_path / "table", services=["checkout"], rendered=rendered)
     panels, errors = open_in_chromium(out / "checkout.html", tmp_path)
     assert errors == []
@@ -299,3 +300,25 @@ def test_local_scrape_of_a_real_instrumented_app(tmp_path: Path) -> None:
         assert by_title[title]["lines"] >= 1, by_title[title]
     burn = [p for p in panels if p["title"] == "Burn rate over time"]
     assert burn and all(p["lines"] >= 1 for p in burn), burn
+
+
+def test_without_chromium_report_md_says_why_there_are_no_images(
+    demo: tuple[str, datetime], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--base with ads' objective changed, chromium not found: report.md lists the changed
+    panels and says in one line why they have no PNG; nothing is left in panels/."""
+    from obskit.report import build as build_module
+
+    text = (REPO / "catalog.yaml").read_text()
+    head, ads = text.split("  - name: ads\n", 1)
+    ads, rest = ads.split("\n  - name: ", 1)
+    changed = ads.replace("objective: 98\n", "objective: 97\n", 1)
+    assert changed != ads
+    (tmp_path / "catalog.yaml").write_text(f"{head}  - name: ads\n{changed}\n  - name: {rest}")
+    old = load_catalog(tmp_path / "catalog.yaml")
+    monkeypatch.setattr(build_module, "find_chromium", lambda: None)
+    out = build(demo, tmp_path / "out", services=["ads"], base=("before", old))
+    md = (out / "report.md").read_text()
+    assert "- **changed** ads: SLO availability / Burn rate over time" in md, md
+    assert md.endswith("\n_No PNG images of the changed panels: chromium is not on PATH._\n")
+    assert "![" not in md and not (out / "panels").exists()

@@ -92,11 +92,8 @@ def panel_shots(
     return shots
 
 
-def _images(shots: list[PanelShot], out: Path) -> tuple[dict[str, str], str]:
+def _images(shots: list[PanelShot], out: Path, chromium: str) -> tuple[dict[str, str], str]:
     """(``{panel key: relative PNG path}``, why there are none)."""
-    chromium = find_chromium()
-    if chromium is None:
-        return {}, "chromium is not on PATH"
     try:
         return write_images(shots, out, chromium), ""
     except ImageError as exc:
@@ -164,8 +161,11 @@ def write_report(
                 drawn_data[name] = service_data(server, rendered, name, window, windows)
             return drawn_data[name]
 
-        shots = panel_shots(diff, rendered, window, data_of) if images else []
-        pngs, why_not = _images(shots, out) if shots else ({}, "")
+        chromium = find_chromium() if images else None
+        shots = panel_shots(diff, rendered, window, data_of) if chromium else []
+        pngs, why_not = _images(shots, out, chromium) if chromium and shots else ({}, "")
+        if images and not chromium and (diff.panels.added or diff.panels.changed):
+            why_not = "chromium is not on PATH"
         text = markdown(diff, ref, images=pngs)
         if why_not:
             text += f"\n_No PNG images of the changed panels: {why_not}._\n"
