@@ -9,21 +9,11 @@ from typing import Any
 import plotly.graph_objects as go
 
 from obskit.report.data import AlertTimeline, PanelData
+from obskit.report.units import grafana_colour, step_colour
 
 #: pixels per gridPos height unit (Grafana uses 30)
 ROW_PX = 30
-GRAFANA_COLORS = {
-    "green": "#73BF69",
-    "yellow": "#FADE2A",
-    "orange": "#FF9830",
-    "red": "#F2495C",
-    "blue": "#5794F2",
-}
 SEVERITY_COLORS = {"critical": "#F2495C", "warning": "#FF9830", "info": "#5794F2"}
-
-
-def _color(name: str) -> str:
-    return GRAFANA_COLORS.get(name, name)
 
 
 def unit_axis(unit: str) -> dict[str, Any]:
@@ -41,17 +31,15 @@ def unit_axis(unit: str) -> dict[str, Any]:
 
 def _thresholds(panel: dict[str, Any]) -> list[tuple[float, str]]:
     steps = panel.get("fieldConfig", {}).get("defaults", {}).get("thresholds", {}).get("steps", [])
-    return [(float(s["value"]), _color(s["color"])) for s in steps if s.get("value") is not None]
+    return [
+        (float(s["value"]), grafana_colour(s["color"])) for s in steps if s.get("value") is not None
+    ]
 
 
 def threshold_color(panel: dict[str, Any], value: float) -> str:
     """The colour of the last threshold step at or below ``value``."""
-    steps = panel.get("fieldConfig", {}).get("defaults", {}).get("thresholds", {}).get("steps", [])
-    color = "#5794F2"
-    for step in steps:
-        if step.get("value") is None or value >= float(step["value"]):
-            color = _color(step["color"])
-    return color
+    thresholds = panel.get("fieldConfig", {}).get("defaults", {}).get("thresholds")
+    return step_colour(thresholds, value) or "#5794F2"
 
 
 def _layout(panel: dict[str, Any], height: int) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from obskit.preview.backtest import backtest_alert
 from obskit.preview.connection import Server, ServerError
 from obskit.preview.expand import Expander, ExpandError
 from obskit.preview.rules import RuleSet
-from obskit.report.units import format_value
+from obskit.report.tables import Table, build_table, value_column
 from obskit.report.variables import builtins, dashboard_values, drop_match_all, substitute
 from obskit.slo_names import BUDGET_REMAINING
 
@@ -37,9 +37,8 @@ class PanelData:
     panel: dict[str, Any]
     lines: list[Line] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    #: table panels: column names and one row of cells per label set
-    columns: list[str] = field(default_factory=list)
-    rows: list[list[str]] = field(default_factory=list)
+    #: table panels: what the table shows
+    table: Table | None = None
     #: drawn over another range than the report's (the SLO window): what to say, and the
     #: range (unix seconds)
     note: str = ""
@@ -47,7 +46,7 @@ class PanelData:
 
     @property
     def has_data(self) -> bool:
-        return bool(self.rows) or any(line.values for line in self.lines)
+        return bool(self.table and self.table.rows) or any(line.values for line in self.lines)
 
 
 @dataclass
@@ -136,41 +135,21 @@ def table_data(
     expander: Expander,
     window: Window,
 ) -> PanelData:
-    """A table panel as Grafana draws Prometheus instant queries merged by labels: one row
-    per label set, a column per label, then one value column per target (``Value``, or
-    ``Value #A`` ... with several), the values at the end of the range."""
+    """A table panel as Grafana draws Prometheus instant queries (:mod:`.tables`): each
+    target queried at the end of the range, merged by labels, organized and sorted."""
     out = PanelData(panel)
     targets = [t for t in panel.get("targets", []) if t.get("expr", "").strip()]
-    merged: dict[tuple[tuple[str, str], ...], dict[str, float]] = {}
-    value_columns: list[str] = []
+    results: list[tuple[str, list[dict[str, Any]]]] = []
     for i, target in enumerate(targets):
-        column = "Value" if len(targets) == 1 else f"Value #{target.get('refId') or chr(65 + i)}"
-        value_columns.append(column)
         expr = query_text(dashboard, target["expr"], expander, window)
         try:
             result = server.query(expr, window.end)
         except ServerError as exc:
             out.errors.append(str(exc))
             continue
-        for series in result:
-            labels = {k: v for k, v in series.get("metric", {}).items() if k != "__name__"}
-            merged.setdefault(tuple(sorted(labels.items())), {})[column] = float(series["value"][1])
-    labels = sorted({k for key in merged for k, _ in key})
-    out.columns = [*labels, *value_columns]
-    for key in sorted(merged):
-        cells = dict(key)
-        out.rows.append(
-            [cells.get(k, "") for k in labels]
-            + [_cell(merged[key].get(c), panel) for c in value_columns]
-        )
+        results.append((value_column(target, i, len(targets)), result))
+    out.table = build_table(panel, results)
     return out
-
-
-def _cell(value: float | None, panel: dict[str, Any]) -> str:
-    if value is None:
-        return ""
-    defaults = panel.get("fieldConfig", {}).get("defaults", {})
-    return format_value(value, defaults.get("unit", ""), defaults.get("decimals"))
 
 
 def slo_window_of(panel: dict[str, Any], windows: dict[str, float]) -> float | None:

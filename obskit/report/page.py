@@ -64,10 +64,19 @@ class _Plots:
 
 def _table(data: PanelData) -> str:
     """A table panel as a plain HTML table (text: selectable, searchable, no script)."""
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in data.columns)
+    table = data.table
+    assert table is not None
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
     rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
-        for row in data.rows
+        "<tr>"
+        + "".join(
+            f'<td style="background:{colour};color:#111217">{html.escape(cell)}</td>'
+            if colour
+            else f"<td>{html.escape(cell)}</td>"
+            for cell, colour in zip(row, colours, strict=True)
+        )
+        + "</tr>"
+        for row, colours in zip(table.rows, table.colours, strict=True)
     )
     return f'<div class="tablewrap"><table class="paneltable"><tr>{head}</tr>{rows}</table></div>'
 
