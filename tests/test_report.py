@@ -38,8 +38,11 @@ window.addEventListener('load', () => setTimeout(() => {
     const rows = p.querySelectorAll('.yaxislayer-above .ytick').length;
     const cells = [...p.querySelectorAll('table.paneltable tr')]
       .map(r => [...r.children].map(c => c.textContent));
+    const coloured = [...p.querySelectorAll('table.paneltable td')]
+      .filter(c => c.style.background).map(c => c.textContent);
     const notes = [...p.querySelectorAll('.annotation-text')].map(e => e.textContent);
     out.push({title: p.dataset.title, type: p.dataset.type, lines, numbers, rows, cells, notes,
+              coloured,
               text: (p.querySelector('.text') || {}).textContent || '',
               nodata: !!p.querySelector('.nodata')});
   }
@@ -322,3 +325,43 @@ def test_without_chromium_report_md_says_why_there_are_no_images(
     assert "- **changed** ads: SLO availability / Burn rate over time" in md, md
     assert md.endswith("\n_No PNG images of the changed panels: chromium is not on PATH._\n")
     assert "![" not in md and not (out / "panels").exists()
+
+
+def test_slo_overview_table_as_grafana_shows_it(demo: tuple[str, datetime], tmp_path: Path) -> None:
+    """--overviews: the SLO overview's table (four instant targets, merge + organize,
+    sortBy, coloured columns), as obskit renders it, drawn in chromium from the demo server:
+    one row per SLO of the services drawn, columns renamed and ordered, sorted by budget
+    left (lowest first), the budget cells coloured by their thresholds."""
+    from obskit.report.rendered import Rendered, render_in_memory
+
+    full = render_in_memory(CATALOG)
+    slos = full.overviews["slos"]
+    # its table only (the stats above it range-query 30d ratios: slow, and drawn elsewhere)
+    slos["panels"] = [p for p in slos["panels"] if p["type"] == "table"]
+    rendered = Rendered({}, full.rules, {"slos": slos})
+    out = build(demo, tmp_path / "ov", services=SERVICES, rendered=rendered, overviews=True)
+    panels, errors = open_in_chromium(out / "overview-slos.html", tmp_path)
+    assert errors == []
+    table = next(p for p in panels if p["type"] == "table")
+    header, *rows = table["cells"]
+    assert header == [
+        "service",
+        "slo",
+        "team",
+        "Objective %",
+        "SLI % (SLO window)",
+        "Budget left %",
+        "Burn rate",
+    ]
+    objectives = {(r[0], r[1]): r[3] for r in rows}
+    assert objectives == {
+        ("ads", "availability"): "98.000",
+        ("ads", "latency"): "95.000",
+        ("checkout", "availability"): "99.900",
+        ("checkout", "latency"): "99.000",
+    }
+    budgets = [float(r[5]) for r in rows]
+    assert budgets == sorted(budgets) and rows[0][:2] == ["checkout", "availability"], rows
+    assert set(table["coloured"]) >= {r[5] for r in rows}, table["coloured"]
+    index = (out / "index.html").read_text()
+    assert 'href="overview-slos.html"' in index

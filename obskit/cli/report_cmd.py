@@ -65,6 +65,12 @@ def report(
         help="Write plotly.js once (plotly.min.js beside the pages) instead of inlining it "
         "in every page: about 0.3 MB a page instead of 5 MB, but the pages need that file.",
     ),
+    overviews: bool = typer.Option(
+        False,
+        "--overviews",
+        help="Also draw the team, fleet and SLO overview dashboards (overview-<name>.html): "
+        "their queries span every service.",
+    ),
     images: bool = typer.Option(
         True,
         "--images/--no-images",
@@ -140,6 +146,7 @@ def report(
                 note=note,
                 shared_js=shared_js,
                 images=images,
+                overviews=overviews,
             )
         except ValueError as exc:
             fail(str(exc), EXIT_INPUT)

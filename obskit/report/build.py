@@ -6,6 +6,7 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from obskit.catalog.durations import parse_duration
 from obskit.catalog.model import Catalog
@@ -37,6 +38,9 @@ class ReportResult:
     empty: dict[str, list[str]]
 
 
+#: file name prefix of the overview dashboards' pages
+OVERVIEW_PREFIX = "overview-"
+
 #: a service's panels with their data by panel id, and its alerts' backtests
 ServiceData = tuple[dict[int, PanelData], list[AlertTimeline]]
 
@@ -47,14 +51,15 @@ def slo_windows(catalog: Catalog, name: str) -> dict[str, float]:
     return {slo.name: parse_duration(str(slo.window)) for slo in service.slos} if service else {}
 
 
-def service_data(
-    server: Server, rendered: Rendered, name: str, window: Window, windows: dict[str, float]
-) -> ServiceData:
-    """Query every panel of ``name``'s dashboard over ``window`` (tables at its end, error
-    budgets over their SLO's ``windows``) and backtest its alerts."""
-    dashboard = rendered.dashboards[name]
-    rules = rendered.rules.get(name)
-    expander = Expander(rules.recording if rules else ())
+def dashboard_data(
+    server: Server,
+    dashboard: dict[str, Any],
+    expander: Expander,
+    window: Window,
+    windows: dict[str, float],
+) -> dict[int, PanelData]:
+    """Query every panel of ``dashboard`` over ``window`` (tables at its end, error budgets
+    over their SLO's ``windows``), by panel id."""
     panels: dict[int, PanelData] = {}
     for p in dashboard.get("panels", []):
         if not p.get("targets"):
@@ -66,6 +71,16 @@ def service_data(
             panels[p["id"]] = budget_data(server, dashboard, p, expander, window.end, seconds)
         else:
             panels[p["id"]] = panel_data(server, dashboard, p, expander, window)
+    return panels
+
+
+def service_data(
+    server: Server, rendered: Rendered, name: str, window: Window, windows: dict[str, float]
+) -> ServiceData:
+    """The panels of ``name``'s dashboard with their data, and its alerts backtested."""
+    rules = rendered.rules.get(name)
+    expander = Expander(rules.recording if rules else ())
+    panels = dashboard_data(server, rendered.dashboards[name], expander, window, windows)
     return panels, alert_timelines(server, rules, window) if rules else []
 
 
@@ -113,12 +128,14 @@ def write_report(
     progress: Callable[[str], None] | None = None,
     shared_js: bool = False,
     images: bool = True,
+    overviews: bool = False,
 ) -> ReportResult:
     """Write ``out/index.html``, ``out/<service>.html`` and, with ``base`` (a git ref and the
     catalog at it), ``out/report.md``: the semantic diff with the alerts' backtest difference.
     ``shared_js``: one ``out/plotly.min.js`` for every page instead of inlining it in each.
     ``images``: with ``base``, a PNG of each added or changed panel under ``out/panels/``
-    (needs chromium), shown in report.md."""
+    (needs chromium), shown in report.md. ``overviews``: also ``out/overview-<name>.html`` for
+    the team, fleet and SLO overview dashboards."""
     rendered = rendered or render_in_memory(catalog)
     out.mkdir(parents=True, exist_ok=True)
     if shared_js:
@@ -147,6 +164,23 @@ def write_report(
         pages[name].write_text(text, encoding="utf-8")
         drawn[name] = text.count('data-state="drawn"')
         empty[name] = [d.panel.get("title", "") for d in panels.values() if not d.has_data]
+    if overviews and rendered.overviews:
+        # their queries span services: the drawn services' recording rules expand them
+        drawn_rules = [r for n, r in rendered.rules.items() if not services or n in services]
+        expander = Expander(r for rules in drawn_rules for r in rules.recording)
+        for name, dashboard in rendered.overviews.items():
+            if progress:
+                progress(f"overview {name}")
+            panels = dashboard_data(server, dashboard, expander, window, {})
+            key = f"{OVERVIEW_PREFIX}{name}"
+            text = service_page(
+                dashboard.get("title", name), dashboard, panels, [], note_html, span, shared_js
+            )
+            pages[key] = out / f"{key}.html"
+            pages[key].write_text(text, encoding="utf-8")
+            drawn[key] = text.count('data-state="drawn"')
+            empty[key] = [d.panel.get("title", "") for d in panels.values() if not d.has_data]
+            names.append(key)
     section = ""
     if base is not None:
         ref, old = base
