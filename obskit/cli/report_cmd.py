@@ -21,13 +21,16 @@ HELP = (
     "Draw every panel of every service dashboard with data from a Prometheus into static, "
     "self-contained HTML pages (one per service, plus index.html) under --out.\n\n"
     "--prometheus URL queries a real server; --demo starts a throwaway local Prometheus with "
-    "synthetic data generated for the catalog (needs prometheus and promtool). Recorded "
-    "series are expanded into their rules' expressions, so the server needs no obskit rules."
+    "synthetic data generated for the catalog (needs prometheus and promtool); --local "
+    "--scrape HOST:PORT scrapes your running service into a throwaway local Prometheus for "
+    "--collect, then draws that (one service). Recorded series are expanded into their "
+    "rules' expressions, so the server needs no obskit rules."
     "\n\n--base GIT_REF also renders the catalog as it is at that ref and writes the SLOs, "
-    "alerts and dashboard panels added, removed and changed to report.md (PR-comment sized) "
-    "and the index.\n\n"
-    "Exit codes: 0 written; 2 bad input (catalog, options, --base); 3 the server is "
-    "unreachable or failing, or prometheus is missing (--demo)."
+    "alerts and dashboard panels added, removed, changed and renamed to report.md "
+    "(PR-comment sized, with a PNG of each added or changed panel in panels/) and the index."
+    "\n\nExit codes: 0 written; 2 bad input (catalog, options, --base); 3 the server is "
+    "unreachable or failing, prometheus is missing (--demo, --local) or the --local target "
+    "never came up."
 )
 
 

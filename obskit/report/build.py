@@ -149,21 +149,26 @@ def write_report(
     drawn: dict[str, int] = {}
     empty: dict[str, list[str]] = {}
     span = (window.start.timestamp(), window.end.timestamp())
+
+    def write_page(
+        key: str,
+        dashboard: dict[str, Any],
+        panels: dict[int, PanelData],
+        alerts: list[AlertTimeline],
+    ) -> None:
+        title = dashboard.get("title", key)
+        text = service_page(title, dashboard, panels, alerts, note_html, span, shared_js)
+        pages[key] = out / f"{key}.html"
+        pages[key].write_text(text, encoding="utf-8")
+        drawn[key] = text.count('data-state="drawn"')
+        empty[key] = [d.panel.get("title", "") for d in panels.values() if not d.has_data]
+
     drawn_data: dict[str, ServiceData] = {}
     for name in names:
         if progress:
             progress(name)
-        dashboard = rendered.dashboards[name]
-        panels, alerts = drawn_data[name] = service_data(
-            server, rendered, name, window, slo_windows(catalog, name)
-        )
-        text = service_page(
-            dashboard.get("title", name), dashboard, panels, alerts, note_html, span, shared_js
-        )
-        pages[name] = out / f"{name}.html"
-        pages[name].write_text(text, encoding="utf-8")
-        drawn[name] = text.count('data-state="drawn"')
-        empty[name] = [d.panel.get("title", "") for d in panels.values() if not d.has_data]
+        drawn_data[name] = service_data(server, rendered, name, window, slo_windows(catalog, name))
+        write_page(name, rendered.dashboards[name], *drawn_data[name])
     if overviews and rendered.overviews:
         # their queries span services: the drawn services' recording rules expand them
         drawn_rules = [r for n, r in rendered.rules.items() if not services or n in services]
@@ -172,15 +177,8 @@ def write_report(
             if progress:
                 progress(f"overview {name}")
             panels = dashboard_data(server, dashboard, expander, window, {})
-            key = f"{OVERVIEW_PREFIX}{name}"
-            text = service_page(
-                dashboard.get("title", name), dashboard, panels, [], note_html, span, shared_js
-            )
-            pages[key] = out / f"{key}.html"
-            pages[key].write_text(text, encoding="utf-8")
-            drawn[key] = text.count('data-state="drawn"')
-            empty[key] = [d.panel.get("title", "") for d in panels.values() if not d.has_data]
-            names.append(key)
+            write_page(f"{OVERVIEW_PREFIX}{name}", dashboard, panels, [])
+            names.append(f"{OVERVIEW_PREFIX}{name}")
     section = ""
     if base is not None:
         ref, old = base
