@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from typing import Any
 
 import plotly.graph_objects as go
 
 from obskit.report.data import AlertTimeline, PanelData
+from obskit.report.units import grafana_colour, step_colour
 
 #: pixels per gridPos height unit (Grafana uses 30)
 ROW_PX = 30
-GRAFANA_COLORS = {
-    "green": "#73BF69",
-    "yellow": "#FADE2A",
-    "orange": "#FF9830",
-    "red": "#F2495C",
-    "blue": "#5794F2",
-}
 SEVERITY_COLORS = {"critical": "#F2495C", "warning": "#FF9830", "info": "#5794F2"}
-
-
-def _color(name: str) -> str:
-    return GRAFANA_COLORS.get(name, name)
 
 
 def unit_axis(unit: str) -> dict[str, Any]:
@@ -38,30 +29,17 @@ def unit_axis(unit: str) -> dict[str, Any]:
     }.get(unit, {})
 
 
-def format_value(value: float, unit: str, decimals: int | None = None) -> str:
-    """A stat value as Grafana shows it (the common units)."""
-    if value != value:  # NaN
-        return "NaN"
-    d = 2 if decimals is None else decimals
-    if unit == "percentunit":
-        return f"{value * 100:.{d}f}%"
-    suffix = {"s": "s", "ms": "ms", "bytes": "B", "reqps": " req/s", "percent": "%"}.get(unit, "")
-    return f"{value:.{d}f}{suffix}"
-
-
 def _thresholds(panel: dict[str, Any]) -> list[tuple[float, str]]:
     steps = panel.get("fieldConfig", {}).get("defaults", {}).get("thresholds", {}).get("steps", [])
-    return [(float(s["value"]), _color(s["color"])) for s in steps if s.get("value") is not None]
+    return [
+        (float(s["value"]), grafana_colour(s["color"])) for s in steps if s.get("value") is not None
+    ]
 
 
 def threshold_color(panel: dict[str, Any], value: float) -> str:
     """The colour of the last threshold step at or below ``value``."""
-    steps = panel.get("fieldConfig", {}).get("defaults", {}).get("thresholds", {}).get("steps", [])
-    color = "#5794F2"
-    for step in steps:
-        if step.get("value") is None or value >= float(step["value"]):
-            color = _color(step["color"])
-    return color
+    thresholds = panel.get("fieldConfig", {}).get("defaults", {}).get("thresholds")
+    return step_colour(thresholds, value) or "#5794F2"
 
 
 def _layout(panel: dict[str, Any], height: int) -> dict[str, Any]:
@@ -147,6 +125,21 @@ def stat(data: PanelData, height: int) -> go.Figure:
         xaxis={"domain": [0, 1], "visible": False},
         yaxis={"domain": [0, 0.3], "visible": False},
     )
+    if data.span:  # drawn over its own range (the SLO window): show it, and say so
+        figure.update_layout(
+            xaxis={"visible": True, "range": _dates(list(data.span)), "tickfont": {"size": 8}},
+            margin={"l": 5, "r": 5, "t": 5, "b": 20},
+        )
+    if data.note:
+        figure.add_annotation(
+            text=html.escape(data.note).replace("\n", "<br>"),
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.33,
+            showarrow=False,
+            font={"size": 8, "color": "#8e8e8e"},
+        )
     return figure
 
 

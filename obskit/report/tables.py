@@ -1,0 +1,95 @@
+"""Grafana table panels from Prometheus instant queries: the ``merge`` and ``organize``
+transformations, ``sortBy``, units, decimals and per-column threshold colours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from obskit.report.units import format_value, step_colour
+
+
+@dataclass
+class Table:
+    """Column names, and per row the cell texts and background colours (None: plain)."""
+
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    colours: list[list[str | None]] = field(default_factory=list)
+
+
+def value_column(target: dict[str, Any], index: int, count: int) -> str:
+    """Grafana's name of a target's value field: ``Value``, or ``Value #A`` with several."""
+    return "Value" if count == 1 else f"Value #{target.get('refId') or chr(65 + index)}"
+
+
+def merge(results: list[tuple[str, list[dict[str, Any]]]]) -> tuple[list[str], list[dict]]:
+    """``merge``: one row per label set over every target; (columns, rows as dicts)."""
+    merged: dict[tuple[tuple[str, str], ...], dict[str, Any]] = {}
+    for column, series_list in results:
+        for series in series_list:
+            labels = {k: v for k, v in series.get("metric", {}).items() if k != "__name__"}
+            key = tuple(sorted(labels.items()))
+            merged.setdefault(key, dict(labels))[column] = float(series["value"][1])
+    labels = sorted({k for key in merged for k, _ in key})
+    columns = [*labels, *(c for c, _ in results)]
+    return columns, [merged[key] for key in sorted(merged)]
+
+
+def _organize(panel: dict[str, Any], columns: list[str]) -> list[tuple[str, str]]:
+    """(source column, shown name) in the order the ``organize`` transformation gives."""
+    options: dict[str, Any] = {}
+    for step in panel.get("transformations") or []:
+        if step.get("id") == "organize":
+            options = step.get("options") or {}
+    exclude = {k for k, v in (options.get("excludeByName") or {}).items() if v}
+    rename = options.get("renameByName") or {}
+    index = options.get("indexByName") or {}
+    position = {c: index.get(c, len(columns) + i) for i, c in enumerate(columns)}
+    kept = sorted((c for c in columns if c not in exclude), key=lambda c: position[c])
+    return [(c, rename.get(c, c)) for c in kept]
+
+
+def _overrides(panel: dict[str, Any], name: str) -> dict[str, Any]:
+    """The override properties (``unit``, ``decimals``, ``thresholds`` …) of column ``name``."""
+    out: dict[str, Any] = {}
+    for override in panel.get("fieldConfig", {}).get("overrides") or []:
+        matcher = override.get("matcher") or {}
+        options = matcher.get("options")
+        names = (options or {}).get("names", []) if isinstance(options, dict) else [options]
+        if matcher.get("id") in ("byName", "byNames") and name in names:
+            out.update({p["id"]: p.get("value") for p in override.get("properties") or []})
+    return out
+
+
+def build_table(panel: dict[str, Any], results: list[tuple[str, list[dict[str, Any]]]]) -> Table:
+    """The table Grafana shows for ``results`` (per target: its value column name and its
+    instant-query series)."""
+    columns, rows = merge(results)
+    shown = _organize(panel, columns)
+    values = {c for c, _ in results}
+    defaults = panel.get("fieldConfig", {}).get("defaults", {})
+    for sort in (panel.get("options") or {}).get("sortBy") or []:
+        source = next((c for c, name in shown if name == sort.get("displayName")), None)
+        if source:
+            present = [r for r in rows if source in r]
+            absent = [r for r in rows if source not in r]
+            present.sort(key=lambda r: r[source], reverse=bool(sort.get("desc")))
+            rows = present + absent
+    table = Table(columns=[name for _, name in shown])
+    for row in rows:
+        texts: list[str] = []
+        colours: list[str | None] = []
+        for source, name in shown:
+            value = row.get(source)
+            if source not in values or value is None:
+                texts.append("" if value is None else str(value))
+                colours.append(None)
+                continue
+            props = {**defaults, **_overrides(panel, name)}
+            texts.append(format_value(value, props.get("unit") or "", props.get("decimals")))
+            styled = (props.get("custom.cellOptions") or {}).get("type") == "color-background"
+            colours.append(step_colour(props.get("thresholds"), value) if styled else None)
+        table.rows.append(texts)
+        table.colours.append(colours)
+    return table
