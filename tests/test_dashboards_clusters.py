@@ -1,0 +1,110 @@
+"""Dashboards across clusters (issue 13, part 5): no query adds clusters together.
+
+Every query of every dashboard rendered for a catalog with several clusters keeps
+``cluster`` through each aggregation and join (checked on the parsed PromQL by
+obskit.lint.cluster_scope), unless its panel's title says it covers all clusters; the
+``cluster`` variable lists the real clusters and defaults to All.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from obskit import slo_names
+from obskit.lint.cluster_scope import cluster_drops
+from obskit.promql import substitute_grafana_variables
+
+from catalog_support import HEAD
+from dashboards_support import catalog_from_text, panels, render
+
+MANY = (
+    HEAD
+    + """\
+services:
+  - name: web
+    team: web
+    slos:
+      - {name: availability, objective: 99.9}
+      - {name: latency, objective: 99, threshold: 250ms}
+  - name: api
+    team: web
+    metrics: {preset: grpc}
+    workload: {kind: StatefulSet}
+    slos: [{name: availability, objective: 99.5}]
+  - name: mesh
+    team: web
+    metrics: {preset: istio}
+    workload: {kind: DaemonSet}
+    slos: [{name: latency, objective: 99, threshold: 500ms, window: 7d}]
+  - name: batch
+    team: web
+    metrics: {preset: none}
+environments:
+  production:
+    clusters: [{name: eu-1}, {name: us-1}]
+"""
+)
+ALL_CLUSTERS = "(all clusters)"
+
+
+def cluster_losses(dashboard: dict) -> dict[str, list[str]]:
+    """``{"<panel title> / <refId>": [what loses cluster]}`` over every query."""
+    out: dict[str, list[str]] = {}
+    for panel in panels(dashboard):
+        if ALL_CLUSTERS in panel.get("title", ""):
+            continue
+        for target in panel.get("targets", []):
+            expr = substitute_grafana_variables(target["expr"])
+            drops = cluster_drops(expr, slo_names.CONSTANT_RECORDS)
+            if drops:
+                out[f"{panel['title']} / {target['refId']}"] = drops
+    return out
+
+
+@pytest.fixture(scope="module")
+def dashboards(tmp_path_factory):
+    catalog = catalog_from_text(tmp_path_factory.mktemp("many"), MANY)
+    return render(catalog)
+
+
+def test_no_query_of_any_dashboard_adds_clusters_together(dashboards):
+    assert len(dashboards) == 4 + 3  # services; fleet, slos, team overviews
+    queries = sum(len(p.get("targets", [])) for d in dashboards.values() for p in panels(d))
+    assert queries > 100
+    losses = {path: cluster_losses(d) for path, d in dashboards.items()}
+    assert {path: lost for path, lost in losses.items() if lost} == {}
+
+
+def test_the_check_sees_a_cluster_sum_and_skips_titled_ones():
+    sums = {"title": "Request rate", "targets": [{"refId": "A", "expr": "sum(x)"}]}
+    joins = {
+        "title": "Pods",
+        "targets": [{"refId": "A", "expr": "x and on (namespace, pod) y"}],
+    }
+    titled = {"title": f"Request rate {ALL_CLUSTERS}", "targets": sums["targets"]}
+    zero = {
+        "title": "Count",
+        "targets": [{"refId": "B", "expr": "count by (cluster)(x) or on () vector(0)"}],
+    }
+    assert cluster_losses({"panels": [sums, joins, titled, zero]}) == {
+        "Request rate / A": ["sum without `by`"],
+        "Pods / A": ["on (namespace, pod)"],
+    }
+
+
+def test_legends_name_the_cluster(dashboards):
+    for path, dashboard in dashboards.items():
+        for panel in panels(dashboard):
+            if panel.get("type") != "timeseries":
+                continue
+            for target in panel["targets"]:
+                assert target["legendFormat"].endswith("{{cluster}}"), (path, panel["title"])
+
+
+def test_the_cluster_variable_lists_real_clusters_and_defaults_to_all(dashboards):
+    for dashboard in dashboards.values():
+        variables = {v["name"]: v for v in dashboard["templating"]["list"]}
+        cluster = variables["cluster"]
+        assert cluster["query"] == "label_values(up, cluster)"
+        assert cluster["includeAll"] and cluster["allValue"] == ".*"
+        assert cluster["current"]["value"] == "$__all"
