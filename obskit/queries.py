@@ -120,22 +120,23 @@ def requests_rate_by_status_class(
     service: ResolvedService,
     window: str,
     *,
+    by: Iterable[str] = (),
     overrides: Mapping[str, str] | None = None,
     extra: Iterable[str] = (),
 ) -> str:
-    """Requests per second by status: HTTP codes folded into ``2xx``..``5xx`` (label
-    ``status_class``); gRPC by ``grpc_code`` (its codes are names, not numbers)."""
+    """Requests per second by status (and ``by``): HTTP codes folded into ``2xx``..``5xx``
+    (label ``status_class``); gRPC by ``grpc_code`` (its codes are names, not numbers)."""
     preset = preset_of(service)
     if preset.protocol == "grpc":
         return requests_rate(
-            service, window, by=(preset.status_label,), overrides=overrides, extra=extra
+            service, window, by=(*by, preset.status_label), overrides=overrides, extra=extra
         )
     sel = selector(service, *extra, overrides=overrides)
     rate = f"rate({preset.requests}{sel}[{window}])"
     relabel = (
         f'label_replace({rate}, "status_class", "${{1}}xx", "{preset.status_label}", "([1-5]).*")'
     )
-    return f"sum by (status_class)({relabel})"
+    return f"sum{_by((*by, 'status_class'))}({relabel})"
 
 
 def error_ratio(

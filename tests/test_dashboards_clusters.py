@@ -9,13 +9,13 @@ obskit.lint.cluster_scope), unless its panel's title says it covers all clusters
 from __future__ import annotations
 
 import pytest
+from dashboards_support import catalog_from_text, panels, render
 
 from obskit import slo_names
 from obskit.lint.cluster_scope import cluster_drops
 from obskit.promql import substitute_grafana_variables
 
 from catalog_support import HEAD
-from dashboards_support import catalog_from_text, panels, render
 
 MANY = (
     HEAD

@@ -28,9 +28,7 @@ def cluster_drops(expr: str, constants: Collection[str] = ()) -> list[str]:
 
 def reads_only_constants(node: object, constants: Collection[str] = ()) -> bool:
     """True when every series ``node`` selects is one of ``constants`` (or it selects none)."""
-    return all(
-        n.name in constants for n, _ in walk(node) if isinstance(n, pp.VectorSelector)
-    )
+    return all(n.name in constants for n, _ in walk(node) if isinstance(n, pp.VectorSelector))
 
 
 def _scan(node: object, constants: frozenset[str], out: list[str]) -> None:
