@@ -303,6 +303,30 @@ def absent_requests(service: ResolvedService) -> str:
     return f"absent({request_metric(service)}{selector(service)})"
 
 
+def absent_requests_per_cluster(service: ResolvedService, recorded: str, lookback: str) -> str:
+    """1 per cluster that had request series (its ``recorded`` request rate, one series per
+    cluster, within ``lookback``) and has none now; 1 without ``cluster`` when no cluster had
+    any within ``lookback``. ``absent()`` alone is empty while any cluster still reports, so a
+    central ruler would never see one cluster go silent. On one Prometheus (no ``cluster``
+    label) it fires exactly when ``absent()`` does, with fewer labels."""
+    sel = selector(service)
+    metric = request_metric(service)
+    recorded_sel = f"{recorded}{{service={_quote(service.name)}}}"
+    return (
+        "(\n"
+        f"  group by (cluster) (present_over_time({recorded_sel}[{lookback}]))\n"
+        "  unless\n"
+        f"  group by (cluster) ({metric}{sel})\n"
+        ")\n"
+        "or\n"
+        "(\n"
+        f"  group by (cluster) (absent({metric}{sel}))\n"
+        "  and\n"
+        f"  group by (cluster) (absent_over_time({recorded_sel}[{lookback}]))\n"
+        ")"
+    )
+
+
 def equality_labels(service: ResolvedService) -> dict[str, str]:
     """The labels an ``absent()`` over the service's selector returns (its ``=`` matchers)."""
     labels = {lbl: val for lbl, op, val in preset_of(service).fixed_matchers if op == "="}
