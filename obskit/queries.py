@@ -337,7 +337,7 @@ def equality_labels(service: ResolvedService) -> dict[str, str]:
     return labels
 
 
-def _window(query: str, window: str, by: tuple[str, ...] = ()) -> str:
+def window_query(query: str, window: str, by: tuple[str, ...] = ()) -> str:
     """The query for ``window``, summed to one series per ``by`` label set (a plain
     ``sum(...)`` becomes ``sum by (...)(...)`` instead of being summed twice)."""
     text = query.replace(WINDOW_PLACEHOLDER, window).strip()
@@ -388,8 +388,8 @@ def _custom_parts(
         total = f"sum{group}(rate({sli.histogram}_count{all_sel}[{window}]))"
         return SliParts("good", fast, total)
     assert sli.total_query is not None
-    total = _window(sli.total_query, window, by)
+    total = window_query(sli.total_query, window, by)
     if sli.error_query is not None:
-        return SliParts("bad", _window(sli.error_query, window, by), total)
+        return SliParts("bad", window_query(sli.error_query, window, by), total)
     assert sli.good_query is not None
-    return SliParts("good", _window(sli.good_query, window, by), total, fill_good=True)
+    return SliParts("good", window_query(sli.good_query, window, by), total, fill_good=True)
