@@ -9,11 +9,7 @@ obskit.lint.cluster_scope), unless its panel's title says it covers all clusters
 from __future__ import annotations
 
 import pytest
-from dashboards_support import catalog_from_text, panels, render
-
-from obskit import slo_names
-from obskit.lint.cluster_scope import cluster_drops
-from obskit.promql import substitute_grafana_variables
+from dashboards_support import ALL_CLUSTERS, catalog_from_text, cluster_losses, panels, render
 
 from catalog_support import HEAD
 
@@ -44,21 +40,6 @@ environments:
     clusters: [{name: eu-1}, {name: us-1}]
 """
 )
-ALL_CLUSTERS = "(all clusters)"
-
-
-def cluster_losses(dashboard: dict) -> dict[str, list[str]]:
-    """``{"<panel title> / <refId>": [what loses cluster]}`` over every query."""
-    out: dict[str, list[str]] = {}
-    for panel in panels(dashboard):
-        if ALL_CLUSTERS in panel.get("title", ""):
-            continue
-        for target in panel.get("targets", []):
-            expr = substitute_grafana_variables(target["expr"])
-            drops = cluster_drops(expr, slo_names.CONSTANT_RECORDS)
-            if drops:
-                out[f"{panel['title']} / {target['refId']}"] = drops
-    return out
 
 
 @pytest.fixture(scope="module")
