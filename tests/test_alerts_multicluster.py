@@ -17,30 +17,7 @@ from obskit.catalog.clusters import paired_clusters
 from obskit.lint.cluster_scope import cluster_drops
 from obskit.renderers.alerts import rulefile
 
-from catalog_support import catalog_file, rendered
-
-TWO_CLUSTERS = """\
-services:
-  - name: web
-    team: web
-    slos:
-      - {name: availability, objective: 99.9}
-      - {name: latency, objective: 99, threshold: 250ms}
-  - name: api
-    team: web
-    metrics: {preset: grpc}
-    slos: [{name: availability, objective: 99.5}]
-  - name: mesh
-    team: web
-    metrics: {preset: istio}
-    slos: [{name: latency, objective: 99, threshold: 500ms, window: 7d}]
-environments:
-  staging: {}
-  production:
-    clusters:
-      - {name: eu-1, labels: {region: eu-west-1, provider: aws}}
-      - {name: us-1, context: arn-us-1, managed: false}
-"""
+from catalog_support import TWO_CLUSTERS, catalog_file, rendered
 
 
 def _generated_rules(catalog) -> list[tuple[str, str]]:

@@ -11,34 +11,16 @@ from __future__ import annotations
 import pytest
 from dashboards_support import ALL_CLUSTERS, catalog_from_text, cluster_losses, panels, render
 
-from catalog_support import HEAD
+from catalog_support import HEAD, TWO_CLUSTERS
 
-MANY = (
-    HEAD
-    + """\
-services:
-  - name: web
-    team: web
-    slos:
-      - {name: availability, objective: 99.9}
-      - {name: latency, objective: 99, threshold: 250ms}
-  - name: api
-    team: web
-    metrics: {preset: grpc}
-    workload: {kind: StatefulSet}
-    slos: [{name: availability, objective: 99.5}]
-  - name: mesh
-    team: web
-    metrics: {preset: istio}
-    workload: {kind: DaemonSet}
-    slos: [{name: latency, objective: 99, threshold: 500ms, window: 7d}]
-  - name: batch
-    team: web
-    metrics: {preset: none}
-environments:
-  production:
-    clusters: [{name: eu-1}, {name: us-1}]
-"""
+#: the alerts' two-cluster catalog (http, grpc, istio) plus the other workload kinds
+MANY = HEAD + TWO_CLUSTERS.replace(
+    "environments:",
+    """\
+  - {name: queue, team: web, workload: {kind: StatefulSet}}
+  - {name: agent, team: web, workload: {kind: DaemonSet}}
+  - {name: batch, team: web, metrics: {preset: none}}
+environments:""",
 )
 
 
@@ -49,7 +31,7 @@ def dashboards(tmp_path_factory):
 
 
 def test_no_query_of_any_dashboard_adds_clusters_together(dashboards):
-    assert len(dashboards) == 4 + 3  # services; fleet, slos, team overviews
+    assert len(dashboards) == 6 + 3  # services; fleet, slos, team overviews
     queries = sum(len(p.get("targets", [])) for d in dashboards.values() for p in panels(d))
     assert queries > 100
     losses = {path: cluster_losses(d) for path, d in dashboards.items()}
