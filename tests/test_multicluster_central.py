@@ -29,7 +29,7 @@ import pytest
 from multicluster_support import App, Prometheus, central_config, edge_config, wait_for
 
 from obskit import load_catalog
-from obskit.renderers.alerts import rulefile
+from obskit.renderers.alerts import rulefile, service_rules
 from obskit.renderers.dashboards import RENDERER as DASHBOARDS
 from obskit.report.variables import builtins, dashboard_values, substitute
 
@@ -63,7 +63,8 @@ def stack(tmp_path_factory, catalog):
         pytest.skip("prometheus not on PATH: apt-get install -y prometheus")
     tmp_path = tmp_path_factory.mktemp("servers")
     rules = tmp_path / "web.rules.yaml"
-    rules.write_bytes(rulefile.rule_file(catalog.service("web")))
+    # as obskit renders it for this catalog: two clusters, so MetricsAbsent is per cluster
+    rules.write_bytes(rulefile.rule_file(catalog.service("web"), per_cluster=True))
     started: list = []
     try:
         apps = {name: App().start() for name in ("a", "b")}
@@ -185,3 +186,19 @@ def test_an_outage_in_one_cluster_pages_centrally_for_that_cluster_only(stack):
     local = wait_for(lambda: _firing(edges["a"], PAGE), 30, f"{PAGE} on cluster a's Prometheus")
     assert "cluster" not in local[0]["labels"]
     assert time.monotonic() - began < 90
+
+
+def test_a_silent_cluster_is_named_by_the_absent_expression_plain_absent_is_empty(stack, catalog):
+    """Cluster b's app stops (its Prometheus marks the series stale and sends that on):
+    the central MetricsAbsent expression returns cluster b, and only b; ``absent()`` alone
+    is empty since a still reports. (The alert's 15m ``for`` is left to the promtool test.)"""
+    apps, _, central = stack
+    web = catalog.service("web")
+    expr = service_rules.absent_alert(web, per_cluster=True)["expr"]
+    both = 'group by (cluster) (service:requests:rate5m{service="web"})'
+    wait_for(lambda: len(central.query(both)) == 2, 30, "the request rate recorded per cluster")
+    assert central.query(expr) == []
+    apps["b"].stop()
+    silent = wait_for(lambda: central.query(expr), 30, "cluster b missing centrally")
+    assert [s["metric"] for s in silent] == [{"cluster": "b"}]
+    assert central.query(service_rules.absent_alert(web)["expr"]) == []
