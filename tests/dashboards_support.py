@@ -102,14 +102,22 @@ ALL_CLUSTERS = "(all clusters)"
 
 
 def cluster_losses(dashboard: dict) -> dict[str, list[str]]:
-    """``{"<panel title> / <refId>": [what loses cluster]}`` over every query."""
+    """``{"<panel title> / <refId>": [what loses cluster]}`` over every panel query (but
+    those of panels titled "(all clusters)") and every annotation query."""
+    queries = [
+        (f"{panel['title']} / {target['refId']}", target["expr"])
+        for panel in panels(dashboard)
+        if ALL_CLUSTERS not in panel.get("title", "")
+        for target in panel.get("targets", [])
+    ]
+    queries += [
+        (f"annotation {a['name']}", a["expr"])
+        for a in dashboard.get("annotations", {}).get("list", [])
+        if a.get("expr")
+    ]
     out: dict[str, list[str]] = {}
-    for panel in panels(dashboard):
-        if ALL_CLUSTERS in panel.get("title", ""):
-            continue
-        for target in panel.get("targets", []):
-            expr = substitute_grafana_variables(target["expr"])
-            drops = cluster_drops(expr, slo_names.CONSTANT_RECORDS)
-            if drops:
-                out[f"{panel['title']} / {target['refId']}"] = drops
+    for where, expr in queries:
+        drops = cluster_drops(substitute_grafana_variables(expr), slo_names.CONSTANT_RECORDS)
+        if drops:
+            out[where] = drops
     return out
