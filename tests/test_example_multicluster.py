@@ -55,6 +55,7 @@ def test_every_dashboard_query_keeps_cluster(out):
 
 
 @pytest.mark.promtool
+@pytest.mark.slow
 def test_rules_pass_promtool_check_and_the_generated_tests(out, promtool, tmp_path):
     ruler = []
     for path in sorted((out / "mimir-rules" / "production").iterdir()):
