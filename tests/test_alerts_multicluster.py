@@ -17,30 +17,7 @@ from obskit.catalog.clusters import paired_clusters
 from obskit.lint.cluster_scope import cluster_drops
 from obskit.renderers.alerts import rulefile
 
-from catalog_support import catalog_file, rendered
-
-TWO_CLUSTERS = """\
-services:
-  - name: web
-    team: web
-    slos:
-      - {name: availability, objective: 99.9}
-      - {name: latency, objective: 99, threshold: 250ms}
-  - name: api
-    team: web
-    metrics: {preset: grpc}
-    slos: [{name: availability, objective: 99.5}]
-  - name: mesh
-    team: web
-    metrics: {preset: istio}
-    slos: [{name: latency, objective: 99, threshold: 500ms, window: 7d}]
-environments:
-  staging: {}
-  production:
-    clusters:
-      - {name: eu-1, labels: {region: eu-west-1, provider: aws}}
-      - {name: us-1, context: arn-us-1, managed: false}
-"""
+from catalog_support import TWO_CLUSTERS, catalog_file, rendered
 
 
 def _generated_rules(catalog) -> list[tuple[str, str]]:
@@ -163,3 +140,41 @@ def test_two_cluster_workload_tests_fail_when_joins_drop_cluster(tmp_path, promt
     assert broken.returncode != 0
     failed = set(re.findall(r"name: web: (\w+) fires in cluster", output))
     assert failed == {g["name"].split()[1] for g in doc["tests"]}, output[-2000:]
+
+
+def _absent_expr(out, service: str) -> str:
+    doc = yaml.safe_load((out / "alerts" / f"{service}.rules.yaml").read_text())
+    rules = [r for g in doc["groups"] for r in g["rules"]]
+    return next(r["expr"] for r in rules if r.get("alert", "").endswith("MetricsAbsent"))
+
+
+def test_one_cluster_keeps_plain_absent(tmp_path):
+    out = rendered(tmp_path, TWO_CLUSTERS.split("environments:")[0])
+    assert _absent_expr(out, "web").startswith("absent(http_requests_total{")
+
+
+@pytest.mark.promtool
+def test_absent_alert_fires_for_the_silent_cluster_only_and_plain_absent_would_not(
+    tmp_path, promtool
+):
+    """Cluster us-1 stops reporting while eu-1 goes on: the per-cluster absent alert fires
+    for us-1 (cluster us-1's labels, no other); ``absent()`` stays empty and fails the test."""
+    out = rendered(tmp_path, TWO_CLUSTERS)
+    expr = _absent_expr(out, "web")
+    assert "group by (cluster) (present_over_time(service:requests:rate5m" in expr
+    doc = yaml.safe_load((out / "alerts" / "tests" / "web.test.yaml").read_text())
+    doc["tests"] = [g for g in doc["tests"] if "goes silent" in g["name"]]
+    assert [g["name"] for g in doc["tests"]] == [
+        "web: cluster us-1 goes silent while eu-1 reports: the absent alert fires for us-1 only"
+    ]
+    fired = doc["tests"][0]["alert_rule_test"][-1]["exp_alerts"]
+    assert [a["exp_labels"]["cluster"] for a in fired] == ["us-1"]
+    (out / "alerts" / "tests" / "web.test.yaml").write_text(yaml.safe_dump(doc))
+    assert _run(promtool, out, "web").returncode == 0
+    path = out / "alerts" / "web.rules.yaml"
+    plain = "absent(" + expr.split("group by (cluster) (absent(", 1)[1].split("))\n", 1)[0] + ")"
+    mutated = path.read_text().replace(expr.replace("\n", "\n      "), plain)
+    assert mutated != path.read_text()
+    broken = _run(promtool, out, "web", mutated)
+    assert broken.returncode != 0
+    assert "WebMetricsAbsent" in broken.stdout + broken.stderr

@@ -22,7 +22,7 @@ def render_service(service: ResolvedService, clusters: tuple[str, ...] = ()) -> 
     from obskit.renderers.alerts import promtool_tests, rulefile, workload
 
     return {
-        f"alerts/{service.name}.rules.yaml": rulefile.rule_file(service),
+        f"alerts/{service.name}.rules.yaml": rulefile.rule_file(service, bool(clusters)),
         f"alerts/tests/{service.name}.test.yaml": promtool_tests.test_file(
             service, workload.workload_alerts(service), clusters
         ),
