@@ -8,6 +8,31 @@ from typing import Any
 
 from obskit.report.units import format_value, step_colour
 
+#: the position ``organize`` gives a field its ``indexByName`` does not list
+UNLISTED = 2**53 - 1
+
+
+def _sort_key(value: Any) -> tuple[float, str]:
+    """A cell's sort key in Grafana's table: a missing value (and NaN, as the classic table's
+    ``sortNumber`` has it) below every number; text case-insensitively."""
+    if value is None or (isinstance(value, float) and value != value):
+        return (float("-inf"), "")
+    if isinstance(value, float):
+        return (value, "")
+    return (float("-inf"), str(value).lower())
+
+
+def _sort_rows(panel: dict[str, Any], shown: list[tuple[str, str]], rows: list[dict]) -> list:
+    """``options.sortBy`` as Grafana's table (``applySort``) applies it: the first entry is
+    the primary key, ``desc`` reverses the order, ties keep their order (stable sorts from
+    the last entry to the first)."""
+    for sort in reversed((panel.get("options") or {}).get("sortBy") or []):
+        source = next((c for c, name in shown if name == sort.get("displayName")), None)
+        if source is not None:
+            key = lambda r, s=source: _sort_key(r.get(s))  # noqa: E731
+            rows = sorted(rows, key=key, reverse=bool(sort.get("desc")))
+    return rows
+
 
 @dataclass
 class Table:
@@ -45,8 +70,8 @@ def _organize(panel: dict[str, Any], columns: list[str]) -> list[tuple[str, str]
     exclude = {k for k, v in (options.get("excludeByName") or {}).items() if v}
     rename = options.get("renameByName") or {}
     index = options.get("indexByName") or {}
-    position = {c: index.get(c, len(columns) + i) for i, c in enumerate(columns)}
-    kept = sorted((c for c in columns if c not in exclude), key=lambda c: position[c])
+    # Grafana: a field not in indexByName sorts as Number.MAX_SAFE_INTEGER (a stable sort)
+    kept = sorted((c for c in columns if c not in exclude), key=lambda c: index.get(c, UNLISTED))
     return [(c, rename.get(c, c)) for c in kept]
 
 
@@ -69,13 +94,7 @@ def build_table(panel: dict[str, Any], results: list[tuple[str, list[dict[str, A
     shown = _organize(panel, columns)
     values = {c for c, _ in results}
     defaults = panel.get("fieldConfig", {}).get("defaults", {})
-    for sort in (panel.get("options") or {}).get("sortBy") or []:
-        source = next((c for c, name in shown if name == sort.get("displayName")), None)
-        if source:
-            present = [r for r in rows if source in r]
-            absent = [r for r in rows if source not in r]
-            present.sort(key=lambda r: r[source], reverse=bool(sort.get("desc")))
-            rows = present + absent
+    rows = _sort_rows(panel, shown, rows)
     table = Table(columns=[name for _, name in shown])
     for row in rows:
         texts: list[str] = []
