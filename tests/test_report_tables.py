@@ -61,3 +61,34 @@ def test_organize_puts_fields_not_in_index_by_name_last():
     panel = _panel([], index={"Value #A": 50, "service": 60})
     results = [("Value #A", _vector(ERRORS)), ("Value #B", _vector(RATES))]
     assert build_table(panel, results).columns == ["Errors %", "service", "Requests/s"]
+
+
+def test_cell_colours_and_units_from_defaults_and_overrides():
+    """Grafana applies an override property at its dotted path over the defaults: a
+    ``color-background`` set in the defaults colours every value column (it was read only
+    from overrides), an override's ``custom.cellOptions`` turns it off for one column, and
+    an override's ``unit`` replaces the default's."""
+    steps = [{"color": "green", "value": None}, {"color": "red", "value": 1}]
+    panel = _panel([])
+    panel["fieldConfig"] = {
+        "defaults": {
+            "custom": {"cellOptions": {"type": "color-background"}, "align": "auto"},
+            "thresholds": {"mode": "absolute", "steps": steps},
+            "unit": "percent",
+            "decimals": 1,
+        },
+        "overrides": [
+            {
+                "matcher": {"id": "byName", "options": "Requests/s"},
+                "properties": [
+                    {"id": "custom.cellOptions", "value": {"type": "auto"}},
+                    {"id": "unit", "value": "reqps"},
+                ],
+            }
+        ],
+    }
+    results = [("Value #A", _vector({"a": "2"})), ("Value #B", _vector({"a": "3"}))]
+    table = build_table(panel, results)
+    assert table.columns == ["service", "Errors %", "Requests/s"]
+    assert table.rows == [["a", "2.0%", "3.0 req/s"]]
+    assert table.colours == [[None, "#F2495C", None]]

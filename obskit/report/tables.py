@@ -3,6 +3,7 @@ transformations, ``sortBy``, units, decimals and per-column threshold colours.""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,16 +76,34 @@ def _organize(panel: dict[str, Any], columns: list[str]) -> list[tuple[str, str]
     return [(c, rename.get(c, c)) for c in kept]
 
 
-def _overrides(panel: dict[str, Any], name: str) -> dict[str, Any]:
-    """The override properties (``unit``, ``decimals``, ``thresholds`` …) of column ``name``."""
-    out: dict[str, Any] = {}
+def _field_config(panel: dict[str, Any], name: str) -> dict[str, Any]:
+    """Column ``name``'s field config: the panel's defaults with each matching override's
+    properties set at their dotted path (``custom.cellOptions`` -> ``custom.cellOptions``),
+    as Grafana applies overrides."""
+    config = copy.deepcopy(panel.get("fieldConfig", {}).get("defaults", {}))
     for override in panel.get("fieldConfig", {}).get("overrides") or []:
         matcher = override.get("matcher") or {}
         options = matcher.get("options")
         names = (options or {}).get("names", []) if isinstance(options, dict) else [options]
-        if matcher.get("id") in ("byName", "byNames") and name in names:
-            out.update({p["id"]: p.get("value") for p in override.get("properties") or []})
-    return out
+        if matcher.get("id") not in ("byName", "byNames") or name not in names:
+            continue
+        for prop in override.get("properties") or []:
+            *parents, last = prop["id"].split(".")
+            node = config
+            for key in parents:
+                node = node.setdefault(key, {})
+            node[last] = prop.get("value")
+    return config
+
+
+def _coloured(config: dict[str, Any]) -> bool:
+    """Whether cells get their threshold colour as background (``cellOptions``, or the
+    older ``displayMode``)."""
+    custom = config.get("custom") or {}
+    cell = (custom.get("cellOptions") or {}).get("type")
+    return cell == "color-background" or (
+        cell is None and custom.get("displayMode") in ("color-background", "color-background-solid")
+    )
 
 
 def build_table(panel: dict[str, Any], results: list[tuple[str, list[dict[str, Any]]]]) -> Table:
@@ -93,7 +112,6 @@ def build_table(panel: dict[str, Any], results: list[tuple[str, list[dict[str, A
     columns, rows = merge(results)
     shown = _organize(panel, columns)
     values = {c for c, _ in results}
-    defaults = panel.get("fieldConfig", {}).get("defaults", {})
     rows = _sort_rows(panel, shown, rows)
     table = Table(columns=[name for _, name in shown])
     for row in rows:
@@ -105,10 +123,10 @@ def build_table(panel: dict[str, Any], results: list[tuple[str, list[dict[str, A
                 texts.append("" if value is None else str(value))
                 colours.append(None)
                 continue
-            props = {**defaults, **_overrides(panel, name)}
-            texts.append(format_value(value, props.get("unit") or "", props.get("decimals")))
-            styled = (props.get("custom.cellOptions") or {}).get("type") == "color-background"
-            colours.append(step_colour(props.get("thresholds"), value) if styled else None)
+            config = _field_config(panel, name)
+            texts.append(format_value(value, config.get("unit") or "", config.get("decimals")))
+            styled = _coloured(config)
+            colours.append(step_colour(config.get("thresholds"), value) if styled else None)
         table.rows.append(texts)
         table.colours.append(colours)
     return table
