@@ -167,3 +167,32 @@ def test_mappings_and_roles_cover_the_same_teams(tmp_path):
 
     catalog = load_catalog(path)
     assert set(role_mappings(catalog)) == set(roles_document(catalog))
+
+
+def test_a_bad_group_or_realm_is_refused_with_line_field_and_fix(tmp_path):
+    """`obskit render` exits 2, names file:line:col and the field, says what to write instead
+    (the realm pattern allows upper case and '_': the generic lower-case name rule was
+    wrong for it), and writes nothing."""
+    import sys
+
+    realm = CATALOG.replace("    platformTeam: ops\n", "    platformTeam: ops\n    elasticsearchRealm: 'oidc 1'\n")  # fmt: skip
+    cases = {
+        "group": (CATALOG.replace("{group: oidc:pay-x}", "{group: 'oidc:pay*'}"),
+                  r"catalog\.yaml:\d+:\d+: teams\[1\]\.access\.group: 'oidc:pay\*' is not a usable "
+                  r"group name.*no whitespace, '\*' or '\?' and no leading '/'"),
+        "realm": (realm, r"catalog\.yaml:\d+:\d+: metadata\.access\.elasticsearchRealm: 'oidc 1' "
+                         r"is not a realm name.*letters, digits, '_' and '-'"),
+    }  # fmt: skip
+    for name, (text, want) in cases.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "catalog.yaml").write_text(text)
+        proc = subprocess.run(
+            [sys.executable, "-m", "obskit", "render", "catalog.yaml", "-o", "out"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert re.search(want, proc.stderr.replace("\n", " ")), proc.stderr
+        assert "Traceback" not in proc.stderr and not (folder / "out").exists()

@@ -12,9 +12,11 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from obskit.catalog.base import (
+    ES_REALM_RE,
     LABEL_NAME_RE,
     METRIC_NAME_RE,
     NAME_RE,
+    OIDC_GROUP_RE,
     Duration,
     Integer,
     Model,
@@ -105,7 +107,7 @@ class TeamEvents(Model):
 
 #: an identity-provider (OIDC) group name as the API server sees it: no whitespace, and none
 #: of what an Elasticsearch role-mapping rule reads as a pattern (``*``, ``?``, ``/.../``)
-OIDC_GROUP = Annotated[str, Field(pattern=r"^[^\s*?/][^\s*?]*$", max_length=256)]
+OIDC_GROUP = Annotated[str, Field(pattern=OIDC_GROUP_RE, max_length=256)]
 
 
 class TeamAccess(Model):
@@ -203,7 +205,7 @@ class Access(Model):
     proxy: AccessProxy | None = None
     #: the Elasticsearch OIDC realm the teams log in through: role mappings then require it
     #: (``realm.name``) besides the group, so another realm asserting the group maps nothing
-    elasticsearch_realm: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] | None = None
+    elasticsearch_realm: Annotated[str, Field(pattern=ES_REALM_RE)] | None = None
 
 
 class Metadata(Model):

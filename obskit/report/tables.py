@@ -3,10 +3,36 @@ transformations, ``sortBy``, units, decimals and per-column threshold colours.""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
 from obskit.report.units import format_value, step_colour
+
+#: the position ``organize`` gives a field its ``indexByName`` does not list
+UNLISTED = 2**53 - 1
+
+
+def _sort_key(value: Any) -> tuple[float, str]:
+    """A cell's sort key in Grafana's table: a missing value (and NaN, as the classic table's
+    ``sortNumber`` has it) below every number; text case-insensitively."""
+    if value is None or (isinstance(value, float) and value != value):
+        return (float("-inf"), "")
+    if isinstance(value, float):
+        return (value, "")
+    return (float("-inf"), str(value).lower())
+
+
+def _sort_rows(panel: dict[str, Any], shown: list[tuple[str, str]], rows: list[dict]) -> list:
+    """``options.sortBy`` as Grafana's table (``applySort``) applies it: the first entry is
+    the primary key, ``desc`` reverses the order, ties keep their order (stable sorts from
+    the last entry to the first)."""
+    for sort in reversed((panel.get("options") or {}).get("sortBy") or []):
+        source = next((c for c, name in shown if name == sort.get("displayName")), None)
+        if source is not None:
+            key = lambda r, s=source: _sort_key(r.get(s))  # noqa: E731
+            rows = sorted(rows, key=key, reverse=bool(sort.get("desc")))
+    return rows
 
 
 @dataclass
@@ -45,21 +71,39 @@ def _organize(panel: dict[str, Any], columns: list[str]) -> list[tuple[str, str]
     exclude = {k for k, v in (options.get("excludeByName") or {}).items() if v}
     rename = options.get("renameByName") or {}
     index = options.get("indexByName") or {}
-    position = {c: index.get(c, len(columns) + i) for i, c in enumerate(columns)}
-    kept = sorted((c for c in columns if c not in exclude), key=lambda c: position[c])
+    # Grafana: a field not in indexByName sorts as Number.MAX_SAFE_INTEGER (a stable sort)
+    kept = sorted((c for c in columns if c not in exclude), key=lambda c: index.get(c, UNLISTED))
     return [(c, rename.get(c, c)) for c in kept]
 
 
-def _overrides(panel: dict[str, Any], name: str) -> dict[str, Any]:
-    """The override properties (``unit``, ``decimals``, ``thresholds`` …) of column ``name``."""
-    out: dict[str, Any] = {}
+def _field_config(panel: dict[str, Any], name: str) -> dict[str, Any]:
+    """Column ``name``'s field config: the panel's defaults with each matching override's
+    properties set at their dotted path (``custom.cellOptions`` -> ``custom.cellOptions``),
+    as Grafana applies overrides."""
+    config = copy.deepcopy(panel.get("fieldConfig", {}).get("defaults", {}))
     for override in panel.get("fieldConfig", {}).get("overrides") or []:
         matcher = override.get("matcher") or {}
         options = matcher.get("options")
         names = (options or {}).get("names", []) if isinstance(options, dict) else [options]
-        if matcher.get("id") in ("byName", "byNames") and name in names:
-            out.update({p["id"]: p.get("value") for p in override.get("properties") or []})
-    return out
+        if matcher.get("id") not in ("byName", "byNames") or name not in names:
+            continue
+        for prop in override.get("properties") or []:
+            *parents, last = prop["id"].split(".")
+            node = config
+            for key in parents:
+                node = node.setdefault(key, {})
+            node[last] = prop.get("value")
+    return config
+
+
+def _coloured(config: dict[str, Any]) -> bool:
+    """Whether cells get their threshold colour as background (``cellOptions``, or the
+    older ``displayMode``)."""
+    custom = config.get("custom") or {}
+    cell = (custom.get("cellOptions") or {}).get("type")
+    return cell == "color-background" or (
+        cell is None and custom.get("displayMode") in ("color-background", "color-background-solid")
+    )
 
 
 def build_table(panel: dict[str, Any], results: list[tuple[str, list[dict[str, Any]]]]) -> Table:
@@ -68,14 +112,7 @@ def build_table(panel: dict[str, Any], results: list[tuple[str, list[dict[str, A
     columns, rows = merge(results)
     shown = _organize(panel, columns)
     values = {c for c, _ in results}
-    defaults = panel.get("fieldConfig", {}).get("defaults", {})
-    for sort in (panel.get("options") or {}).get("sortBy") or []:
-        source = next((c for c, name in shown if name == sort.get("displayName")), None)
-        if source:
-            present = [r for r in rows if source in r]
-            absent = [r for r in rows if source not in r]
-            present.sort(key=lambda r: r[source], reverse=bool(sort.get("desc")))
-            rows = present + absent
+    rows = _sort_rows(panel, shown, rows)
     table = Table(columns=[name for _, name in shown])
     for row in rows:
         texts: list[str] = []
@@ -86,10 +123,10 @@ def build_table(panel: dict[str, Any], results: list[tuple[str, list[dict[str, A
                 texts.append("" if value is None else str(value))
                 colours.append(None)
                 continue
-            props = {**defaults, **_overrides(panel, name)}
-            texts.append(format_value(value, props.get("unit") or "", props.get("decimals")))
-            styled = (props.get("custom.cellOptions") or {}).get("type") == "color-background"
-            colours.append(step_colour(props.get("thresholds"), value) if styled else None)
+            config = _field_config(panel, name)
+            texts.append(format_value(value, config.get("unit") or "", config.get("decimals")))
+            styled = _coloured(config)
+            colours.append(step_colour(config.get("thresholds"), value) if styled else None)
         table.rows.append(texts)
         table.colours.append(colours)
     return table

@@ -64,14 +64,15 @@ ERROR_STEPS = [(None, "green"), (0.1, "yellow"), (1, "red")]
 
 
 def _transformations(by: tuple[str, ...], names: dict[str, str]) -> list[dict[str, Any]]:
-    """Merge the instant queries into one row per label set, name the value columns."""
+    """Merge the instant queries into one row per label set, name the value columns
+    (``organize`` orders by the names before its renames: the ``Value #X`` ones)."""
     return [
         {"id": "merge", "options": {}},
         {
             "id": "organize",
             "options": {
                 "excludeByName": {"Time": True},
-                "indexByName": {label: i for i, label in enumerate((*by, *names.values()))},
+                "indexByName": {name: i for i, name in enumerate((*by, *names))},
                 "renameByName": names,
             },
         },
