@@ -17,10 +17,10 @@ BEGIN = "<!-- access-table:begin (generated: python scripts/build_access_doc.py)
 END = "<!-- access-table:end -->"
 
 
-def _es_patterns(catalog: Catalog, group: str | None) -> str:
-    """The index patterns of the roles the group's role mappings grant (exact group match)."""
+def _mapped_roles(catalog: Catalog, group: str | None) -> list[dict]:
+    """The role definitions the group's role mappings grant (exact group match)."""
     if group is None:
-        return "none"
+        return []
     roles = roles_document(catalog)
     granted = sorted(
         role
@@ -28,8 +28,25 @@ def _es_patterns(catalog: Catalog, group: str | None) -> str:
         if mapped_group(body) == group
         for role in body["roles"]
     )
-    names = [roles[r]["indices"][0]["names"][0] for r in granted if r in roles]
+    return [roles[r] for r in granted if r in roles]
+
+
+def _es_patterns(catalog: Catalog, group: str | None) -> str:
+    """The index patterns of the roles the group's role mappings grant."""
+    names = [role["indices"][0]["names"][0] for role in _mapped_roles(catalog, group)]
     return ", ".join(f"`{n}`" for n in names) or "none"
+
+
+def _kibana(catalog: Catalog, group: str | None) -> str:
+    """The Kibana privileges of those roles, as ``<privilege> on <resource>``."""
+    grants = sorted(
+        f"`{privilege}` on `{resource}`"
+        for role in _mapped_roles(catalog, group)
+        for entry in role.get("applications", ())
+        for privilege in entry["privileges"]
+        for resource in entry["resources"]
+    )
+    return ", ".join(grants) or "none"
 
 
 def access_table(catalog: Catalog) -> str:
@@ -41,8 +58,8 @@ def access_table(catalog: Catalog) -> str:
     datasources = set(log_teams(catalog) or ())
     rows = [
         "| team | OIDC group | reads pods, logs, events, workloads in | secrets | Grafana | "
-        "Elasticsearch logs (role mapping) |",
-        "|---|---|---|---|---|---|",
+        "Elasticsearch logs (role mapping) | Kibana (same role) |",
+        "|---|---|---|---|---|---|---|",
     ]
     objects = access_objects(Serializer(), catalog)
     everywhere = [*shared, STACK_NAMESPACE]
@@ -72,7 +89,7 @@ def access_table(catalog: Catalog) -> str:
             folders += f"; logs datasource `logs-{team}.*`"
         rows.append(
             f"| {team} | `{group or '-'}` | {k8s} | {secrets} | {folders} | "
-            f"{_es_patterns(catalog, group)} |"
+            f"{_es_patterns(catalog, group)} | {_kibana(catalog, group)} |"
         )
     return "\n".join(rows) + "\n"
 
