@@ -285,4 +285,6 @@ def test_a_bracket_in_a_panel_title_keeps_the_image_link(tmp_path: Path) -> None
         t for token in MarkdownIt().parse(text) for t in token.children or [] if t.type == "image"
     ]
     alts = ["".join(c.content for c in i.children or []) for i in images]
-    assert [(i.attrs["src"], alt) for i, alt in zip(images, alts, strict=True)] == [("panels/oom.png", name)], text
+    assert [(i.attrs["src"], alt) for i, alt in zip(images, alts, strict=True)] == [
+        ("panels/oom.png", name)
+    ], text
