@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from obskit.report.charts import hover, indicator_number, unit_axis
 from obskit.report.units import format_value
 from obskit.report.valueformat import js_string, to_fixed
 
@@ -105,3 +106,32 @@ def test_our_units(unit: str, decimals: int | None, value: float, expected: str)
 )  # fmt: skip
 def test_js_string(value: float, expected: str) -> None:
     assert js_string(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("values", "unit", "decimals", "expected"),
+    [
+        ([0, 12345], "short", None, ["0", "5 K", "10 K", "15 K"]),
+        ([0, 123456789], "bytes", None, ["0 B", "50 MiB", "100 MiB", "150 MiB"]),
+        ([0, 3000], "bytes", None, ["0 B", "1 KiB", "2 KiB", "3 KiB"]),
+        ([0.01, 0.4], "s", None, ["0 s", "100 ms", "200 ms", "300 ms", "400 ms"]),
+        ([0.9, 0.999], "percentunit", None, ["90%", "92.5%", "95%", "97.5%", "100%"]),
+        # a narrow range: enough decimals to tell ticks apart, trailing zeros dropped
+        ([0.2475, 0.2481], "none", None, ["0.2474", "0.2476", "0.2478", "0.248", "0.2482"]),
+        ([-0.2, 0.3], "none", 1, ["-0.2", "0.0", "0.2", "0.4"]),  # the field's decimals
+    ],
+)
+def test_y_axis_ticks(values: list[float], unit: str, decimals: int | None, expected: list) -> None:
+    axis = unit_axis(values, unit, decimals)
+    assert axis["ticktext"] == expected
+    assert axis["range"] == [axis["tickvals"][0], axis["tickvals"][-1]]
+    assert axis["range"][0] <= min(values) and max(values) <= axis["range"][1]
+
+
+def test_stat_number_is_grafanas_text() -> None:
+    """The plotly Indicator of a stat: the scaled number with the text's decimals, the unit's
+    suffix; hover texts in the unit."""
+    shown = indicator_number(12345, "short", None)
+    assert shown == {"value": 12.3, "number": {"valueformat": ".1f", "prefix": "", "suffix": " K"}}
+    assert indicator_number(0.99953, "percentunit", 3)["number"]["valueformat"] == ".3f"
+    assert hover([0.5, None], "s", None)["customdata"] == ["500 ms", ""]

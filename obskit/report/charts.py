@@ -43,13 +43,24 @@ def nice_ticks(values: list[float], count: int = 5, base: int = 1) -> list[float
     return [round(i * step, 12) for i in range(first, last + 1)]
 
 
-def tick_text(value: float, unit: str, decimals: int | None) -> str:
+def tick_text(value: float, unit: str, decimals: int | None, strip: bool = False) -> str:
     """A y tick's label as Grafana's axis writes it: the unit's text, without trailing zeros
     when the field sets no decimals (``0.25``, not ``0.250``)."""
     shown = format_unit(value, unit, decimals)
-    if decimals is None and "." in shown.text and "e" not in shown.text:
+    if (strip or decimals is None) and "." in shown.text and "e" not in shown.text:
         shown = replace(shown, text=shown.text.rstrip("0").rstrip("."))
     return str(shown)
+
+
+def tick_texts(ticks: list[float], unit: str, decimals: int | None) -> list[str]:
+    """The labels of ``ticks``; without the field's decimals, the fewest that tell adjacent
+    ticks apart (Grafana's axis derives them from the tick increment), automatic first."""
+    texts = [tick_text(t, unit, decimals) for t in ticks]
+    for places in range(11) if decimals is None else ():
+        if len(set(texts)) == len(texts):
+            break
+        texts = [tick_text(t, unit, places, strip=True) for t in ticks]
+    return texts
 
 
 def unit_axis(values: list[float], unit: str, decimals: int | None) -> dict[str, Any]:
@@ -60,7 +71,7 @@ def unit_axis(values: list[float], unit: str, decimals: int | None) -> dict[str,
     return {
         "tickmode": "array",
         "tickvals": ticks,
-        "ticktext": [tick_text(t, unit, decimals) for t in ticks],
+        "ticktext": tick_texts(ticks, unit, decimals),
         "range": [ticks[0], ticks[-1]],
     }
 
