@@ -93,6 +93,8 @@ def test_scaled_text_as_grafana(value: float, expected: str) -> None:
         ("reqps", None, 12, "12 reqps"),
         ("reqps", 2, 1234, "1.23K reqps"),
         ("ms", None, 250, "250 ms"),
+        ("s", None, math.nan, "NaN"),  # the display processor: NaN is not formatted
+        ("ms", None, math.inf, "∞ years"),
     ],
 )
 def test_our_units(unit: str, decimals: int | None, value: float, expected: str) -> None:

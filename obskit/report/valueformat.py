@@ -145,45 +145,44 @@ def _scaled(value: float, decimals: int | None, suffix: str) -> Formatted:
     return Formatted(to_fixed(value, decimals), suffix + ("s" if plural else ""))
 
 
+#: (below this size, divide by, suffix): ``toSeconds`` from a second up, ``toMilliSeconds``
+SECONDS_UP = (
+    (60, 1, " s"),
+    (3600, 60, " min"),
+    (86400, 3600, " hour"),
+    (604800, 86400, " day"),
+    (31536000, 604800, " week"),
+    (math.inf, 3.15569e7, " year"),
+)
+MILLISECONDS = (
+    (1000, 1, " ms"),
+    (60000, 1000, " s"),
+    (3600000, 60000, " min"),
+    (86400000, 3600000, " hour"),
+    (31536000000, 86400000, " day"),
+    (math.inf, 31536000000, " year"),
+)
+
+
+def _divided(value: float, decimals: int | None, rungs: tuple) -> Formatted:
+    """``value`` divided into the first rung's unit whose limit is above its size."""
+    _, divisor, suffix = next((r for r in rungs if abs(value) < r[0]), rungs[-1])
+    return _scaled(value / divisor, decimals, suffix)
+
+
 def seconds(value: float, decimals: int | None) -> Formatted:
     """``toSeconds``: ns, µs, ms below a second; min, hour, day, week, year above a minute."""
-    size = abs(value)
     if value == 0:
         return Formatted("0", " s")
-    for limit, scale, suffix in (
-        (1e-6, 1e9, " ns"),
-        (1e-3, 1e6, " µs"),
-        (1, 1e3, " ms"),
-    ):
-        if size < limit:
+    for limit, scale, suffix in ((1e-6, 1e9, " ns"), (1e-3, 1e6, " µs"), (1, 1e3, " ms")):
+        if abs(value) < limit:
             return _scaled(value * scale, decimals, suffix)
-    if size < 60:
-        return Formatted(to_fixed(value, decimals), " s")
-    for limit, divisor, suffix in (
-        (3600, 60, " min"),
-        (86400, 3600, " hour"),
-        (604800, 86400, " day"),
-        (31536000, 604800, " week"),
-    ):
-        if size < limit:
-            return _scaled(value / divisor, decimals, suffix)
-    return _scaled(value / 3.15569e7, decimals, " year")
+    return _divided(value, decimals, SECONDS_UP)
 
 
 def milliseconds(value: float, decimals: int | None) -> Formatted:
     """``toMilliSeconds``: ms below a second, then s, min, hour, day, year."""
-    size = abs(value)
-    if size < 1000:
-        return Formatted(to_fixed(value, decimals), " ms")
-    for limit, divisor, suffix in (
-        (60000, 1000, " s"),
-        (3600000, 60000, " min"),
-        (86400000, 3600000, " hour"),
-        (31536000000, 86400000, " day"),
-    ):
-        if size < limit:
-            return _scaled(value / divisor, decimals, suffix)
-    return _scaled(value / 31536000000, decimals, " year")
+    return _divided(value, decimals, MILLISECONDS)
 
 
 def _percent(scale: float) -> Formatter:
@@ -215,6 +214,8 @@ FORMATTERS: dict[str, Formatter] = {
 
 
 def format_unit(value: float, unit: str | None, decimals: int | None = None) -> Formatted:
-    """``getValueFormat(unit)(value, decimals)``."""
+    """``getValueFormat(unit)(value, decimals)``; NaN as the display processor shows it."""
     unit = unit or ""
+    if math.isnan(value):
+        return Formatted("NaN")
     return FORMATTERS.get(unit, fixed_unit(unit))(float(value), decimals)
