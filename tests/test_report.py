@@ -33,8 +33,8 @@ window.addEventListener('load', () => setTimeout(() => {
   for (const p of document.querySelectorAll('.panel[data-title]')) {
     const lines = [...p.querySelectorAll('path.js-line')]
       .filter(e => /M[^L]*L/.test(e.getAttribute('d') || '')).length;
-    const numbers = [...p.querySelectorAll('text.number')]
-      .map(e => e.textContent).filter(t => t && t !== 'NaN').length;
+    const numtexts = [...p.querySelectorAll('text.number')].map(e => e.textContent);
+    const numbers = numtexts.filter(t => t && t !== 'NaN').length;
     const rows = p.querySelectorAll('.yaxislayer-above .ytick').length;
     const cells = [...p.querySelectorAll('table.paneltable tr')]
       .map(r => [...r.children].map(c => c.textContent));
@@ -42,7 +42,7 @@ window.addEventListener('load', () => setTimeout(() => {
       .filter(c => c.style.background).map(c => c.textContent);
     const notes = [...p.querySelectorAll('.annotation-text')].map(e => e.textContent);
     out.push({title: p.dataset.title, type: p.dataset.type, lines, numbers, rows, cells, notes,
-              coloured,
+              coloured, numtexts,
               text: (p.querySelector('.text') || {}).textContent || '',
               nodata: !!p.querySelector('.nodata')});
   }
@@ -109,9 +109,28 @@ def demo_report(demo: tuple[str, datetime], tmp_path_factory: pytest.TempPathFac
     return build(demo, tmp_path_factory.mktemp("report"), services=SERVICES)
 
 
+#: the suffixes Grafana's formatter of each unit writes (valueformat.py, categories.ts)
+UNIT_SUFFIXES = {
+    "short": "( K| Mil| Bil| Tri)?",
+    "none": "",
+    "percentunit": "%",
+    "s": " (ns|µs|ms|s|mins?|hours?|days?|weeks?|years?)",
+    "bytes": " (B|KiB|MiB|GiB|TiB)",
+    "reqps": "[KMBT]? reqps",
+}
+
+
+def grafana_text(unit: str, decimals: int | None) -> str:
+    """A regex of the text Grafana shows for a value in ``unit`` with ``decimals``."""
+    fraction = r"(\.\d+)?" if decimals is None else (rf"\.\d{{{decimals}}}" if decimals else "")
+    return rf"[-\u2212]?\d+{fraction}{UNIT_SUFFIXES[unit]}"
+
+
 def check_page(page: Path, tmp: Path, name: str) -> None:
-    """Every panel of ``name``'s dashboard is on the page, in order, and drew its data."""
+    """Every panel of ``name``'s dashboard is on the page, in order, and drew its data; each
+    stat shows its number as Grafana writes it in the panel's unit and decimals."""
     dashboard = json.loads((REPO / f"dashboards/{name}.json").read_text())
+    config = {p["title"]: p.get("fieldConfig", {}).get("defaults", {}) for p in dashboard["panels"]}
     panels, errors = open_in_chromium(page, tmp)
     assert errors == [], errors
     expected = [p["title"] for p in dashboard["panels"] if p["type"] != "row"]
@@ -122,6 +141,10 @@ def check_page(page: Path, tmp: Path, name: str) -> None:
             assert panel["lines"] >= 1, (name, panel)
         elif panel["type"] == "stat":
             assert panel["numbers"] >= 1 and panel["lines"] >= 1, (name, panel)
+            defaults = config[panel["title"]]
+            shown = grafana_text(defaults["unit"], defaults.get("decimals"))
+            for text in panel["numtexts"]:
+                assert re.fullmatch(shown, text), (name, panel["title"], text, shown)
         elif panel["type"] == "alertlist":
             assert panel["rows"] >= 3, (name, panel)
         else:
@@ -215,6 +238,39 @@ def test_slo_budget_is_drawn_over_the_slo_window(demo_report: Path, tmp_path: Pa
     assert 30 in days, ranges
 
 
+def test_stat_shows_grafanas_scaled_text(demo: tuple[str, datetime], tmp_path: Path) -> None:
+    """The example's "Pods not ready" stat (unit ``short``) over a counter in the hundred
+    thousands shows Grafana's scaled text (``235 K``, not ``235000`` or ``234567.00``), and a
+    ``bytes`` stat of the working set shows ``MiB``; both near the server's value."""
+    from obskit.report.rendered import Rendered
+
+    dashboard = json.loads((REPO / "dashboards/checkout.json").read_text())
+    stat = next(p for p in dashboard["panels"] if p["title"] == "Pods not ready")
+    cases = {  # title: (expr, unit, text, scale of its suffix)
+        "Handled": ('sum(grpc_server_handled_total{job="checkout"})', "short", r" K", 1e3),
+        "Memory": ("sum(container_memory_working_set_bytes)", "bytes", r" MiB", 2.0**20),
+    }
+    dashboard["panels"] = []
+    for i, (title, (expr, unit, _, _)) in enumerate(cases.items()):
+        panel = json.loads(json.dumps(stat))
+        panel.update(id=900 + i, title=title)
+        panel["targets"] = [{"expr": expr, "refId": "A"}]
+        panel["fieldConfig"]["defaults"]["unit"] = unit
+        dashboard["panels"].append(panel)
+    rendered = Rendered({"checkout": dashboard}, {})
+    out = build(demo, tmp_path / "stat", services=["checkout"], rendered=rendered)
+    panels, errors = open_in_chromium(out / "checkout.html", tmp_path)
+    assert errors == []
+    url, end = demo
+    for title, (expr, _, suffix, scale) in cases.items():
+        (text,) = next(p for p in panels if p["title"] == title)["numtexts"]
+        assert re.fullmatch(rf"\d+(\.\d+)?{suffix}", text), (title, text)
+        with Server(Transport(url)) as server:
+            (series,) = server.query(expr, at=end)
+        expected = float(series["value"][1])
+        assert float(text.split()[0]) * scale == pytest.approx(expected, rel=0.05), (title, text)
+
+
 def test_table_panels_are_drawn_with_query_results(
     demo: tuple[str, datetime], tmp_path: Path
 ) -> None:
@@ -258,7 +314,7 @@ def test_table_panels_are_drawn_with_query_results(
     codes = [row[0] for row in rows]
     assert codes == ["Internal", "OK"], rows
     for row in rows:
-        assert re.fullmatch(r"\d+\.\d\d req/s", row[1]), row
+        assert re.fullmatch(r"\d+(\.\d+)?K? reqps", row[1]), row  # as Grafana: auto decimals
         assert float(row[2].split()[0]) >= 1, row
 
 

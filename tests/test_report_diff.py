@@ -257,3 +257,34 @@ def test_a_renamed_panel_is_listed_as_renamed() -> None:
         "- **renamed** ads: Workload / Container restarts → Workload / Restarts"
         in markdown(diff, "main").splitlines()
     )
+
+
+def test_a_bracket_in_a_panel_title_keeps_the_image_link(tmp_path: Path) -> None:
+    """A ``]`` (and ``[``, ``\\``) in a panel title: report.md's image still links the PNG, as
+    a CommonMark parser (markdown-it) reads it, with the title as its alt text."""
+    import copy
+    import json
+
+    from markdown_it import MarkdownIt
+
+    from obskit.catalog.loader import load_catalog
+    from obskit.report.diff import markdown, semantic_diff
+    from obskit.report.rendered import Rendered
+
+    repo = Path(__file__).resolve().parent.parent
+    catalog = load_catalog(repo / "catalog.yaml")
+    base = Rendered({"ads": json.loads((repo / "dashboards/ads.json").read_text())}, {})
+    dashboards = copy.deepcopy(base.dashboards)
+    panel = next(p for p in dashboards["ads"]["panels"] if p["title"] == "OOM kills")
+    panel["title"] = "OOM kills] per [pod \\ 5m"
+    panel["targets"][0]["expr"] += " > 0"
+    diff = semantic_diff((catalog, base), (catalog, Rendered(dashboards, base.rules)))
+    (name,) = diff.panels.added
+    text = markdown(diff, "main", images={name: "panels/oom.png"})
+    images = [
+        t for token in MarkdownIt().parse(text) for t in token.children or [] if t.type == "image"
+    ]
+    alts = ["".join(c.content for c in i.children or []) for i in images]
+    assert [(i.attrs["src"], alt) for i, alt in zip(images, alts, strict=True)] == [
+        ("panels/oom.png", name)
+    ], text

@@ -90,5 +90,5 @@ def test_cell_colours_and_units_from_defaults_and_overrides():
     results = [("Value #A", _vector({"a": "2"})), ("Value #B", _vector({"a": "3"}))]
     table = build_table(panel, results)
     assert table.columns == ["service", "Errors %", "Requests/s"]
-    assert table.rows == [["a", "2.0%", "3.0 req/s"]]
+    assert table.rows == [["a", "2.0%", "3.0 reqps"]]  # simpleCountUnit("reqps")
     assert table.colours == [[None, "#F2495C", None]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import shutil
 import subprocess
 import tarfile
@@ -59,6 +60,12 @@ class Diff:
 def alert_key(entry: str) -> str:
     """``service/Alert`` of a diff entry such as ``service/Alert (expr, for)``."""
     return entry.split(" ", 1)[0]
+
+
+def _alt(text: str) -> str:
+    """``text`` as Markdown image alt text: brackets and backslashes escaped (a ``]`` in a
+    panel title would end the alt text and break the link)."""
+    return re.sub(r"([\\\[\]])", r"\\\1", text)
 
 
 def _entry(diff: Diff, attr: str, name: str) -> str:
@@ -205,7 +212,7 @@ def markdown(
             for name in names[:limit]:
                 lines.append(f"- **{verb}** {_entry(diff, attr, name)}")
                 if attr == "panels" and name in images:
-                    lines.append(f"\n  ![{name}]({images[name]})\n")
+                    lines.append(f"\n  ![{_alt(name)}]({images[name]})\n")
             if len(names) > limit:
                 lines.append(f"- … and {len(names) - limit} more {verb}")
         lines.append("")

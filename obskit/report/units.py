@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from obskit.report.valueformat import format_unit
+
 GRAFANA_COLORS = {
     "green": "#73BF69",
     "yellow": "#FADE2A",
@@ -28,11 +30,5 @@ def step_colour(thresholds: dict[str, Any] | None, value: float) -> str | None:
 
 
 def format_value(value: float, unit: str, decimals: int | None = None) -> str:
-    """A stat value as Grafana shows it (the common units)."""
-    if value != value:  # NaN
-        return "NaN"
-    d = 2 if decimals is None else decimals
-    if unit == "percentunit":
-        return f"{value * 100:.{d}f}%"
-    suffix = {"s": "s", "ms": "ms", "bytes": "B", "reqps": " req/s", "percent": "%"}.get(unit, "")
-    return f"{value:.{d}f}{suffix}"
+    """A value as Grafana shows it in ``unit`` with ``decimals`` (None: Grafana's automatic)."""
+    return str(format_unit(value, unit, decimals))
