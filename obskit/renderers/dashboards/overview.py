@@ -168,11 +168,14 @@ def slos_table(catalog: Catalog, team: str | None) -> Any:
 def objective_per_cluster(sel: str) -> str:
     """The objective on every cluster's row of an SLO: the objective is recorded from
     ``vector()`` (no ``cluster`` label under a central ruler), so it is joined onto the SLO's
-    per-cluster budget series; an SLO without one yet gets the recorded objective alone."""
+    per-cluster budget series; an SLO without one yet gets the recorded objective alone.
+    ``group`` is 1 whatever the budget's value: an idle SLO's budget is NaN (0/0), and
+    ``0 * NaN`` would blank its objective."""
     budget, objective = slo_names.BUDGET_REMAINING, slo_names.OBJECTIVE
     return (
-        f"0 * {budget}{sel} + on (service, slo) group_left () "
-        f"max by (service, slo)({objective}{sel}) or on (service, slo) {objective}{sel}"
+        f"group by (cluster, service, slo, team)({budget}{sel}) * on (service, slo) "
+        f"group_left () max by (service, slo)({objective}{sel}) "
+        f"or on (service, slo) {objective}{sel}"
     )
 
 
