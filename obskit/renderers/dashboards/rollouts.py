@@ -43,7 +43,11 @@ def rollout_annotation(service: ResolvedService) -> dict[str, Any]:
         "expr": rollout_query(service),
         "step": "1m",
         "titleFormat": "Rollout",
-        "textFormat": f"{name}: new generation observed {{{{cluster}}}}",
+        # Grafana renders a textFormat label the series lacks as ``{{cluster}}`` (or
+        # ``cluster`` before 10.x): one Prometheus has no cluster label, so the cluster is a
+        # tag (label values named in tagKeys; none when absent)
+        "textFormat": f"{name}: new generation observed",
+        "tagKeys": "cluster",
     }
 
 
