@@ -48,3 +48,15 @@ def test_match_all_matchers_are_dropped() -> None:
         'a{job="x"} / b{job="x"}'
     )
     assert drop_match_all('a{cluster=~"eu|"}') == 'a{cluster=~"eu|"}'
+
+
+def test_legend_renders_a_missing_label_empty_as_grafanas_backend_does() -> None:
+    """Grafana's Prometheus backend (getName) replaces ``{{label}}`` with the label's value,
+    or nothing when the series lacks it: on one Prometheus ``p99 {{cluster}}`` reads ``p99``
+    (issue 13 legends), never ``p99 {{cluster}}``."""
+    from obskit.report.data import legend
+
+    assert legend("p99 {{cluster}}", {}) == "p99"
+    assert legend("{{pod}} {{ cluster }}", {"pod": "web-1", "cluster": "eu"}) == "web-1 eu"
+    assert legend("{{status_class}} {{cluster}}", {"status_class": "5xx"}) == "5xx"
+    assert legend("", {"__name__": "x", "job": "a"}) == "{job=a}"

@@ -75,13 +75,15 @@ class Window:
         return max(self.min_step, round(self.seconds / POINTS / self.min_step) * self.min_step)
 
 
+_LEGEND_LABEL = re.compile(r"\{\{\s*(.+?)\s*\}\}")
+
+
 def legend(fmt: str, labels: dict[str, str]) -> str:
-    """Grafana's ``{{label}}`` legend format; without one, the label set."""
+    """Grafana's ``{{label}}`` legend format (its backend's: a label the series lacks is
+    empty, so ``p99 {{cluster}}`` is ``p99`` on one Prometheus), trimmed; without one, the
+    label set."""
     if fmt:
-        out = fmt
-        for key, value in labels.items():
-            out = out.replace("{{" + key + "}}", value).replace("{{ " + key + " }}", value)
-        return out
+        return _LEGEND_LABEL.sub(lambda m: labels.get(m.group(1), ""), fmt).strip()
     shown = {k: v for k, v in labels.items() if k != "__name__"}
     return "{" + ", ".join(f"{k}={v}" for k, v in sorted(shown.items())) + "}" if shown else ""
 
