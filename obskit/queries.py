@@ -120,22 +120,23 @@ def requests_rate_by_status_class(
     service: ResolvedService,
     window: str,
     *,
+    by: Iterable[str] = (),
     overrides: Mapping[str, str] | None = None,
     extra: Iterable[str] = (),
 ) -> str:
-    """Requests per second by status: HTTP codes folded into ``2xx``..``5xx`` (label
-    ``status_class``); gRPC by ``grpc_code`` (its codes are names, not numbers)."""
+    """Requests per second by status (and ``by``): HTTP codes folded into ``2xx``..``5xx``
+    (label ``status_class``); gRPC by ``grpc_code`` (its codes are names, not numbers)."""
     preset = preset_of(service)
     if preset.protocol == "grpc":
         return requests_rate(
-            service, window, by=(preset.status_label,), overrides=overrides, extra=extra
+            service, window, by=(*by, preset.status_label), overrides=overrides, extra=extra
         )
     sel = selector(service, *extra, overrides=overrides)
     rate = f"rate({preset.requests}{sel}[{window}])"
     relabel = (
         f'label_replace({rate}, "status_class", "${{1}}xx", "{preset.status_label}", "([1-5]).*")'
     )
-    return f"sum by (status_class)({relabel})"
+    return f"sum{_by((*by, 'status_class'))}({relabel})"
 
 
 def error_ratio(
@@ -302,6 +303,30 @@ def absent_requests(service: ResolvedService) -> str:
     return f"absent({request_metric(service)}{selector(service)})"
 
 
+def absent_requests_per_cluster(service: ResolvedService, recorded: str, lookback: str) -> str:
+    """1 per cluster that had request series (its ``recorded`` request rate, one series per
+    cluster, within ``lookback``) and has none now; 1 without ``cluster`` when no cluster had
+    any within ``lookback``. ``absent()`` alone is empty while any cluster still reports, so a
+    central ruler would never see one cluster go silent. On one Prometheus (no ``cluster``
+    label) it fires exactly when ``absent()`` does, with fewer labels."""
+    sel = selector(service)
+    metric = request_metric(service)
+    recorded_sel = f"{recorded}{{service={_quote(service.name)}}}"
+    return (
+        "(\n"
+        f"  group by (cluster) (present_over_time({recorded_sel}[{lookback}]))\n"
+        "  unless\n"
+        f"  group by (cluster) ({metric}{sel})\n"
+        ")\n"
+        "or\n"
+        "(\n"
+        f"  group by (cluster) (absent({metric}{sel}))\n"
+        "  and\n"
+        f"  group by (cluster) (absent_over_time({recorded_sel}[{lookback}]))\n"
+        ")"
+    )
+
+
 def equality_labels(service: ResolvedService) -> dict[str, str]:
     """The labels an ``absent()`` over the service's selector returns (its ``=`` matchers)."""
     labels = {lbl: val for lbl, op, val in preset_of(service).fixed_matchers if op == "="}
@@ -312,7 +337,7 @@ def equality_labels(service: ResolvedService) -> dict[str, str]:
     return labels
 
 
-def _window(query: str, window: str, by: tuple[str, ...] = ()) -> str:
+def window_query(query: str, window: str, by: tuple[str, ...] = ()) -> str:
     """The query for ``window``, summed to one series per ``by`` label set (a plain
     ``sum(...)`` becomes ``sum by (...)(...)`` instead of being summed twice)."""
     text = query.replace(WINDOW_PLACEHOLDER, window).strip()
@@ -363,8 +388,8 @@ def _custom_parts(
         total = f"sum{group}(rate({sli.histogram}_count{all_sel}[{window}]))"
         return SliParts("good", fast, total)
     assert sli.total_query is not None
-    total = _window(sli.total_query, window, by)
+    total = window_query(sli.total_query, window, by)
     if sli.error_query is not None:
-        return SliParts("bad", _window(sli.error_query, window, by), total)
+        return SliParts("bad", window_query(sli.error_query, window, by), total)
     assert sli.good_query is not None
-    return SliParts("good", _window(sli.good_query, window, by), total, fill_good=True)
+    return SliParts("good", window_query(sli.good_query, window, by), total, fill_good=True)

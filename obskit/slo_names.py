@@ -31,6 +31,8 @@ ERROR_BUDGET = "slo:error_budget:ratio"
 CURRENT_BURN_RATE = "slo:current_burn_rate:ratio"
 #: 1 - error ratio over the SLO window / error budget
 BUDGET_REMAINING = "slo:period_error_budget_remaining:ratio"
+#: recorded from ``vector()``: one series per SLO, no ``cluster`` label even centrally
+CONSTANT_RECORDS = (OBJECTIVE, ERROR_BUDGET)
 
 #: per-service golden signals, for fleet overviews (one series per service)
 SERVICE_REQUESTS_RATE = "service:requests:rate5m"

@@ -7,6 +7,9 @@
 #     golang-github-grpc-ecosystem-go-grpc-prometheus-dev golang-google-grpc-dev), when root
 #     or sudo; without them those two conformance cases are skipped;
 #   - chromium (apt-get install -y chromium), headless, for the `obskit report` tests
+#   - Debian's kubernetes source package (scripts/fetch_kubernetes_source.sh), which
+#     tests/test_access_rbac_k8s.py builds Kubernetes' own RBAC authorizer from (offline,
+#     GOPATH mode), when root or sudo;
 #   - lua5.4 and ruby (apt-get install -y lua5.4 ruby), which run the rendered fluent-bit
 #     Lua and fluentd Ruby log routing in the tests (docs/access.md), when root or sudo;
 #   - a virtual environment in .venv with obskit and its dev dependencies.
@@ -51,6 +54,20 @@ if ! command -v go >/dev/null 2>&1 \
    || [ ! -d /usr/share/gocode/src/github.com/grpc-ecosystem/go-grpc-prometheus ] \
    || [ ! -d /usr/share/gocode/src/google.golang.org/grpc ]; then
   apt_install "$GO_PACKAGES" "the conformance suite's Go apps (client_golang, go-grpc-prometheus)"
+fi
+
+K8S_GOPATH=${OBSKIT_K8S_GOPATH:-/var/cache/obskit/kubernetes-gopath}
+if [ ! -f "$K8S_GOPATH/src/k8s.io/kubernetes/plugin/pkg/auth/authorizer/rbac/rbac.go" ]; then
+  K8S_SKIPPED="note: no Kubernetes source: tests/test_access_rbac_k8s.py is skipped"
+  if [ "$(id -u)" = 0 ]; then
+    bash scripts/fetch_kubernetes_source.sh || echo "$K8S_SKIPPED" >&2
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo env OBSKIT_K8S_GOPATH="$K8S_GOPATH" bash scripts/fetch_kubernetes_source.sh \
+      || echo "$K8S_SKIPPED" >&2
+  else
+    echo "note: not root and no sudo: the RBAC checks by Kubernetes' own authorizer" \
+         "(tests/test_access_rbac_k8s.py) are skipped; run scripts/fetch_kubernetes_source.sh as root." >&2
+  fi
 fi
 
 if ! command -v kubectl >/dev/null 2>&1; then

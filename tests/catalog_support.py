@@ -19,6 +19,30 @@ metadata: {name: shop}
 teams: [{name: web}]
 """
 
+#: services of three presets, production on two clusters (the many-cluster tests)
+TWO_CLUSTERS = """\
+services:
+  - name: web
+    team: web
+    slos:
+      - {name: availability, objective: 99.9}
+      - {name: latency, objective: 99, threshold: 250ms}
+  - name: api
+    team: web
+    metrics: {preset: grpc}
+    slos: [{name: availability, objective: 99.5}]
+  - name: mesh
+    team: web
+    metrics: {preset: istio}
+    slos: [{name: latency, objective: 99, threshold: 500ms, window: 7d}]
+environments:
+  staging: {}
+  production:
+    clusters:
+      - {name: eu-1, labels: {region: eu-west-1, provider: aws}}
+      - {name: us-1, context: arn-us-1, managed: false}
+"""
+
 
 def catalog_file(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "catalog.yaml"

@@ -9,8 +9,10 @@ from typing import Any
 
 import promql_parser
 
+from obskit import slo_names
 from obskit.catalog.loader import load_catalog
 from obskit.catalog.model import Catalog
+from obskit.lint.cluster_scope import cluster_drops
 from obskit.promql import parse_promql, substitute_grafana_variables
 from obskit.renderers.dashboards import RENDERER
 
@@ -94,3 +96,28 @@ def is_counter(name: str) -> bool:
     return name.endswith(("_total", "_count", "_bucket", "_sum")) or name in (
         COUNTERS_WITHOUT_SUFFIX
     )
+
+
+ALL_CLUSTERS = "(all clusters)"
+
+
+def cluster_losses(dashboard: dict) -> dict[str, list[str]]:
+    """``{"<panel title> / <refId>": [what loses cluster]}`` over every panel query (but
+    those of panels titled "(all clusters)") and every annotation query."""
+    queries = [
+        (f"{panel['title']} / {target['refId']}", target["expr"])
+        for panel in panels(dashboard)
+        if ALL_CLUSTERS not in panel.get("title", "")
+        for target in panel.get("targets", [])
+    ]
+    queries += [
+        (f"annotation {a['name']}", a["expr"])
+        for a in dashboard.get("annotations", {}).get("list", [])
+        if a.get("expr")
+    ]
+    out: dict[str, list[str]] = {}
+    for where, expr in queries:
+        drops = cluster_drops(substitute_grafana_variables(expr), slo_names.CONSTANT_RECORDS)
+        if drops:
+            out[where] = drops
+    return out

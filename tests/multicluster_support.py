@@ -3,7 +3,9 @@ per cluster remote-writing with its ``cluster`` external label, one central rece
 
 The app is a real HTTP server (``/work`` answers 200, or 500 while ``failing`` is set) with
 prometheus_client's own request counter and latency histogram on ``/metrics``; a client
-thread calls it. Every process listens on a free 127.0.0.1 port in a temp dir and is always
+thread calls it. ``/kube`` serves what kube-state-metrics 2.x and the kubelet's cAdvisor
+expose about the app's pod (their metric and label names, one Deployment ``web`` whose pod
+has the same name in every cluster), so the workload panels have their inputs. Every process listens on a free 127.0.0.1 port in a temp dir and is always
 stopped.
 """
 
@@ -44,11 +46,14 @@ class App:
             "http_request_duration_seconds", "Latency.", ["handler"], registry=registry
         )
         failing = self.failing
+        started = time.monotonic()
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 if self.path == "/metrics":
                     body, code = generate_latest(registry), 200
+                elif self.path == "/kube":
+                    body, code = kube_exposition(time.monotonic() - started).encode(), 200
                 else:
                     start = time.perf_counter()
                     code = 500 if failing.is_set() else 200
@@ -87,6 +92,44 @@ class App:
             self._server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+
+
+#: the app's pod: a Deployment's ReplicaSet names it; the same names in every cluster
+POD, REPLICASET = "web-7c9d8b6f5-x2k4q", "web-7c9d8b6f5"
+
+
+def kube_exposition(seconds: float) -> str:
+    """kube-state-metrics 2.x and cAdvisor series of the ``web`` pod (namespace ``shop``),
+    counters growing with ``seconds``; scraped with ``honor_labels`` as a cluster does."""
+    pod = f'namespace="shop",pod="{POD}",uid="4f1c2d3e"'
+    container = f'{pod},container="web"'
+    cadvisor = f'container="web",id="/kubepods/pod4f1c2d3e/web",namespace="shop",pod="{POD}"'
+    lines = [
+        'kube_deployment_spec_replicas{namespace="shop",deployment="web"} 1',
+        'kube_deployment_status_replicas_available{namespace="shop",deployment="web"} 1',
+        f'kube_pod_owner{{{pod},owner_kind="ReplicaSet",owner_name="{REPLICASET}",'
+        'owner_is_controller="true"} 1',
+        f'kube_replicaset_owner{{namespace="shop",replicaset="{REPLICASET}",'
+        'owner_kind="Deployment",owner_name="web",owner_is_controller="true"} 1',
+        f'kube_pod_status_ready{{{pod},condition="true"}} 1',
+        f'kube_pod_status_ready{{{pod},condition="false"}} 0',
+        f'kube_pod_status_ready{{{pod},condition="unknown"}} 0',
+        f"kube_pod_container_status_restarts_total{{{container}}} 0",
+        f'kube_pod_container_resource_requests{{{container},node="n1",resource="cpu",'
+        'unit="core"} 0.1',
+        f'kube_pod_container_resource_requests{{{container},node="n1",resource="memory",'
+        'unit="byte"} 134217728',
+        f'kube_pod_container_resource_limits{{{container},node="n1",resource="cpu",'
+        'unit="core"} 0.5',
+        f'kube_pod_container_resource_limits{{{container},node="n1",resource="memory",'
+        'unit="byte"} 268435456',
+        f'container_cpu_usage_seconds_total{{{cadvisor},cpu="total"}} {seconds * 0.05:.3f}',
+        f"container_memory_working_set_bytes{{{cadvisor}}} 52428800",
+        f"container_cpu_cfs_periods_total{{{cadvisor}}} {int(seconds * 10)}",
+        f"container_cpu_cfs_throttled_periods_total{{{cadvisor}}} {int(seconds)}",
+        f"container_oom_events_total{{{cadvisor}}} 0",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 @dataclass
@@ -151,6 +194,10 @@ def edge_config(cluster: str, app_port: int, central: str, rules: Path | None = 
         "scrape_configs:\n"
         "  - job_name: web\n"
         f"    static_configs: [{{targets: ['127.0.0.1:{app_port}'], labels: {{namespace: shop}}}}]\n"
+        "  - job_name: kube\n"
+        "    metrics_path: /kube\n"
+        "    honor_labels: true\n"
+        f"    static_configs: [{{targets: ['127.0.0.1:{app_port}']}}]\n"
         "remote_write:\n"
         f"  - url: {central}/api/v1/write\n"
         "    queue_config: {batch_send_deadline: 1s, max_shards: 1}\n"

@@ -91,3 +91,18 @@ def test_overview_tables_merge_and_link(example_catalog, kind):
         assert all(t["instant"] and t["format"] == "table" for t in table["targets"])
         url = table["fieldConfig"]["defaults"]["links"][0]["url"]
         assert url.startswith("/d/online-shop-${__data.fields.service}")
+
+
+@pytest.mark.parametrize("kind", ["fleet", "slos"])
+def test_overview_tables_order_by_the_names_before_renaming(example_catalog, kind):
+    """Grafana's ``organize`` orders, then excludes, then renames: its indexByName names the
+    fields as merge yields them (labels, ``Value #A`` ...), not as renameByName shows them.
+    Keyed by the shown names, the value columns matched nothing and kept their query order."""
+    dash = render(example_catalog)[f"dashboards/overview/{kind}.json"]
+    for table in (p for p in panels(dash) if p["type"] == "table"):
+        options = table["transformations"][1]["options"]
+        values = [f"Value #{t['refId']}" for t in table["targets"]]
+        assert set(options["renameByName"]) == set(values)
+        index = options["indexByName"]
+        assert [name for name in sorted(index, key=index.get)][-len(values) :] == values
+        assert not set(index) & set(options["renameByName"].values())

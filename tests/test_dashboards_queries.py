@@ -134,7 +134,8 @@ def test_grpc_requests_by_code_http_by_status_class(rendered):
         return next(p for p in panels(_dash(rendered, name)) if p["title"].startswith("Request"))
 
     grpc = rate_panel("checkout")["targets"][0]
-    assert "sum by (grpc_code)" in grpc["expr"] and grpc["legendFormat"] == "{{grpc_code}}"
+    assert "sum by (cluster, grpc_code)" in grpc["expr"]
+    assert grpc["legendFormat"] == "{{grpc_code}} {{cluster}}"
     http = rate_panel("frontend")["targets"][0]
     assert "label_replace(" in http["expr"] and '"code", "([1-5]).*"' in http["expr"]
 

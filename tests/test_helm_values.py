@@ -235,12 +235,12 @@ def test_wiring_matches_the_shared_stack_constants(rendered):
     assert dash["folderAnnotation"] == stack.GRAFANA_FOLDER_ANNOTATION
     assert dash["provider"]["foldersFromFilesStructure"] is True
     assert kps["grafana"]["admin"]["existingSecret"]
-    sources = {d["type"]: d for d in kps["grafana"]["additionalDataSources"]}
-    es = sources["elasticsearch"]
-    assert es["jsonData"]["index"] == f"{stack.LOG_INDEX_PREFIX}-*"
+    sources = {d["uid"]: d for d in kps["grafana"]["additionalDataSources"]}
+    # the example has access on: one logs datasource per team (tests/test_access_grafana_logs)
+    es = sources["elasticsearch-logs-payments"]
+    assert es["jsonData"]["index"] == f"{stack.LOG_INDEX_PREFIX}-payments.*"
     assert es["jsonData"]["timeField"] == "@timestamp" and es["jsonData"]["logMessageField"]
     assert es["jsonData"]["dataLinks"][0]["datasourceUid"] == sources["jaeger"]["uid"]
-    assert sources["jaeger"]["jsonData"]["tracesToLogsV2"]["datasourceUid"] == es["uid"]
     assert f"{stack.ELASTICSEARCH_NAME}-es-http" in es["url"]
     assert kps["kubeEtcd"]["enabled"] is False and kps["kubeScheduler"]["enabled"] is False
 

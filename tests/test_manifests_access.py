@@ -141,7 +141,7 @@ def test_the_evaluator_follows_rbac_semantics_so_the_proofs_above_can_fail():
 def test_access_objects_validate_and_kustomize_builds(manifests, kubectl):
     objects = _objects(manifests)
     assert {o["kind"] for o in objects} == {
-        "ClusterRole", "NetworkPolicy", "Role", "RoleBinding", "Secret"
+        "ClusterRole", "ConfigMap", "Job", "NetworkPolicy", "Role", "RoleBinding", "Secret"
     }  # fmt: skip
     for obj in objects:
         assert core_errors(obj) == [], obj["metadata"]["name"]

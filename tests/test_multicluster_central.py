@@ -10,10 +10,18 @@ too: the single-cluster output is still right.
 
 The burn-rate alerts have no ``for`` and ``rate()`` over 5m and 1h reads what exists, so the
 page fires seconds after the first errors reach the central store: no shortened windows.
+
+The dashboards (issue 13, part 5): every query of the service dashboard and of the
+overviews, its variables substituted as Grafana does with *All* clusters selected, returns
+its series per cluster from the central store (a and b, never one summed series), the
+workload panels too (kube-state-metrics and cAdvisor series whose pod has the same name in
+both clusters). One server set serves the whole module.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import shutil
 import time
 
@@ -21,7 +29,9 @@ import pytest
 from multicluster_support import App, Prometheus, central_config, edge_config, wait_for
 
 from obskit import load_catalog
-from obskit.renderers.alerts import rulefile
+from obskit.renderers.alerts import rulefile, service_rules
+from obskit.renderers.dashboards import RENDERER as DASHBOARDS
+from obskit.report.variables import builtins, dashboard_values, substitute
 
 from catalog_support import catalog_file
 
@@ -41,14 +51,20 @@ environments:
 """
 
 
-@pytest.fixture
-def stack(tmp_path):
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    return load_catalog(catalog_file(tmp_path_factory.mktemp("catalog"), CATALOG))
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, catalog):
     binary = shutil.which("prometheus")
     if not binary:
         pytest.skip("prometheus not on PATH: apt-get install -y prometheus")
-    catalog = load_catalog(catalog_file(tmp_path, CATALOG))
+    tmp_path = tmp_path_factory.mktemp("servers")
     rules = tmp_path / "web.rules.yaml"
-    rules.write_bytes(rulefile.rule_file(catalog.service("web")))
+    # as obskit renders it for this catalog: two clusters, so MetricsAbsent is per cluster
+    rules.write_bytes(rulefile.rule_file(catalog.service("web"), per_cluster=True))
     started: list = []
     try:
         apps = {name: App().start() for name in ("a", "b")}
@@ -75,6 +91,64 @@ def _firing(server: Prometheus, alert: str) -> list[dict]:
     return [
         a for a in server.alerts() if a["labels"]["alertname"] == alert and a["state"] == "firing"
     ]
+
+
+def _dashboards(catalog) -> dict[str, dict]:
+    out = {}
+    for unit in DASHBOARDS.units(catalog):
+        out.update({path: json.loads(data) for path, data in unit.produce().items()})
+    return out
+
+
+def _queries(dashboard: dict) -> list[tuple[str, str]]:
+    """``(panel title, PromQL)`` of every target, variables substituted as Grafana would
+    with *All* clusters (``.*``), a 15s step and the test's 1s scrape interval."""
+    values = {**dashboard_values(dashboard), **builtins(15, 3600, scrape_seconds=1)}
+    out = []
+    for panel in dashboard["panels"]:
+        for target in panel.get("targets", []):
+            out.append((panel["title"], substitute(target["expr"], values)))
+    return out
+
+
+def _clusters_of(central: Prometheus, expr: str) -> list[str]:
+    return sorted(s["metric"].get("cluster", "<none>") for s in central.query(expr))
+
+
+def _not_per_cluster(central: Prometheus, queries: list[tuple[str, str]]) -> dict[str, list]:
+    """Queries whose series are not exactly one per cluster and legend (a and b)."""
+    bad = {}
+    for title, expr in queries:
+        series = central.query(expr)
+        clusters = {s["metric"].get("cluster", "<none>") for s in series}
+        groups = {
+            tuple(sorted((k, v) for k, v in s["metric"].items() if k != "cluster")) for s in series
+        }
+        if clusters != {"a", "b"} or len(series) != len(groups) * 2:
+            bad[f"{title}: {expr}"] = sorted(str(s["metric"]) for s in series)
+    return bad
+
+
+def test_every_dashboard_query_returns_one_series_per_cluster(stack, catalog):
+    _, _, central = stack
+    dashboards = _dashboards(catalog)
+    service = _queries(dashboards["dashboards/web.json"])
+    assert len(service) > 20
+    titles = {title for title, _ in service}
+    assert {"Replicas: desired vs available", "CPU throttling", "Burn rate 1h / 6h"} <= titles
+    overview = [
+        (title, expr)
+        for kind in ("fleet", "slos")
+        for title, expr in _queries(dashboards[f"dashboards/overview/{kind}.json"])
+        if not title.startswith("Tier ") or title.startswith("Tier standard")
+    ]
+    assert len(overview) > 8
+    queries = service + overview
+    # the central ruler records the SLO series a few evaluations after the first samples
+    with contextlib.suppress(AssertionError):
+        wait_for(lambda: not _not_per_cluster(central, queries), 40, "every query per cluster")
+    bad = _not_per_cluster(central, queries)
+    assert bad == {}, json.dumps(bad, indent=1)
 
 
 def test_an_outage_in_one_cluster_pages_centrally_for_that_cluster_only(stack):
@@ -112,3 +186,19 @@ def test_an_outage_in_one_cluster_pages_centrally_for_that_cluster_only(stack):
     local = wait_for(lambda: _firing(edges["a"], PAGE), 30, f"{PAGE} on cluster a's Prometheus")
     assert "cluster" not in local[0]["labels"]
     assert time.monotonic() - began < 90
+
+
+def test_a_silent_cluster_is_named_by_the_absent_expression_plain_absent_is_empty(stack, catalog):
+    """Cluster b's app stops (its Prometheus marks the series stale and sends that on):
+    the central MetricsAbsent expression returns cluster b, and only b; ``absent()`` alone
+    is empty since a still reports. (The alert's 15m ``for`` is left to the promtool test.)"""
+    apps, _, central = stack
+    web = catalog.service("web")
+    expr = service_rules.absent_alert(web, per_cluster=True)["expr"]
+    both = 'group by (cluster) (service:requests:rate5m{service="web"})'
+    wait_for(lambda: len(central.query(both)) == 2, 30, "the request rate recorded per cluster")
+    assert central.query(expr) == []
+    apps["b"].stop()
+    silent = wait_for(lambda: central.query(expr), 30, "cluster b missing centrally")
+    assert [s["metric"] for s in silent] == [{"cluster": "b"}]
+    assert central.query(service_rules.absent_alert(web)["expr"]) == []

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import shutil
+import struct
 import subprocess
+import zlib
 from pathlib import Path
 
 import pytest
@@ -90,6 +92,73 @@ def report(repo: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout + result.stderr
 
 
+def png_colours(path: Path) -> set[bytes]:
+    """The distinct pixel colours of an 8-bit RGB(A), non-interlaced PNG (what chromium
+    writes), decoded with zlib and the PNG row filters; fails on anything else."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
+    chunks: dict[bytes, bytes] = {}
+    at = 8
+    while at < len(data):
+        (size,) = struct.unpack(">I", data[at : at + 4])
+        kind = data[at + 4 : at + 8]
+        chunks[kind] = chunks.get(kind, b"") + data[at + 8 : at + 8 + size]
+        at += 12 + size
+    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"])
+    assert depth == 8 and colour in (2, 6) and not interlace, (depth, colour, interlace)
+    bpp = 3 if colour == 2 else 4
+    raw = zlib.decompress(chunks[b"IDAT"])
+    stride = width * bpp
+    previous = bytearray(stride)
+    colours: set[bytes] = set()
+    for y in range(height):
+        kind, row = (
+            raw[y * (stride + 1)],
+            bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)]),
+        )
+        for i in range(stride):
+            a = row[i - bpp] if i >= bpp else 0
+            b = previous[i]
+            c = previous[i - bpp] if i >= bpp else 0
+            if kind == 1:
+                row[i] = (row[i] + a) & 255
+            elif kind == 2:
+                row[i] = (row[i] + b) & 255
+            elif kind == 3:
+                row[i] = (row[i] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                row[i] = (row[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        colours.update(bytes(row[x : x + 3]) for x in range(0, stride, bpp))
+        previous = row
+    return colours
+
+
+def check_pngs(out: Path, md: str) -> None:
+    """report.md shows one PNG per added or changed panel, by a relative link; each is a real
+    screenshot: the panel background, and the plotted line's colour where it has data."""
+    panels = re.findall(r"^- \*\*(?:added|changed)\*\* (orders: [^—\n]+)$", md, re.M)
+    links = re.findall(r"^  !\[([^\]]+)\]\((panels/[a-z0-9-]+\.png)\)$", md, re.M)
+    assert [name for name, _ in links] == panels and len(panels) == 5, md
+    assert sorted(p.name for p in (out / "panels").iterdir()) == sorted(
+        Path(link).name for _, link in links
+    )
+    assert (
+        "orders: Custom panels / Queue depth",
+        "panels/orders-custom-panels-queue-depth.png",
+    ) in links
+    for name, link in links:
+        colours = png_colours(out / link)
+        assert b"\x18\x1b\x1f" in colours, name  # the panel's background, #181b1f
+        assert len(colours) > 20, (name, len(colours))
+        if "Burn rate 1h / 6h" in name:  # a stat: the number in a threshold colour
+            thresholds = {bytes.fromhex(c) for c in ("73bf69", "fade2a", "ff9830", "f2495c")}
+            assert colours & thresholds, name
+        elif "Queue depth" not in name:  # no demo data for it: "No data", no line
+            assert b"\x63\x6e\xfa" in colours, name  # plotly's first line colour, #636efa
+
+
 def test_report_md_lists_exactly_the_changes(repo: Path) -> None:
     out = repo / "out"
     code, text = report(repo, "--demo", "--since", "2h", "--base", "HEAD", "-o", str(out))
@@ -119,6 +188,7 @@ def test_report_md_lists_exactly_the_changes(repo: Path) -> None:
     assert len(md) < 4000
     index = (out / "index.html").read_text()
     assert "OrdersQueueBacklog" in index and "Queue depth" in index
+    check_pngs(out, md)
 
 
 def test_no_change_against_the_same_catalog(repo: Path, tmp_path: Path) -> None:
@@ -135,7 +205,9 @@ def test_no_change_against_the_same_catalog(repo: Path, tmp_path: Path) -> None:
     ("args", "code", "message"),
     [
         (["--demo", "--base", "no-such-ref"], 2, "--base no-such-ref:"),
-        ([], 2, "exactly one of --prometheus URL and --demo"),
+        ([], 2, "exactly one of --prometheus URL, --demo and --local --scrape"),
+        (["--local", "--scrape", "nohost"], 2, "--local needs --scrape HOST:PORT"),
+        (["--demo", "--scrape", "127.0.0.1:9"], 2, "--scrape needs --local"),
         (["--demo", "--since", "soon"], 2, "--since:"),
         (["--prometheus", "http://127.0.0.1:9"], 3, "127.0.0.1:9"),
         (["--demo", "-o", "catalog.yaml"], 2, "catalog.yaml: not a folder"),
@@ -152,3 +224,67 @@ def test_bad_input_is_one_line(
     got, text = report(repo, *args)
     assert got == code, text
     assert message in text and "Traceback" not in text
+
+
+def test_a_renamed_panel_is_listed_as_renamed() -> None:
+    """Same queries, unit and thresholds under a new title: one "renamed" entry, not removed
+    + added; a retitled panel whose query changed too stays removed + added."""
+    import copy
+    import json
+
+    from obskit.catalog.loader import load_catalog
+    from obskit.report.diff import markdown, semantic_diff
+    from obskit.report.rendered import Rendered
+
+    repo = Path(__file__).resolve().parent.parent
+    catalog = load_catalog(repo / "catalog.yaml")
+    # the committed dashboard as obskit renders it (render --check keeps it current)
+    base = Rendered({"ads": json.loads((repo / "dashboards/ads.json").read_text())}, {})
+    dashboards = copy.deepcopy(base.dashboards)
+    panels = {p["title"]: p for p in dashboards["ads"]["panels"]}
+    panels["Container restarts"]["title"] = "Restarts"
+    panels["OOM kills"]["title"] = "Out of memory"
+    panels["OOM kills"]["targets"][0]["expr"] += " > 0"
+    head = Rendered(dashboards, base.rules)
+    diff = semantic_diff((catalog, base), (catalog, head))
+    assert diff.panels.renamed == ["ads: Workload / Container restarts → Workload / Restarts"], (
+        diff.panels
+    )
+    assert diff.panels.removed == ["ads: Resources / OOM kills"]
+    assert diff.panels.added == ["ads: Resources / Out of memory"]
+    assert diff.panels.changed == []
+    assert (
+        "- **renamed** ads: Workload / Container restarts → Workload / Restarts"
+        in markdown(diff, "main").splitlines()
+    )
+
+
+def test_a_bracket_in_a_panel_title_keeps_the_image_link(tmp_path: Path) -> None:
+    """A ``]`` (and ``[``, ``\\``) in a panel title: report.md's image still links the PNG, as
+    a CommonMark parser (markdown-it) reads it, with the title as its alt text."""
+    import copy
+    import json
+
+    from markdown_it import MarkdownIt
+
+    from obskit.catalog.loader import load_catalog
+    from obskit.report.diff import markdown, semantic_diff
+    from obskit.report.rendered import Rendered
+
+    repo = Path(__file__).resolve().parent.parent
+    catalog = load_catalog(repo / "catalog.yaml")
+    base = Rendered({"ads": json.loads((repo / "dashboards/ads.json").read_text())}, {})
+    dashboards = copy.deepcopy(base.dashboards)
+    panel = next(p for p in dashboards["ads"]["panels"] if p["title"] == "OOM kills")
+    panel["title"] = "OOM kills] per [pod \\ 5m"
+    panel["targets"][0]["expr"] += " > 0"
+    diff = semantic_diff((catalog, base), (catalog, Rendered(dashboards, base.rules)))
+    (name,) = diff.panels.added
+    text = markdown(diff, "main", images={name: "panels/oom.png"})
+    images = [
+        t for token in MarkdownIt().parse(text) for t in token.children or [] if t.type == "image"
+    ]
+    alts = ["".join(c.content for c in i.children or []) for i in images]
+    assert [(i.attrs["src"], alt) for i, alt in zip(images, alts, strict=True)] == [
+        ("panels/oom.png", name)
+    ], text

@@ -26,6 +26,22 @@ Duration = Annotated[
 ]
 METRIC_NAME_RE = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
 LABEL_NAME_RE = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+#: an OIDC group: no whitespace, nothing Elasticsearch reads as a pattern (``*``, ``?``, ``/``)
+OIDC_GROUP_RE = r"^[^\s*?/][^\s*?]*$"
+#: an Elasticsearch realm name (``xpack.security.authc.realms.oidc.<name>``)
+ES_REALM_RE = r"^[A-Za-z0-9_-]+$"
+#: what a value must look like, by pattern (a hint besides the generic name rule)
+PATTERN_HINTS = {
+    OIDC_GROUP_RE: (
+        "is not a usable group name",
+        "no whitespace, '*' or '?' and no leading '/' (Elasticsearch role mappings read those "
+        "as patterns); write the group exactly as the identity provider sends it",
+    ),
+    ES_REALM_RE: (
+        "is not a realm name",
+        "use letters, digits, '_' and '-': the <name> of xpack.security.authc.realms.oidc.<name>",
+    ),
+}
 #: a YAML number: booleans (``yes``, ``on``, ``true`` in YAML 1.1) and quoted strings are
 #: refused instead of read as 1 or 0 (``objective: yes`` would be a 1 % objective)
 Number = Annotated[float, Strict()]

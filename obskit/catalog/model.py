@@ -12,9 +12,11 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from obskit.catalog.base import (
+    ES_REALM_RE,
     LABEL_NAME_RE,
     METRIC_NAME_RE,
     NAME_RE,
+    OIDC_GROUP_RE,
     Duration,
     Integer,
     Model,
@@ -103,8 +105,9 @@ class TeamEvents(Model):
     )
 
 
-#: an identity-provider (OIDC) group name as the API server sees it (no whitespace)
-OIDC_GROUP = Annotated[str, Field(pattern=r"^[^\s*]+$", max_length=256)]
+#: an identity-provider (OIDC) group name as the API server sees it: no whitespace, and none
+#: of what an Elasticsearch role-mapping rule reads as a pattern (``*``, ``?``, ``/.../``)
+OIDC_GROUP = Annotated[str, Field(pattern=OIDC_GROUP_RE, max_length=256)]
 
 
 class TeamAccess(Model):
@@ -200,6 +203,9 @@ class Access(Model):
     #: namespaces knowingly shared by several teams (RBAC cannot separate teams inside one)
     shared_namespaces: list[DNS1123_LABEL] = Field(default_factory=list)
     proxy: AccessProxy | None = None
+    #: the Elasticsearch OIDC realm the teams log in through: role mappings then require it
+    #: (``realm.name``) besides the group, so another realm asserting the group maps nothing
+    elasticsearch_realm: Annotated[str, Field(pattern=ES_REALM_RE)] | None = None
 
 
 class Metadata(Model):

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from obskit.catalog.base import PATTERN_HINTS
 from obskit.catalog.errors import Problem, did_you_mean
 from obskit.catalog.yaml_source import Path, SourceMap
 
@@ -98,6 +99,9 @@ def _message(err: dict[str, Any], value: Any) -> tuple[str, str]:
         return f"{_shown(value)} is not allowed", hint
     if kind == "string_pattern_mismatch":
         pattern = ctx.get("pattern", "")
+        if pattern in PATTERN_HINTS:
+            what, hint = PATTERN_HINTS[pattern]
+            return f"{_shown(value)} {what}", hint
         if "ms|s|m|h|d" in pattern:
             hint = "use a number and a unit: 250ms, 30s, 5m, 1h, 7d"
             return f"{_shown(value)} is not a duration", hint

@@ -27,3 +27,19 @@ def load_or_exit(path: str) -> Catalog:
     except CatalogError as exc:
         sys.stderr.write(exc.render() + "\n")
         raise typer.Exit(2) from None
+
+
+def local_prometheus_binary(scrape: str) -> str:
+    """--local: check ``--scrape HOST:PORT`` (else exit 2) and find ``prometheus`` (else
+    exit 3); its path."""
+    import shutil
+
+    from obskit.cli import EXIT_ENV, EXIT_INPUT
+
+    host, _, port = scrape.rpartition(":")
+    if not host or not port.isdigit():
+        fail("--local needs --scrape HOST:PORT (your running service's metrics)", EXIT_INPUT)
+    binary = shutil.which("prometheus")
+    if not binary:
+        fail("--local needs the prometheus binary on PATH (apt-get install prometheus)", EXIT_ENV)
+    return binary

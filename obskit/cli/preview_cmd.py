@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from obskit.cli import EXIT_ENV, EXIT_INPUT, app
-from obskit.cli.common import fail, load_or_exit
+from obskit.cli.common import fail, load_or_exit, local_prometheus_binary
 
 if TYPE_CHECKING:
     from obskit.catalog.model import Catalog
@@ -259,12 +258,7 @@ def _local(
 
     if len(selected) != 1:
         fail("--local previews one service: pass --service NAME", EXIT_INPUT)
-    host, _, port = scrape.rpartition(":")
-    if not host or not port.isdigit():
-        fail("--local needs --scrape HOST:PORT (your running service's metrics)", EXIT_INPUT)
-    binary = shutil.which("prometheus")
-    if not binary:
-        fail("--local needs the prometheus binary on PATH (apt-get install prometheus)", EXIT_ENV)
+    binary = local_prometheus_binary(scrape)
     refresh_s = _seconds(refresh, "--refresh") or 5.0
     duration_s = _seconds(duration, "--duration") if duration else None
     name = selected[0]

@@ -22,6 +22,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "rule_contract",
     "helm_keys",
     "threshold_bucket",
+    "custom_sli_cluster",
     "access_shared_namespace",
     "access_missing_group",
     "rbac_wildcard",

@@ -93,7 +93,7 @@ def prometheus_config(service: ResolvedService, target: str, refresh: float) -> 
 
 
 @contextlib.contextmanager
-def _terminate_on_sigterm() -> Iterator[None]:
+def terminate_on_sigterm() -> Iterator[None]:
     """Turn SIGTERM into KeyboardInterrupt so cleanup runs (main thread only)."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
@@ -120,7 +120,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=10)
 
 
-def _last_error(log: Path) -> str:
+def last_error(log: Path) -> str:
     lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
     errors = [line for line in lines if "level=error" in line or "err=" in line]
     return (errors or lines or ["no output"])[-1][:300]
@@ -134,14 +134,14 @@ def _wait_ready(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise LocalError(f"prometheus exited with {process.returncode}: {_last_error(log)}")
+            raise LocalError(f"prometheus exited with {process.returncode}: {last_error(log)}")
         try:
             if requests.get(f"{server.url}/-/ready", timeout=1).status_code == 200:
                 return
         except requests.RequestException:
             pass
         time.sleep(0.2)
-    raise LocalError(f"prometheus did not become ready within {timeout:g}s: {_last_error(log)}")
+    raise LocalError(f"prometheus did not become ready within {timeout:g}s: {last_error(log)}")
 
 
 def _value(text: str) -> str:
@@ -195,6 +195,58 @@ def alert_table(server: Server, target: str) -> tuple[Table, list[dict[str, Any]
     return table, rules
 
 
+@dataclass(frozen=True)
+class Running:
+    """A started local Prometheus: its API, process and log file."""
+
+    server: Server
+    process: subprocess.Popen[bytes]
+    log: Path
+    workdir: Path
+
+
+@contextlib.contextmanager
+def local_prometheus(
+    service: ResolvedService, rule_file: bytes, options: LocalOptions
+) -> Iterator[Running]:
+    """A throwaway Prometheus on a free 127.0.0.1 port scraping ``options.scrape`` as
+    ``service`` (see :func:`prometheus_config`), ready when entered; the process and its temp
+    dir are removed on exit. OS and server errors become :class:`LocalError`."""
+    workdir = Path(tempfile.mkdtemp(prefix="obskit-preview-"))
+    process: subprocess.Popen[bytes] | None = None
+    try:
+        (workdir / "rules.yaml").write_bytes(local_rules(rule_file))
+        (workdir / "prometheus.yml").write_bytes(
+            prometheus_config(service, options.scrape, options.refresh)
+        )
+        port = free_port()
+        log = workdir / "prometheus.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [
+                    options.binary,
+                    f"--config.file={workdir / 'prometheus.yml'}",
+                    f"--storage.tsdb.path={workdir / 'data'}",
+                    f"--web.listen-address=127.0.0.1:{port}",
+                    "--storage.tsdb.retention.time=1d",
+                    "--log.level=warn",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # Ctrl-C reaches us, we stop it
+            )
+        server = Server(Transport(f"http://127.0.0.1:{port}", timeout=5, attempts=1))
+        _wait_ready(process, server, log, options.start_timeout)
+        yield Running(server, process, log, workdir)
+    except (OSError, ServerError) as exc:
+        raise LocalError(str(exc)) from None
+    finally:
+        if process is not None:
+            _stop(process)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def run_local(
     service: ResolvedService,
     rule_file: bytes,
@@ -206,36 +258,12 @@ def run_local(
     """Run until Ctrl-C/SIGTERM/``duration``; 1 if a critical alert fires or a metric check
     fails at the end, 3 if a check could not be made (a query failed), else 0.
     ``presets``: the catalog's own, for the preset suggestion."""
-    workdir = Path(tempfile.mkdtemp(prefix="obskit-preview-"))
-    process: subprocess.Popen[bytes] | None = None
     rules: list[dict[str, Any]] = []
     checks: tuple[Check, ...] = ()
     try:
-        with _terminate_on_sigterm():
-            (workdir / "rules.yaml").write_bytes(local_rules(rule_file))
-            (workdir / "prometheus.yml").write_bytes(
-                prometheus_config(service, options.scrape, options.refresh)
-            )
-            port = free_port()
-            log = workdir / "prometheus.log"
-            with log.open("wb") as out:
-                process = subprocess.Popen(
-                    [
-                        options.binary,
-                        f"--config.file={workdir / 'prometheus.yml'}",
-                        f"--storage.tsdb.path={workdir / 'data'}",
-                        f"--web.listen-address=127.0.0.1:{port}",
-                        "--storage.tsdb.retention.time=1d",
-                        "--log.level=warn",
-                    ],
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    start_new_session=True,  # Ctrl-C reaches us, we stop it
-                )
-            server = Server(Transport(f"http://127.0.0.1:{port}", timeout=5, attempts=1))
-            _wait_ready(process, server, log, options.start_timeout)
-            on_start(server.url, process.pid, workdir)
+        with terminate_on_sigterm(), local_prometheus(service, rule_file, options) as running:
+            server, process = running.server, running.process
+            on_start(server.url, process.pid, running.workdir)
             console.print(
                 f"local prometheus (pid {process.pid}) at {server.url}: scraping "
                 f"{options.scrape} as {service.name}, refreshing every "
@@ -244,7 +272,7 @@ def run_local(
             deadline = time.monotonic() + options.duration if options.duration else None
             while True:
                 if process.poll() is not None:
-                    raise LocalError(f"prometheus exited: {_last_error(log)}")
+                    raise LocalError(f"prometheus exited: {last_error(running.log)}")
                 try:
                     if target_up(server):
                         checks = check_service(server, service, presets)
@@ -264,12 +292,6 @@ def run_local(
                 time.sleep(wait)
     except KeyboardInterrupt:
         console.print("stopping")
-    except (OSError, ServerError) as exc:
-        raise LocalError(str(exc)) from None
-    finally:
-        if process is not None:
-            _stop(process)
-        shutil.rmtree(workdir, ignore_errors=True)
     critical = [
         r["name"]
         for r in rules

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from obskit.catalog.durations import format_duration
 from obskit.preview.backtest import backtest_alert
 from obskit.preview.connection import Server, ServerError
 from obskit.preview.expand import Expander, ExpandError
 from obskit.preview.rules import RuleSet
+from obskit.report.tables import Table, build_table, value_column
 from obskit.report.variables import builtins, dashboard_values, drop_match_all, substitute
+from obskit.slo_names import BUDGET_REMAINING
 
 #: points per range query
 POINTS = 240
@@ -33,6 +37,16 @@ class PanelData:
     panel: dict[str, Any]
     lines: list[Line] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: table panels: what the table shows
+    table: Table | None = None
+    #: drawn over another range than the report's (the SLO window): what to say, and the
+    #: range (unix seconds)
+    note: str = ""
+    span: tuple[float, float] | None = None
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.table and self.table.rows) or any(line.values for line in self.lines)
 
 
 @dataclass
@@ -49,6 +63,8 @@ class AlertTimeline:
 class Window:
     start: datetime
     end: datetime
+    #: the smallest step, and steps are its multiples (the scrape interval)
+    min_step: float = 30.0
 
     @property
     def seconds(self) -> float:
@@ -56,18 +72,31 @@ class Window:
 
     @property
     def step(self) -> float:
-        return max(30.0, round(self.seconds / POINTS / 30) * 30)
+        return max(self.min_step, round(self.seconds / POINTS / self.min_step) * self.min_step)
+
+
+_LEGEND_LABEL = re.compile(r"\{\{\s*(.+?)\s*\}\}")
 
 
 def legend(fmt: str, labels: dict[str, str]) -> str:
-    """Grafana's ``{{label}}`` legend format; without one, the label set."""
+    """Grafana's ``{{label}}`` legend format (its backend's: a label the series lacks is
+    empty, so ``p99 {{cluster}}`` is ``p99`` on one Prometheus), trimmed; without one, the
+    label set."""
     if fmt:
-        out = fmt
-        for key, value in labels.items():
-            out = out.replace("{{" + key + "}}", value).replace("{{ " + key + " }}", value)
-        return out
+        return _LEGEND_LABEL.sub(lambda m: labels.get(m.group(1), ""), fmt).strip()
     shown = {k: v for k, v in labels.items() if k != "__name__"}
     return "{" + ", ".join(f"{k}={v}" for k, v in sorted(shown.items())) + "}" if shown else ""
+
+
+def query_text(dashboard: dict[str, Any], expr: str, expander: Expander, window: Window) -> str:
+    """A target's PromQL as sent: variables substituted (as Grafana would over ``window``),
+    recorded series expanded so a server without the rules yet still answers."""
+    step, seconds = window.step, window.seconds
+    values = {**dashboard_values(dashboard), **builtins(step, seconds, window.min_step)}
+    expr = drop_match_all(substitute(expr, values))
+    with contextlib.suppress(ExpandError):  # else: query the recorded series as they are
+        expr = expander.expand(expr)
+    return expr
 
 
 def panel_data(
@@ -79,14 +108,11 @@ def panel_data(
 ) -> PanelData:
     """Range-query every target of ``panel`` (variables substituted, recorded series expanded
     so a server without the rules yet still answers)."""
-    values = {**dashboard_values(dashboard), **builtins(window.step, window.seconds)}
     out = PanelData(panel)
     for target in panel.get("targets", []):
-        expr = drop_match_all(substitute(target.get("expr", ""), values))
+        expr = query_text(dashboard, target.get("expr", ""), expander, window)
         if not expr.strip():
             continue
-        with contextlib.suppress(ExpandError):  # else: query the recorded series as they are
-            expr = expander.expand(expr)
         try:
             result = server.query_range(expr, window.start, window.end, window.step)
         except ServerError as exc:
@@ -101,6 +127,63 @@ def panel_data(
                     [v for _, v in points],
                 )
             )
+    return out
+
+
+def table_data(
+    server: Server,
+    dashboard: dict[str, Any],
+    panel: dict[str, Any],
+    expander: Expander,
+    window: Window,
+) -> PanelData:
+    """A table panel as Grafana draws Prometheus instant queries (:mod:`.tables`): each
+    target queried at the end of the range, merged by labels, organized and sorted."""
+    out = PanelData(panel)
+    targets = [t for t in panel.get("targets", []) if t.get("expr", "").strip()]
+    results: list[tuple[str, list[dict[str, Any]]]] = []
+    for i, target in enumerate(targets):
+        expr = query_text(dashboard, target["expr"], expander, window)
+        try:
+            result = server.query(expr, window.end)
+        except ServerError as exc:
+            out.errors.append(str(exc))
+            continue
+        results.append((value_column(target, i, len(targets)), result))
+    out.table = build_table(panel, results)
+    return out
+
+
+def slo_window_of(panel: dict[str, Any], windows: dict[str, float]) -> float | None:
+    """Seconds of the SLO window a budget panel (one querying the budget-remaining series)
+    is drawn over: the SLO named by its ``slo="..."`` selector; None for other panels."""
+    exprs = " ".join(t.get("expr", "") for t in panel.get("targets", []))
+    if BUDGET_REMAINING not in exprs:
+        return None
+    found = re.search(r'\bslo="([^"]+)"', exprs)
+    return windows.get(found.group(1)) if found else None
+
+
+def budget_data(
+    server: Server,
+    dashboard: dict[str, Any],
+    panel: dict[str, Any],
+    expander: Expander,
+    end: datetime,
+    seconds: float,
+) -> PanelData:
+    """A budget panel drawn over the SLO's whole window (``seconds`` up to ``end``, about
+    :data:`POINTS` points), with a note saying so, or how much of it the server holds."""
+    window = window_until(end, seconds)
+    out = panel_data(server, dashboard, panel, expander, window)
+    out.span = (window.start.timestamp(), window.end.timestamp())
+    label = format_duration(seconds)
+    first = min((t for line in out.lines for t in line.times), default=None)
+    if first is not None and first > window.start.timestamp() + 2 * window.step:
+        since = datetime.fromtimestamp(first, tz=UTC).strftime("%m-%d %H:%M")
+        out.note = f"{label} SLO window;\nserver data since {since} only"
+    else:
+        out.note = f"burn-down over the\n{label} SLO window"
     return out
 
 
@@ -120,6 +203,6 @@ def alert_timelines(server: Server, rules: RuleSet, window: Window) -> list[Aler
     return out
 
 
-def window_until(end: datetime | None, seconds: float) -> Window:
+def window_until(end: datetime | None, seconds: float, min_step: float = 30.0) -> Window:
     end = end or datetime.now(tz=UTC)
-    return Window(datetime.fromtimestamp(end.timestamp() - seconds, tz=UTC), end)
+    return Window(datetime.fromtimestamp(end.timestamp() - seconds, tz=UTC), end, min_step)

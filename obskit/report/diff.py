@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import shutil
 import subprocess
 import tarfile
@@ -31,9 +32,20 @@ class Section:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    #: ``old → new`` (panels only: same content under a new title)
+    renamed: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.added or self.removed or self.changed)
+        return bool(self.added or self.removed or self.changed or self.renamed)
+
+    def entries(self) -> list[tuple[str, list[str]]]:
+        """(verb, names) in the order they are listed."""
+        return [
+            ("added", self.added),
+            ("removed", self.removed),
+            ("changed", self.changed),
+            ("renamed", self.renamed),
+        ]
 
 
 @dataclass
@@ -48,6 +60,12 @@ class Diff:
 def alert_key(entry: str) -> str:
     """``service/Alert`` of a diff entry such as ``service/Alert (expr, for)``."""
     return entry.split(" ", 1)[0]
+
+
+def _alt(text: str) -> str:
+    """``text`` as Markdown image alt text: brackets and backslashes escaped (a ``]`` in a
+    panel title would end the alt text and break the link)."""
+    return re.sub(r"([\\\[\]])", r"\\\1", text)
 
 
 def _entry(diff: Diff, attr: str, name: str) -> str:
@@ -86,9 +104,9 @@ def alert_table(rendered: Rendered) -> dict[str, dict[str, Any]]:
     }
 
 
-def panel_table(rendered: Rendered) -> dict[str, str]:
-    """``service/row/title[#n]`` -> the panel's type, targets, unit, thresholds (JSON)."""
-    out: dict[str, str] = {}
+def keyed_panels(rendered: Rendered) -> dict[str, tuple[str, dict[str, Any]]]:
+    """``service: row / title[#n]`` -> (service, panel) of every non-row panel."""
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
     for svc, dashboard in rendered.dashboards.items():
         seen: Counter[str] = Counter()
         row = ""
@@ -102,19 +120,43 @@ def panel_table(rendered: Rendered) -> dict[str, str]:
                 else f"{svc}: {panel.get('title', '')}"
             )
             seen[key] += 1
-            if seen[key] > 1:
-                key = f"{key} #{seen[key]}"
-            defaults = panel.get("fieldConfig", {}).get("defaults", {})
-            out[key] = json.dumps(
-                {
-                    "type": panel.get("type"),
-                    "targets": [t.get("expr") for t in panel.get("targets", [])],
-                    "unit": defaults.get("unit"),
-                    "thresholds": defaults.get("thresholds"),
-                },
-                sort_keys=True,
-            )
+            out[key if seen[key] == 1 else f"{key} #{seen[key]}"] = (svc, panel)
     return out
+
+
+def panel_table(rendered: Rendered) -> dict[str, str]:
+    """``service: row / title[#n]`` -> the panel's type, targets, unit, thresholds (JSON)."""
+    out: dict[str, str] = {}
+    for key, (_, panel) in keyed_panels(rendered).items():
+        defaults = panel.get("fieldConfig", {}).get("defaults", {})
+        out[key] = json.dumps(
+            {
+                "type": panel.get("type"),
+                "targets": [t.get("expr") for t in panel.get("targets", [])],
+                "unit": defaults.get("unit"),
+                "thresholds": defaults.get("thresholds"),
+            },
+            sort_keys=True,
+        )
+    return out
+
+
+def _service(panel_key: str) -> str:
+    return panel_key.split(": ", 1)[0]
+
+
+def find_renames(section: Section, base: dict[str, str], head: dict[str, str]) -> None:
+    """Move a removed and an added panel of one service with the same content (type, queries,
+    unit, thresholds) into ``renamed`` as ``old → new``, when that pairing is unambiguous."""
+    for old in list(section.removed):
+        svc = _service(old)
+        same = [n for n in section.added if _service(n) == svc and head[n] == base[old]]
+        twins = [o for o in section.removed if _service(o) == svc and base[o] == base[old]]
+        if len(same) == 1 and len(twins) == 1:
+            section.removed.remove(old)
+            section.added.remove(same[0])
+            section.renamed.append(f"{old} → {same[0].split(': ', 1)[1]}")
+    section.renamed.sort()
 
 
 def _alert_change(key: str, old: dict[str, Any], new: dict[str, Any]) -> str:
@@ -136,18 +178,28 @@ def _slo_change(key: str, old: tuple[float, str], new: tuple[float, str]) -> str
 
 def semantic_diff(base: tuple[Catalog, Rendered], head: tuple[Catalog, Rendered]) -> Diff:
     """What changes from ``base`` to ``head``."""
+    old_panels, new_panels = panel_table(base[1]), panel_table(head[1])
+    panels = _compare(old_panels, new_panels)
+    find_renames(panels, old_panels, new_panels)
     return Diff(
         slos=_compare(slo_table(base[0]), slo_table(head[0]), _slo_change),
         alerts=_compare(alert_table(base[1]), alert_table(head[1]), _alert_change),
-        panels=_compare(panel_table(base[1]), panel_table(head[1])),
+        panels=panels,
     )
 
+
+#: entries per kind and verb in report.md
+MD_LIMIT = 30
 
 SECTIONS = (("SLOs", "slos"), ("Alerts", "alerts"), ("Dashboard panels", "panels"))
 
 
-def markdown(diff: Diff, base_ref: str, limit: int = 30) -> str:
-    """``report.md``: short enough for a pull-request comment."""
+def markdown(
+    diff: Diff, base_ref: str, limit: int = MD_LIMIT, images: dict[str, str] | None = None
+) -> str:
+    """``report.md``: short enough for a pull-request comment. ``images``: ``{panel key:
+    relative path of its PNG}``, shown under the panel's line."""
+    images = images or {}
     lines = [f"## obskit report: changes against `{base_ref}`", ""]
     if not any(getattr(diff, attr) for _, attr in SECTIONS):
         return "\n".join([*lines, "No change to SLOs, alerts or dashboard panels.", ""])
@@ -156,13 +208,11 @@ def markdown(diff: Diff, base_ref: str, limit: int = 30) -> str:
         if not section:
             continue
         lines.append(f"### {title}")
-        for verb, names in (
-            ("added", section.added),
-            ("removed", section.removed),
-            ("changed", section.changed),
-        ):
+        for verb, names in section.entries():
             for name in names[:limit]:
                 lines.append(f"- **{verb}** {_entry(diff, attr, name)}")
+                if attr == "panels" and name in images:
+                    lines.append(f"\n  ![{_alt(name)}]({images[name]})\n")
             if len(names) > limit:
                 lines.append(f"- … and {len(names) - limit} more {verb}")
         lines.append("")
@@ -176,11 +226,7 @@ def diff_html(diff: Diff, base_ref: str) -> str:
         section: Section = getattr(diff, attr)
         items = [
             f"<li><strong>{verb}</strong> {html.escape(_entry(diff, attr, n))}</li>"
-            for verb, names in (
-                ("added", section.added),
-                ("removed", section.removed),
-                ("changed", section.changed),
-            )
+            for verb, names in section.entries()
             for n in names
         ]
         parts.append(f"<h3>{title}</h3><ul>{''.join(items) or '<li>no change</li>'}</ul>")

@@ -20,7 +20,8 @@ a{color:#6e9fff}
 .row{border:none;background:none;font-weight:bold;padding-top:6px}
 .nodata{margin:auto;color:#8e8e8e}.errors{color:#F2495C;font-size:11px}
 .text{font-size:12px;padding:0 8px;white-space:pre-wrap}
-table{border-collapse:collapse}td,th{border:1px solid #2c3235;padding:4px 8px;text-align:left}
+table{border-collapse:collapse}.tablewrap{overflow:auto;font-size:11px;padding:0 8px}
+td,th{border:1px solid #2c3235;padding:4px 8px;text-align:left}
 """.replace("ROW", str(ROW_PX - 6))
 
 
@@ -39,6 +40,11 @@ DEMO_NOTE = (
     "{failing} has two outages of 10% errors and a lost replica."
 )
 
+#: what every page of a --local report says about its data
+LOCAL_NOTE = (
+    "Data scraped from {target} (as {name}) by a throwaway local Prometheus over {seconds:.0f}s."
+)
+
 #: the file the pages load plotly.js from with ``shared_js``
 PLOTLY_JS = "plotly.min.js"
 
@@ -54,6 +60,25 @@ class _Plots:
     def add(self, figure: go.Figure) -> str:
         self.count += 1
         return _figure_html(figure, f"plot-{self.count}", self.count == 1 and not self.shared_js)
+
+
+def _table(data: PanelData) -> str:
+    """A table panel as a plain HTML table (text: selectable, searchable, no script)."""
+    table = data.table
+    assert table is not None
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            f'<td style="background:{colour};color:#111217">{html.escape(cell)}</td>'
+            if colour
+            else f"<td>{html.escape(cell)}</td>"
+            for cell, colour in zip(row, colours, strict=True)
+        )
+        + "</tr>"
+        for row, colours in zip(table.rows, table.colours, strict=True)
+    )
+    return f'<div class="tablewrap"><table class="paneltable"><tr>{head}</tr>{rows}</table></div>'
 
 
 def _panel_body(
@@ -75,11 +100,37 @@ def _panel_body(
         return "drawn", plots.add(alert_timeline(alerts, height, span))
     assert data is not None
     errors = "".join(f'<div class="errors">{html.escape(e)}</div>' for e in data.errors)
-    if not any(line.values for line in data.lines):
+    if not data.has_data:
         no_value = panel.get("fieldConfig", {}).get("defaults", {}).get("noValue") or "No data"
         return "nodata", f'<div class="nodata">{html.escape(no_value)}</div>{errors}'
+    if kind == "table":
+        return "drawn", _table(data) + errors
     figure = stat(data, height) if kind == "stat" else timeseries(data, height)
     return "drawn", plots.add(figure) + errors
+
+
+def panel_page(
+    panel: dict[str, Any],
+    data: PanelData | None,
+    alerts: list[AlertTimeline],
+    span: tuple[float, float],
+    width: int,
+) -> tuple[str, int]:
+    """(HTML, height in px) of a page holding only ``panel``, ``width`` px wide, as drawn on
+    the service page; plotly.js is loaded from :data:`PLOTLY_JS` beside it."""
+    height = panel.get("gridPos", {}).get("h", 8) * ROW_PX
+    state, body = _panel_body(data, panel, alerts, _Plots(shared_js=True), span)
+    name = html.escape(panel.get("title", ""))
+    cell = (
+        f'<div class="panel" data-state="{state}" style="width:{width - 2}px;'
+        f'height:{height - 2}px"><h3>{name}</h3>{body}</div>'
+    )
+    head = f'<meta charset="utf-8"><style>{STYLE}body{{margin:0}}</style>'
+    return (
+        f'<!DOCTYPE html><html><head>{head}<script src="{PLOTLY_JS}"></script></head>'
+        f"<body>{cell}</body></html>\n",
+        height,
+    )
 
 
 def service_page(

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from obskit.catalog.model import Catalog
 from obskit.preview.rules import RuleSet, parse_rule_file, rule_file_name
 from obskit.render.registry import load_renderer
 
+#: where the dashboards renderer writes the overview dashboards
+OVERVIEW = "dashboards/overview/"
+
 
 @dataclass(frozen=True)
 class Rendered:
-    """``{service: dashboard JSON}`` and ``{service: rule set}``."""
+    """``{service: dashboard JSON}``, ``{service: rule set}`` and the overview dashboards
+    (``{name: dashboard JSON}``: team, fleet and SLO overviews)."""
 
     dashboards: dict[str, dict[str, Any]]
     rules: dict[str, RuleSet]
+    overviews: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def render_in_memory(catalog: Catalog) -> Rendered:
@@ -36,4 +41,9 @@ def render_in_memory(catalog: Catalog) -> Rendered:
         for name in sorted(names)
         if rule_file_name(name) in files
     }
-    return Rendered(dashboards, rules)
+    overviews = {
+        path.removeprefix(OVERVIEW).removesuffix(".json"): json.loads(files[path])
+        for path in sorted(files)
+        if path.startswith(OVERVIEW) and path.endswith(".json")
+    }
+    return Rendered(dashboards, rules, overviews)

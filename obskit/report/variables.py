@@ -19,12 +19,18 @@ def dashboard_values(dashboard: dict[str, Any]) -> dict[str, str]:
     return values
 
 
+def _duration(seconds: float) -> str:
+    """A PromQL duration: whole seconds as ``30s``, else milliseconds (``500ms``, not ``0s``)."""
+    ms = round(seconds * 1000)
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
 def builtins(step: float, range_seconds: float, scrape_seconds: float = 30.0) -> dict[str, str]:
     """Grafana's interval variables for a query at ``step`` over ``range_seconds``."""
     rate = max(step + scrape_seconds, 4 * scrape_seconds)
     return {
-        "__rate_interval": f"{rate:.0f}s",
-        "__interval": f"{step:.0f}s",
+        "__rate_interval": _duration(rate),
+        "__interval": _duration(step),
         "__interval_ms": f"{step * 1000:.0f}",
         "__range": f"{range_seconds:.0f}s",
         "__range_s": f"{range_seconds:.0f}",

@@ -14,7 +14,7 @@ NAME = "counter-without-rate"
 DESCRIPTION = (
     "Series named like counters (`_total`, `_count`, `_bucket`, `_sum`) only grow and reset "
     "on restarts: their raw value means nothing, compare rate() or increase() instead. "
-    "`absent()` and `timestamp()` of a counter are fine."
+    "`absent()`, `timestamp()` and `group()` (presence) of a counter are fine."
 )
 SUFFIXES = ("_total", "_count", "_bucket", "_sum")
 #: functions whose argument may be a raw counter
@@ -35,8 +35,13 @@ def run(ctx: LintContext) -> Iterable[Finding]:
                 continue
             if ancestors and isinstance(ancestors[-1], pp.MatrixSelector):
                 continue
-            if any(call_name(a) in ALLOWED for a in ancestors):
+            if any(call_name(a) in ALLOWED or _is_group(a) for a in ancestors):
                 continue
             yield rule.finding(
                 NAME, f"counter {name} is used without rate()/increase(): use rate({name}[5m])"
             )
+
+
+def _is_group(node: object) -> bool:
+    """``group (by ...)(x)``: 1 per label set present, whatever the value."""
+    return isinstance(node, pp.AggregateExpr) and str(node.op) == "group"

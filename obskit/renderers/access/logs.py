@@ -7,7 +7,8 @@ in a namespace several teams share, the team whose service its ``app`` label nam
 events, obskit.renderers.events.ownership); other records go to ``logs-unowned.<namespace>``.
 
 :func:`roles_document` is the ECK file-realm ``roles.yml``: per team read of its pattern only
-(and of its events indices ``logs-events.<team>-YYYY.MM.DD``, as a regexp); no credentials.
+(and of its events indices ``logs-events.<team>-YYYY.MM.DD``, as a regexp) and read-only
+Kibana Discover in the default space (obskit.renderers.access.kibana); no credentials.
 Team names ``events`` and ``unowned`` are refused with access on (their patterns would
 cover other teams' indices).
 """
@@ -17,12 +18,15 @@ from __future__ import annotations
 from typing import Any
 
 from obskit.catalog.model import Catalog
+from obskit.renderers.access.kibana import kibana_applications
 from obskit.renderers.events.ownership import team_scopes
 from obskit.stack import LOG_INDEX_PREFIX
 
 UNOWNED = "unowned"
 #: team names whose log pattern would cover other indices
 RESERVED_TEAMS = ("events", UNOWNED)
+#: ``read`` is all ES|QL (``FROM logs-<team>.*``) and search need (``indices:data/read/*``,
+#: resolve index); ``view_index_metadata`` serves Kibana data views (field list, mappings)
 READ_PRIVILEGES = ("read", "view_index_metadata")
 ROLES_SECRET = "obskit-elasticsearch-roles"
 ROLES_KEY = "roles.yml"
@@ -39,6 +43,14 @@ def team_event_pattern(team: str) -> str:
 
 def role_name(team: str) -> str:
     return f"obskit-logs-{team}"
+
+
+def log_teams(catalog: Catalog) -> list[str] | None:
+    """Teams with their own log pattern (access on: every team owning a service), else None."""
+    access = catalog.metadata.access
+    if access is None or not access.enabled:
+        return None
+    return sorted(team_scopes(catalog))
 
 
 def routing(catalog: Catalog) -> tuple[dict[str, str], dict[str, str]]:
@@ -59,6 +71,7 @@ def roles_document(catalog: Catalog) -> dict[str, Any]:
     """``roles.yml`` of the file realm: one read-only role per team owning a service."""
     return {
         role_name(team): {
+            "applications": kibana_applications(),
             "cluster": [],
             "indices": [
                 {

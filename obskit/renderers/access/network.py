@@ -50,7 +50,8 @@ MIMIR_GATEWAY = (
 GRAFANA_OPERATOR_PODS = {"app.kubernetes.io/name": "grafana-operator"}
 #: prometheus-operator (TLS on 10250) and ECK operator (9443) admission webhooks
 WEBHOOKS: dict[str, tuple[dict[str, str], int]] = {
-    "eck-operator": ({"control-plane": "elastic-operator"}, 9443),
+    # the chart's selector label (control-plane: elastic-operator is the all-in-one YAML's)
+    "eck-operator": ({"app.kubernetes.io/name": "elastic-operator"}, 9443),
     "prometheus-operator": ({"app": "kube-prometheus-stack-operator"}, 10250),
 }
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from obskit.catalog.model import Catalog
 from obskit.renderers.access import access_settings
 from obskit.renderers.access.authorizer import Request, allowed
+from obskit.renderers.access.es_mappings import mapped_group, role_mappings
 from obskit.renderers.access.grafana import team_folder_permissions
-from obskit.renderers.access.logs import team_log_pattern
+from obskit.renderers.access.logs import log_teams, roles_document
 from obskit.renderers.access.objects import access_objects
 from obskit.renderers.access.scopes import namespace_teams, team_group, team_namespaces
 from obskit.renderers.manifests.objects import Serializer
@@ -16,15 +17,49 @@ BEGIN = "<!-- access-table:begin (generated: python scripts/build_access_doc.py)
 END = "<!-- access-table:end -->"
 
 
+def _mapped_roles(catalog: Catalog, group: str | None) -> list[dict]:
+    """The role definitions the group's role mappings grant (exact group match)."""
+    if group is None:
+        return []
+    roles = roles_document(catalog)
+    granted = sorted(
+        role
+        for body in role_mappings(catalog).values()
+        if mapped_group(body) == group
+        for role in body["roles"]
+    )
+    return [roles[r] for r in granted if r in roles]
+
+
+def _es_patterns(catalog: Catalog, group: str | None) -> str:
+    """The index patterns of the roles the group's role mappings grant."""
+    names = [role["indices"][0]["names"][0] for role in _mapped_roles(catalog, group)]
+    return ", ".join(f"`{n}`" for n in names) or "none"
+
+
+def _kibana(catalog: Catalog, group: str | None) -> str:
+    """The Kibana privileges of those roles, as ``<privilege> on <resource>``."""
+    grants = sorted(
+        f"`{privilege}` on `{resource}`"
+        for role in _mapped_roles(catalog, group)
+        for entry in role.get("applications", ())
+        for privilege in entry["privileges"]
+        for resource in entry["resources"]
+    )
+    return ", ".join(grants) or "none"
+
+
 def access_table(catalog: Catalog) -> str:
-    """A Markdown table: per team its group, namespaces, Grafana folders, log pattern."""
+    """A Markdown table: per team its group, namespaces, Grafana folders and logs datasource,
+    and the log pattern its Elasticsearch role mapping grants."""
     access = access_settings(catalog)
     shared = namespace_teams(catalog)
     grafana = team_folder_permissions(catalog)
+    datasources = set(log_teams(catalog) or ())
     rows = [
         "| team | OIDC group | reads pods, logs, events, workloads in | secrets | Grafana | "
-        "Elasticsearch logs |",
-        "|---|---|---|---|---|---|",
+        "Elasticsearch logs (role mapping) | Kibana (same role) |",
+        "|---|---|---|---|---|---|---|",
     ]
     objects = access_objects(Serializer(), catalog)
     everywhere = [*shared, STACK_NAMESPACE]
@@ -50,9 +85,11 @@ def access_table(catalog: Catalog) -> str:
         )
         secrets = "**yes**" if secrets_anywhere else "none"
         folders = f"edit `{team}` folder; view all" if team in grafana else "view all"
+        if team in datasources:
+            folders += f"; logs datasource `logs-{team}.*`"
         rows.append(
             f"| {team} | `{group or '-'}` | {k8s} | {secrets} | {folders} | "
-            f"`{team_log_pattern(team)}` |"
+            f"{_es_patterns(catalog, group)} | {_kibana(catalog, group)} |"
         )
     return "\n".join(rows) + "\n"
 

@@ -24,7 +24,7 @@ def render_service(service: ResolvedService, clusters: tuple[str, ...] = ()) -> 
 
     alerts = workload.workload_alerts(service)  # with their fixtures: built once
     return {
-        f"alerts/{service.name}.rules.yaml": rulefile.rule_file(service, alerts),
+        f"alerts/{service.name}.rules.yaml": rulefile.rule_file(service, bool(clusters), alerts),
         **promtool_tests.test_files(service, alerts, clusters),
     }
 

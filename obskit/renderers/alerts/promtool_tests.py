@@ -54,7 +54,11 @@ from obskit.render.serialize import clean_float, format_number
 from obskit.renderers.alerts import burnrate, slo_alerts
 from obskit.renderers.alerts.common import contract_annotations, contract_labels
 from obskit.renderers.alerts.series import counter, duration, series_text
-from obskit.renderers.alerts.service_rules import absent_alert, absent_alert_name
+from obskit.renderers.alerts.service_rules import (
+    CLUSTER_PHRASE,
+    absent_alert,
+    absent_alert_name,
+)
 from obskit.renderers.alerts.slo_rules import error_budget, objective_ratio
 from obskit.renderers.alerts.workload import Series, WorkloadAlert
 
@@ -509,21 +513,59 @@ def no_traffic(service: ResolvedService) -> dict[str, Any]:
     return _group(f"{service.name}: no traffic (0/0) fires nothing", traffic.series(), checks)
 
 
-def metrics_absent(service: ResolvedService) -> dict[str, Any]:
-    rule = absent_alert(service)
+def _absent_expect(service: ResolvedService, per_cluster: bool, cluster: str | None = None):
+    """The absent alert as it fires: plain ``absent()`` returns the selector's ``=`` labels,
+    the per-cluster form the cluster (or none) only."""
+    rule = absent_alert(service, per_cluster)
     annotations = dict(rule["annotations"])
-    annotations["description"] = annotations["description"].replace("{{ $value | humanize }}", "1")
-    labels = {**queries.equality_labels(service), **contract_labels(service, "warning")}
+    annotations["description"] = (
+        annotations["description"]
+        .replace("{{ $value | humanize }}", "1")
+        .replace(CLUSTER_PHRASE, f"in cluster {cluster} " if cluster else "")
+    )
+    labels = {} if per_cluster else queries.equality_labels(service)
+    if cluster is not None:
+        labels["cluster"] = cluster
+    labels.update(contract_labels(service, "warning"))
+    return {"exp_labels": labels, "exp_annotations": annotations}
+
+
+def metrics_absent(service: ResolvedService, per_cluster: bool = False) -> dict[str, Any]:
     checks = [
         _check(5, absent_alert_name(service)),
-        _check(
-            30, absent_alert_name(service), [{"exp_labels": labels, "exp_annotations": annotations}]
-        ),
+        _check(30, absent_alert_name(service), [_absent_expect(service, per_cluster)]),
         *_quiet_slo(service, 30),
     ]
     # an unrelated series keeps the test's storage non-empty
     series = [{"series": series_text("up", {"job": "unrelated"}), "values": "1x40"}]
     return _group(f"{service.name}: missing metrics raise the absent alert", series, checks)
+
+
+#: minutes: the silent cluster's last sample; when its absent alert must fire
+SILENT_FROM, SILENT_CHECK = 20, 50
+
+
+def one_cluster_silent(service: ResolvedService, clusters: tuple[str, ...]) -> dict[str, Any]:
+    """Two clusters' series in one store: the second stops reporting while the first goes on;
+    the absent alert fires for the silent cluster only (``absent()`` alone would not)."""
+    reporting, silent = clusters[:2]
+    minutes = SILENT_CHECK + 10
+    series = Traffic(
+        service, minutes, _timelines(service, minutes), extra={"cluster": reporting}
+    ).series()
+    series += Traffic(
+        service, SILENT_FROM, _timelines(service, SILENT_FROM), extra={"cluster": silent}
+    ).series()
+    name = absent_alert_name(service)
+    checks = [
+        _check(SILENT_FROM - 5, name),
+        _check(SILENT_CHECK, name, [_absent_expect(service, True, silent)]),
+    ]
+    title = (
+        f"{service.name}: cluster {silent} goes silent while {reporting} reports: "
+        f"the absent alert fires for {silent} only"
+    )
+    return _group(title, series, checks)
 
 
 def _inputs(series: tuple[Series, ...]) -> list[dict[str, str]]:
@@ -635,7 +677,10 @@ def test_groups(
                 outages.append(group)
         steady.append(no_traffic(service))
     if queries.has_metrics(service):
-        steady.append(metrics_absent(service))
+        steady.append(metrics_absent(service, bool(clusters)))
+        if clusters:
+            # a cluster falls silent at a given minute: a timing claim, on the 1m grid
+            outages.append(one_cluster_silent(service, clusters))
     for alert in workload:
         steady.extend(workload_groups(service, alert))
         group = workload_two_clusters(service, alert, clusters)

@@ -8,13 +8,24 @@ from obskit import queries
 from obskit.catalog.model import ResolvedService
 from obskit.render.serialize import clean_float
 from obskit.renderers.dashboards.panels import target, timeseries
-from obskit.renderers.dashboards.variables import CLUSTER_MATCHER, RATE, namespace_overrides
+from obskit.renderers.dashboards.variables import (
+    CLUSTER_MATCHER,
+    PER_CLUSTER,
+    RATE,
+    legend,
+    namespace_overrides,
+)
 
 QUANTILES = (0.5, 0.9, 0.99)
 
 
 def _scope(service: ResolvedService) -> dict[str, Any]:
-    return {"overrides": namespace_overrides(service), "extra": (CLUSTER_MATCHER,)}
+    """Matchers of the dashboard's variables; one series per cluster."""
+    return {
+        "overrides": namespace_overrides(service),
+        "extra": (CLUSTER_MATCHER,),
+        "by": PER_CLUSTER,
+    }
 
 
 def availability_objective(service: ResolvedService) -> float | None:
@@ -38,7 +49,7 @@ def request_rate_panel(service: ResolvedService) -> Any:
         "Request rate by status",
         f"Requests per second ({preset.requests}) by {what}, stacked.",
         "reqps",
-        [target(expr, "{{grpc_code}}" if grpc else "{{status_class}}")],
+        [target(expr, legend("{{grpc_code}}" if grpc else "{{status_class}}"))],
         stack=True,
         minimum=0,
     )
@@ -58,7 +69,7 @@ def error_ratio_panel(service: ResolvedService) -> Any:
         "Error ratio",
         description,
         "percentunit",
-        [target(expr, "error ratio")],
+        [target(expr, legend("error ratio"))],
         thresholds=thresholds,
         threshold_lines=objective is not None,
         minimum=0,
@@ -69,7 +80,10 @@ def latency_panel(service: ResolvedService) -> Any:
     preset = queries.preset_of(service)
     threshold = latency_threshold(service)
     targets = [
-        target(queries.latency_quantile(service, q, RATE, **_scope(service)), f"p{round(q * 100)}")
+        target(
+            queries.latency_quantile(service, q, RATE, **_scope(service)),
+            legend(f"p{round(q * 100)}"),
+        )
         for q in QUANTILES
     ]
     unit_note = " (istio reports milliseconds: divided by 1000)" if preset.unit == "ms" else ""

@@ -7,6 +7,7 @@ port-forward or an ingress mapped to the same host names.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import quote
 
@@ -60,6 +61,37 @@ def kibana_url(catalog: Catalog, service: ResolvedService) -> str:
     return f"{kibana_base(catalog)}/app/discover#/?_g={global_state}&_a={app_state}"
 
 
+def grafana_logs_url(catalog: Catalog, service: ResolvedService) -> str | None:
+    """Grafana Explore on the team's own logs datasource (access on), filtered to namespace
+    and app over the dashboard's time range; None with access off (Kibana is the link)."""
+    if catalog.metadata.access is None or not catalog.metadata.access.enabled:
+        return None
+    from obskit.renderers.helm.grafana import logs_datasource_uid
+
+    uid = logs_datasource_uid(service.team)
+    lucene = (
+        f'kubernetes.namespace_name:"{service.namespace}"'
+        f' AND kubernetes.labels.app:"{service.name}"'
+    )
+    pane = {
+        "datasource": uid,
+        "queries": [
+            {
+                "refId": "A",
+                "datasource": {"type": "elasticsearch", "uid": uid},
+                "query": lucene,
+                "metrics": [{"id": "1", "type": "logs"}],
+                "bucketAggs": [],
+            }
+        ],
+        "range": {"from": "FROM_MS", "to": "TO_MS"},
+    }
+    panes = quote(json.dumps({"logs": pane}, separators=(",", ":"), sort_keys=True), safe="")
+    # Grafana fills ${__from} / ${__to} into link URLs: they must stay unencoded
+    panes = panes.replace("FROM_MS", "${__from}").replace("TO_MS", "${__to}")
+    return f"/explore?schemaVersion=1&orgId=1&panes={panes}"
+
+
 def jaeger_url(catalog: Catalog, service: ResolvedService) -> str:
     """Jaeger trace search for the service's trace name over the dashboard's time range."""
     return (
@@ -86,6 +118,9 @@ def service_links(catalog: Catalog, service: ResolvedService) -> list[G.Dashboar
     links: list[G.DashboardLink] = []
     if service.logs.enabled:
         links.append(_link("Logs (Kibana)", kibana_url(catalog, service), "Kibana Discover"))
+        explore = grafana_logs_url(catalog, service)
+        if explore is not None:
+            links.append(_link("Logs (Grafana)", explore, f"Explore logs-{service.team}.*"))
     if service.traces.enabled:
         links.append(
             _link("Traces (Jaeger)", jaeger_url(catalog, service), f"{service.trace_service}")
@@ -124,6 +159,9 @@ def about_panel(catalog: Catalog, service: ResolvedService) -> Any:
         lines.append(f"- [Runbook]({service.runbook})")
     if service.logs.enabled:
         lines.append(f"- [Logs in Kibana]({kibana_url(catalog, service)})")
+        explore = grafana_logs_url(catalog, service)
+        if explore is not None:
+            lines.append(f"- [Logs in Grafana]({explore})")
     if service.traces.enabled:
         lines.append(f"- [Traces in Jaeger]({jaeger_url(catalog, service)})")
     if service.depends_on:

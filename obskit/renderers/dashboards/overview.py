@@ -1,7 +1,10 @@
 """Overview dashboards: fleet, SLOs and one per team.
 
 They read the per-service and SLO recording rules (obskit.slo_names), grouped by service in
-tables, so the number of panels is the same for 3 or 10,000 services.
+tables, so the number of panels is the same for 3 or 10,000 services. Every figure is per
+cluster (``by (cluster, ...)``: a ``cluster`` column in the tables, one value per cluster in
+the stats); on one Prometheus without a ``cluster`` label that is one row per service, as
+before.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from obskit.renderers.dashboards.layout import Grid
 from obskit.renderers.dashboards.normalize import normalize_dashboard
 from obskit.renderers.dashboards.panels import stat, table, target
 from obskit.renderers.dashboards.uid import overview_title, overview_uid, service_link_template
-from obskit.renderers.dashboards.variables import CLUSTER_MATCHER, overview_templating
+from obskit.renderers.dashboards.variables import CLUSTER_MATCHER, legend, overview_templating
 
 TIERS = ("critical", "standard", "low")
 SLO_WINDOWS = ("30d", "28d", "7d")
@@ -61,14 +64,15 @@ ERROR_STEPS = [(None, "green"), (0.1, "yellow"), (1, "red")]
 
 
 def _transformations(by: tuple[str, ...], names: dict[str, str]) -> list[dict[str, Any]]:
-    """Merge the instant queries into one row per label set, name the value columns."""
+    """Merge the instant queries into one row per label set, name the value columns
+    (``organize`` orders by the names before its renames: the ``Value #X`` ones)."""
     return [
         {"id": "merge", "options": {}},
         {
             "id": "organize",
             "options": {
                 "excludeByName": {"Time": True},
-                "indexByName": {label: i for i, label in enumerate((*by, *names.values()))},
+                "indexByName": {name: i for i, name in enumerate((*by, *names))},
                 "renameByName": names,
             },
         },
@@ -96,7 +100,7 @@ def _table_extras(catalog: Catalog) -> dict[str, Any]:
 def services_table(catalog: Catalog, tier: str, team: str | None) -> Any:
     # the service:* and slo:* recording rules carry `tier`: a constant-size filter
     sel = _sel(f'tier="{tier}"', *_team_matcher(team))
-    by = "service, team"
+    by = "cluster, service, team"
     targets = [
         target(f"sum by ({by})({slo_names.SERVICE_REQUESTS_RATE}{sel})", instant=True),
         target(f"100 * max by ({by})({slo_names.SERVICE_ERROR_RATIO}{sel})", instant=True),
@@ -111,16 +115,16 @@ def services_table(catalog: Catalog, tier: str, team: str | None) -> Any:
     }
     panel = table(
         f"Tier {tier}: services",
-        f"Every {tier}-tier service{' of team ' + team if team else ''}: request rate, error "
-        "ratio and p99 latency over 5m, and the lowest error budget remaining of its SLOs. "
-        "Click a row to open the service's dashboard.",
+        f"Every {tier}-tier service{' of team ' + team if team else ''}, per cluster: request "
+        "rate, error ratio and p99 latency over 5m, and the lowest error budget remaining of "
+        "its SLOs. Click a row to open the service's dashboard.",
         "none",
         targets,
         overrides=[
             _colour("Errors %", "color-text", ERROR_STEPS),
             _colour("Budget left % (worst SLO)", "color-background", BUDGET_STEPS),
         ],
-        transformations=_transformations(("service", "team"), columns),
+        transformations=_transformations(("cluster", "service", "team"), columns),
         sort_by=[("Errors %", True)],
     )
     panel.extraJson = _table_extras(catalog)
@@ -129,10 +133,10 @@ def services_table(catalog: Catalog, tier: str, team: str | None) -> Any:
 
 def slos_table(catalog: Catalog, team: str | None) -> Any:
     sel = _sel(*_team_matcher(team))
-    by = "service, slo, team"
+    by = "cluster, service, slo, team"
     sli_error = " or ".join(f"{slo_names.sli_error_ratio(w)}{sel}" for w in SLO_WINDOWS)
     targets = [
-        target(f"100 * max by ({by})({slo_names.OBJECTIVE}{sel})", instant=True),
+        target(f"100 * max by ({by})({objective_per_cluster(sel)})", instant=True),
         target(f"100 * (1 - max by ({by})({sli_error}))", instant=True),
         target(f"100 * min by ({by})({slo_names.BUDGET_REMAINING}{sel})", instant=True),
         target(f"max by ({by})({slo_names.CURRENT_BURN_RATE}{sel})", instant=True),
@@ -145,51 +149,95 @@ def slos_table(catalog: Catalog, team: str | None) -> Any:
     }
     panel = table(
         "SLOs",
-        "Every SLO: objective, SLI over its compliance window, error budget remaining and "
-        "current burn rate (5m); coloured by state (red: budget spent or burning fast). "
-        "Sorted by budget remaining, lowest first.",
+        "Every SLO per cluster: objective, SLI over its compliance window, error budget "
+        "remaining and current burn rate (5m); coloured by state (red: budget spent or "
+        "burning fast). Sorted by budget remaining, lowest first.",
         "none",
         targets,
         overrides=[
             _colour("Budget left %", "color-background", BUDGET_STEPS),
             _colour("Burn rate", "color-background", BURN_STEPS),
         ],
-        transformations=_transformations(("service", "slo", "team"), columns),
+        transformations=_transformations(("cluster", "service", "slo", "team"), columns),
         sort_by=[("Budget left %", False)],
     )
     panel.extraJson = _table_extras(catalog)
     return panel
 
 
+def objective_per_cluster(sel: str) -> str:
+    """The objective on every cluster's row of an SLO: the objective is recorded from
+    ``vector()`` (no ``cluster`` label under a central ruler), so it is joined onto the SLO's
+    per-cluster budget series; an SLO without one yet gets the recorded objective alone.
+    ``group`` is 1 whatever the budget's value: an idle SLO's budget is NaN (0/0), and
+    ``0 * NaN`` would blank its objective."""
+    budget, objective = slo_names.BUDGET_REMAINING, slo_names.OBJECTIVE
+    return (
+        f"group by (cluster, service, slo, team)({budget}{sel}) * on (service, slo) "
+        f"group_left () max by (service, slo)({objective}{sel}) "
+        f"or on (service, slo) {objective}{sel}"
+    )
+
+
+def count_per_cluster(expr: str, condition: str) -> str:
+    """How many series of ``expr`` meet ``condition``, per cluster: 0 for a cluster with
+    series and none meeting it, 0 (one value) when there is no series at all."""
+    return (
+        f"count by (cluster)({expr} {condition}) or 0 * count by (cluster)({expr}) "
+        "or on () vector(0)"
+    )
+
+
 def summary_stats(team: str | None) -> list[Any]:
     t = _team_matcher(team)
     sel = _sel(*t)
+    per = "One value per cluster."
     return [
         stat(
             "Request rate",
-            "Requests per second over all services (5m rate).",
+            f"Requests per second over all services (5m rate). {per}",
             "reqps",
-            [target(f"sum({slo_names.SERVICE_REQUESTS_RATE}{sel})", "requests")],
+            [
+                target(
+                    f"sum by (cluster)({slo_names.SERVICE_REQUESTS_RATE}{sel})",
+                    legend("requests"),
+                )
+            ],
         ),
         stat(
             "Services with > 1% errors",
-            "Services whose 5m error ratio is above 1%.",
+            f"Services whose 5m error ratio is above 1%. {per}",
             "short",
-            [target(f"count({slo_names.SERVICE_ERROR_RATIO}{sel} > 0.01) or vector(0)")],
+            [
+                target(
+                    count_per_cluster(f"{slo_names.SERVICE_ERROR_RATIO}{sel}", "> 0.01"),
+                    legend("services"),
+                )
+            ],
             thresholds=((None, "green"), (1, "red")),
         ),
         stat(
             "SLOs out of budget",
-            "SLOs whose error budget over the compliance window is spent.",
+            f"SLOs whose error budget over the compliance window is spent. {per}",
             "short",
-            [target(f"count({slo_names.BUDGET_REMAINING}{sel} <= 0) or vector(0)")],
+            [
+                target(
+                    count_per_cluster(f"{slo_names.BUDGET_REMAINING}{sel}", "<= 0"),
+                    legend("SLOs"),
+                )
+            ],
             thresholds=((None, "green"), (1, "red")),
         ),
         stat(
             "SLOs burning fast",
-            "SLOs burning their error budget more than 14.4 times too fast (5m).",
+            f"SLOs burning their error budget more than 14.4 times too fast (5m). {per}",
             "short",
-            [target(f"count({slo_names.CURRENT_BURN_RATE}{sel} > 14.4) or vector(0)")],
+            [
+                target(
+                    count_per_cluster(f"{slo_names.CURRENT_BURN_RATE}{sel}", "> 14.4"),
+                    legend("SLOs"),
+                )
+            ],
             thresholds=((None, "green"), (1, "red")),
         ),
     ]

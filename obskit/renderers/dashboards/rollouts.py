@@ -25,11 +25,11 @@ ROLLOUT_ANNOTATION = "Rollouts"
 
 
 def rollout_query(service: ResolvedService) -> str:
-    """1 at each step in which the workload's observed generation changed."""
+    """1 at each step in which the workload's observed generation changed, per cluster."""
     kind = KINDS[service.workload.kind]
     series = OBSERVED_GENERATION[service.workload.kind]
     sel = _sel(f'{kind.label}="{service.workload_name}"')
-    return f"max(changes({series}{sel}[2m])) > 0"
+    return f"max by (cluster)(changes({series}{sel}[2m])) > 0"
 
 
 def rollout_annotation(service: ResolvedService) -> dict[str, Any]:
@@ -43,7 +43,11 @@ def rollout_annotation(service: ResolvedService) -> dict[str, Any]:
         "expr": rollout_query(service),
         "step": "1m",
         "titleFormat": "Rollout",
+        # Grafana renders a textFormat label the series lacks as ``{{cluster}}`` (or
+        # ``cluster`` before 10.x): one Prometheus has no cluster label, so the cluster is a
+        # tag (label values named in tagKeys; none when absent)
         "textFormat": f"{name}: new generation observed",
+        "tagKeys": "cluster",
     }
 
 

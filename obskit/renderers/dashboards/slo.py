@@ -1,7 +1,8 @@
 """SLO panels: burn rates, budget remaining and SLI vs objective, per SLO.
 
 They read the SLO recording rules (obskit.slo_names; labels ``service`` and ``slo``) so the
-queries stay short; burn rates divide by the error budget written in as a constant.
+queries stay short; burn rates divide by the error budget written in as a constant. The
+recorded series are per cluster already (the rules keep ``cluster``): one line per cluster.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from obskit import slo_names
 from obskit.catalog.model import ResolvedService, ResolvedSlo
 from obskit.render.serialize import clean_float, format_number
 from obskit.renderers.dashboards.panels import stat, target, timeseries
-from obskit.renderers.dashboards.variables import CLUSTER_MATCHER
+from obskit.renderers.dashboards.variables import CLUSTER_MATCHER, legend
 
 #: multi-window burn-rate alert thresholds (Google SRE workbook): 1h page, 6h page
 BURN_THRESHOLDS = ((None, "green"), (1, "yellow"), (6, "orange"), (14.4, "red"))
@@ -45,7 +46,7 @@ def slo_panels(service: ResolvedService, slo: ResolvedSlo) -> list[tuple[Any, in
         "Error budget remaining",
         f"Share of the {slo.window} error budget ({_budget(slo)} of requests) not yet spent.",
         "percentunit",
-        [target(f"{slo_names.BUDGET_REMAINING}{sel}", "remaining")],
+        [target(f"{slo_names.BUDGET_REMAINING}{sel}", legend("remaining"))],
         thresholds=((None, "red"), (0, "orange"), (0.25, "yellow"), (0.5, "green")),
         decimals=1,
     )
@@ -54,7 +55,10 @@ def slo_panels(service: ResolvedService, slo: ResolvedSlo) -> list[tuple[Any, in
         "How fast the error budget burns (1 = spent exactly at the end of the window). "
         "Pages at 14.4 over 1h and 6 over 6h.",
         "short",
-        [target(burn_rate(service, slo, "1h"), "1h"), target(burn_rate(service, slo, "6h"), "6h")],
+        [
+            target(burn_rate(service, slo, "1h"), legend("1h")),
+            target(burn_rate(service, slo, "6h"), legend("6h")),
+        ],
         thresholds=BURN_THRESHOLDS,
         decimals=2,
     )
@@ -63,7 +67,7 @@ def slo_panels(service: ResolvedService, slo: ResolvedSlo) -> list[tuple[Any, in
         f"SLI over 1h windows: 1 - {slo_names.sli_error_ratio('1h')}. "
         f"The dashed line is the {format_number(slo.objective)}% objective.",
         "percentunit",
-        [target(f"1 - {slo_names.sli_error_ratio('1h')}{sel}", "SLI (1h)")],
+        [target(f"1 - {slo_names.sli_error_ratio('1h')}{sel}", legend("SLI (1h)"))],
         thresholds=((None, "red"), (objective, "green")),
         threshold_lines=True,
     )
@@ -72,8 +76,8 @@ def slo_panels(service: ResolvedService, slo: ResolvedSlo) -> list[tuple[Any, in
         "Burn rate over 1h and 6h windows, with the paging thresholds (6, 14.4).",
         "short",
         [
-            target(burn_rate(service, slo, "1h"), "1h"),
-            target(burn_rate(service, slo, "6h"), "6h"),
+            target(burn_rate(service, slo, "1h"), legend("1h")),
+            target(burn_rate(service, slo, "6h"), legend("6h")),
         ],
         thresholds=BURN_THRESHOLDS,
         threshold_lines=True,

@@ -1,7 +1,9 @@
 """Dashboard variables (datasource, cluster, namespace) and the matchers that use them.
 
-``cluster``: a query variable over the ``cluster`` label with an *All* option (``.*``),
-defaulting to ``metadata.cluster``. Queries match it with ``cluster=~"$cluster|"``: the
+``cluster``: a query variable over the ``cluster`` label of ``up`` with an *All* option
+(``.*``), defaulting to All when an environment lists several clusters, else to
+``metadata.cluster``. Every panel keeps one series per cluster (:data:`PER_CLUSTER`), its
+legend ending in ``{{cluster}}``. Queries match it with ``cluster=~"$cluster|"``: the
 empty alternative also matches series that have no ``cluster`` label at all (a single-cluster
 Prometheus without external labels, or recording rules that aggregate it away), so the
 dashboards work with and without a cluster label.
@@ -15,13 +17,23 @@ from __future__ import annotations
 
 import grafanalib.core as G
 
+from obskit.catalog.clusters import paired_clusters
 from obskit.catalog.model import Catalog, ResolvedService
 from obskit.catalog.presets import PRESETS
 from obskit.renderers.dashboards.normalize import DATASOURCE
 
 CLUSTER_MATCHER = 'cluster=~"$cluster|"'
+#: every panel query keeps one series per cluster (``sum by (cluster, ...)``): with *All*
+#: selected on a central store the clusters are drawn apart, never added together; series
+#: without a ``cluster`` label (one Prometheus) give one series, as before
+PER_CLUSTER: tuple[str, ...] = ("cluster",)
 NAMESPACE_MATCHER = 'namespace="$namespace"'
 RATE = "$__rate_interval"
+
+
+def legend(text: str) -> str:
+    """``text {{cluster}}``: the cluster last, so an unlabelled series reads ``text``."""
+    return f"{text} {{{{cluster}}}}"
 
 
 def namespace_overrides(service: ResolvedService) -> dict[str, str]:
@@ -49,7 +61,11 @@ def _datasource() -> G.Template:
 
 
 def _cluster(catalog: Catalog) -> G.Template:
-    default = catalog.metadata.cluster
+    """The clusters reporting ``up`` (every scrape writes it, and remote-write carries the
+    ``cluster`` external label): what the store really holds, a new cluster appears without
+    re-rendering. Default: All when an environment has several clusters, else
+    ``metadata.cluster``."""
+    default = None if paired_clusters(catalog) else catalog.metadata.cluster
     return G.Template(
         name="cluster",
         label="Cluster",

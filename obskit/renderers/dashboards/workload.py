@@ -12,7 +12,13 @@ from typing import Any
 
 from obskit.catalog.model import ResolvedService
 from obskit.renderers.dashboards.panels import stat, target, timeseries
-from obskit.renderers.dashboards.variables import CLUSTER_MATCHER, NAMESPACE_MATCHER, RATE
+from obskit.renderers.dashboards.variables import (
+    CLUSTER_MATCHER,
+    NAMESPACE_MATCHER,
+    PER_CLUSTER,
+    RATE,
+    legend,
+)
 
 
 @dataclass(frozen=True)
@@ -48,21 +54,27 @@ def _sel(*extra: str) -> str:
 
 
 def _of_workload(service: ResolvedService, expr: str) -> str:
-    """``expr`` kept for the workload's pods (the owner join of the alerts)."""
+    """``expr`` kept for the workload's pods (the owner join of the alerts), per cluster: a
+    pod of the same name in another cluster never matches."""
     kind, name = service.workload.kind, service.workload_name
     if kind != "Deployment":
         owner = _sel(f'owner_kind="{kind}"', f'owner_name="{name}"')
-        owned = f"max by (namespace, pod) (kube_pod_owner{owner})"
+        owned = f"max by (cluster, namespace, pod) (kube_pod_owner{owner})"
     else:
         pods = _sel('owner_kind="ReplicaSet"')
         sets = _sel('owner_kind="Deployment"', f'owner_name="{name}"')
         owned = (
-            "max by (namespace, pod) (max by (namespace, pod, owner_name) "
-            f"(kube_pod_owner{pods}) * on (namespace, owner_name) group_left () "
-            "max by (namespace, owner_name) (label_replace(kube_replicaset_owner"
+            "max by (cluster, namespace, pod) (max by (cluster, namespace, pod, owner_name) "
+            f"(kube_pod_owner{pods}) * on (cluster, namespace, owner_name) group_left () "
+            "max by (cluster, namespace, owner_name) (label_replace(kube_replicaset_owner"
             f'{sets}, "owner_name", "$1", "replicaset", "(.+)")))'
         )
-    return f"({expr} and on (namespace, pod) {owned})"
+    return f"({expr} and on (cluster, namespace, pod) {owned})"
+
+
+def _sum(expr: str, *labels: str) -> str:
+    """``sum by (cluster, labels...)(expr)``."""
+    return f"sum by ({', '.join((*PER_CLUSTER, *labels))})({expr})"
 
 
 def _containers() -> str:
@@ -71,7 +83,7 @@ def _containers() -> str:
 
 def _resource(service: ResolvedService, metric: str, resource: str) -> str:
     sel = _sel(f'resource="{resource}"')
-    return f"sum({_of_workload(service, f'kube_pod_container_resource_{metric}{sel}')})"
+    return _sum(_of_workload(service, f"kube_pod_container_resource_{metric}{sel}"))
 
 
 def replica_panels(service: ResolvedService) -> list[Any]:
@@ -88,8 +100,8 @@ def replica_panels(service: ResolvedService) -> list[Any]:
         f"{name}: {kind.desired} vs {kind.available} (kube-state-metrics).",
         "short",
         [
-            target(f"max({kind.desired}{wl})", "desired"),
-            target(f"max({kind.available}{wl})", "available"),
+            target(f"max by (cluster)({kind.desired}{wl})", legend("desired")),
+            target(f"max by (cluster)({kind.available}{wl})", legend("available")),
         ],
         minimum=0,
     )
@@ -97,7 +109,7 @@ def replica_panels(service: ResolvedService) -> list[Any]:
         "Pods not ready",
         f"Pods of {name} whose Ready condition is false (kube_pod_status_ready).",
         "short",
-        [target(f"sum({not_ready}) or vector(0)", "not ready")],
+        [target(f"{_sum(not_ready)} or on () vector(0)", legend("not ready"))],
         thresholds=((None, "green"), (1, "red")),
     )
     restarts = timeseries(
@@ -105,12 +117,7 @@ def replica_panels(service: ResolvedService) -> list[Any]:
         f"Container restarts of {name}'s pods per interval "
         "(kube_pod_container_status_restarts_total).",
         "short",
-        [
-            target(
-                f"sum by (pod)({restarts_expr})",
-                "{{pod}}",
-            )
-        ],
+        [target(_sum(restarts_expr, "pod"), legend("{{pod}}"))],
         minimum=0,
     )
     return [replicas, not_ready, restarts]
@@ -128,9 +135,9 @@ def resource_panels(service: ResolvedService) -> list[Any]:
         "requests and limits.",
         "short",
         [
-            target(f"sum({w(f'rate(container_cpu_usage_seconds_total{c}[{RATE}])')})", "usage"),
-            target(_resource(service, "requests", "cpu"), "requests"),
-            target(_resource(service, "limits", "cpu"), "limits"),
+            target(_sum(w(f"rate(container_cpu_usage_seconds_total{c}[{RATE}])")), legend("usage")),
+            target(_resource(service, "requests", "cpu"), legend("requests")),
+            target(_resource(service, "limits", "cpu"), legend("limits")),
         ],
         minimum=0,
     )
@@ -140,9 +147,9 @@ def resource_panels(service: ResolvedService) -> list[Any]:
         "against requests and limits.",
         "bytes",
         [
-            target(f"sum({w(f'container_memory_working_set_bytes{c}')})", "working set"),
-            target(_resource(service, "requests", "memory"), "requests"),
-            target(_resource(service, "limits", "memory"), "limits"),
+            target(_sum(w(f"container_memory_working_set_bytes{c}")), legend("working set")),
+            target(_resource(service, "requests", "memory"), legend("requests")),
+            target(_resource(service, "limits", "memory"), legend("limits")),
         ],
         minimum=0,
     )
@@ -152,9 +159,10 @@ def resource_panels(service: ResolvedService) -> list[Any]:
         "percentunit",
         [
             target(
-                f"sum({w(f'rate(container_cpu_cfs_throttled_periods_total{c}[{RATE}])')})\n/\n"
-                f"sum({w(f'rate(container_cpu_cfs_periods_total{c}[{RATE}])')})",
-                "throttled",
+                _sum(w(f"rate(container_cpu_cfs_throttled_periods_total{c}[{RATE}])"))
+                + "\n/\n"
+                + _sum(w(f"rate(container_cpu_cfs_periods_total{c}[{RATE}])")),
+                legend("throttled"),
             )
         ],
         thresholds=((None, "green"), (0.25, "red")),
@@ -167,8 +175,8 @@ def resource_panels(service: ResolvedService) -> list[Any]:
         "short",
         [
             target(
-                f"sum by (pod)({w(f'increase(container_oom_events_total{c}[{RATE}])')})",
-                "{{pod}}",
+                _sum(w(f"increase(container_oom_events_total{c}[{RATE}])"), "pod"),
+                legend("{{pod}}"),
             )
         ],
         minimum=0,

@@ -19,6 +19,7 @@ from typing import Any
 
 from obskit.catalog.clusters import central_cluster, resolved_clusters
 from obskit.catalog.model import Catalog, Central, ClusterSpec, Environment
+from obskit.renderers.access.logs import log_teams
 from obskit.renderers.helm import grafana, wiring
 from obskit.renderers.helm.commented import Values
 from obskit.stack import KPS_RELEASE, MANAGED_BY_LABELS, STACK_NAMESPACE
@@ -158,7 +159,7 @@ def _grafana(values: Values, catalog: Catalog, env_name: str, cluster: ClusterSp
     )
     values.set(
         "grafana.additionalDataSources",
-        [datasource, grafana.elasticsearch_datasource(), grafana.jaeger_datasource()],
+        [datasource, *grafana.logs_and_traces(log_teams(catalog))],
         why="The central store (every cluster's series), logs and traces of this cluster.",
     )
 

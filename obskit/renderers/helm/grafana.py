@@ -15,18 +15,21 @@ from obskit.stack import (
 )
 
 
-def elasticsearch_datasource() -> dict[str, Any]:
-    """The logs datasource, with a link from each log line's trace id to Jaeger."""
+def elasticsearch_datasource(team: str | None = None) -> dict[str, Any]:
+    """The logs datasource (all of ``logs-*``, or with ``team`` only ``logs-<team>.*``), with a
+    link from each log line's trace id to Jaeger."""
+    from obskit.renderers.access.logs import team_log_pattern
+
     return {
-        "name": "Elasticsearch (logs)",
-        "uid": wiring.ELASTICSEARCH_UID,
+        "name": f"Elasticsearch (logs {team})" if team else "Elasticsearch (logs)",
+        "uid": logs_datasource_uid(team),
         "type": "elasticsearch",
         "access": "proxy",
         "url": wiring.ES_URL,
         "basicAuth": True,
         "basicAuthUser": wiring.ES_USER,
         "jsonData": {
-            "index": wiring.LOG_INDEX_PATTERN,
+            "index": team_log_pattern(team) if team else wiring.LOG_INDEX_PATTERN,
             "timeField": wiring.TIME_FIELD,
             "logMessageField": wiring.MESSAGE_FIELD,
             "logLevelField": wiring.LEVEL_FIELD,
@@ -42,31 +45,51 @@ def elasticsearch_datasource() -> dict[str, Any]:
     }
 
 
-def jaeger_datasource() -> dict[str, Any]:
-    """The traces datasource, with a link from each span to its logs."""
+def logs_datasource_uid(team: str | None = None) -> str:
+    """``elasticsearch-logs``, or per team (access on) ``elasticsearch-logs-<team>``."""
+    return f"{wiring.ELASTICSEARCH_UID}-{team}" if team else wiring.ELASTICSEARCH_UID
+
+
+def jaeger_datasource(logs_uid: str | None = wiring.ELASTICSEARCH_UID) -> dict[str, Any]:
+    """The traces datasource, with a link from each span to its logs (in ``logs_uid``)."""
+    json_data: dict[str, Any] = {"nodeGraph": {"enabled": True}}
+    if logs_uid is not None:
+        json_data["tracesToLogsV2"] = {
+            "datasourceUid": logs_uid,
+            "spanStartTimeShift": "-5m",
+            "spanEndTimeShift": "5m",
+            "filterByTraceID": False,
+            "filterBySpanID": False,
+            "customQuery": True,
+            "query": f'{wiring.TRACE_ID_FIELD}:"${{__trace.traceId}}"',
+        }
     return {
         "name": "Jaeger",
         "uid": wiring.JAEGER_UID,
         "type": "jaeger",
         "access": "proxy",
         "url": wiring.JAEGER_QUERY_URL,
-        "jsonData": {
-            "tracesToLogsV2": {
-                "datasourceUid": wiring.ELASTICSEARCH_UID,
-                "spanStartTimeShift": "-5m",
-                "spanEndTimeShift": "5m",
-                "filterByTraceID": False,
-                "filterBySpanID": False,
-                "customQuery": True,
-                "query": f'{wiring.TRACE_ID_FIELD}:"${{__trace.traceId}}"',
-            },
-            "nodeGraph": {"enabled": True},
-        },
+        "jsonData": json_data,
     }
 
 
-def build(values: Values, size: Sizing, dashboards: DashboardsSettings | None = None) -> None:
-    """Set the ``grafana`` part of kube-prometheus-stack's values."""
+def logs_and_traces(log_teams: list[str] | None) -> list[dict[str, Any]]:
+    """The logs datasource(s) and Jaeger: one logs datasource for all, or (access on) one per
+    team reading only its own pattern; a trace then has no single logs datasource, so Jaeger
+    links to none (docs/access.md)."""
+    if log_teams is None:
+        return [elasticsearch_datasource(), jaeger_datasource()]
+    return [*(elasticsearch_datasource(t) for t in log_teams), jaeger_datasource(None)]
+
+
+def build(
+    values: Values,
+    size: Sizing,
+    dashboards: DashboardsSettings | None = None,
+    log_teams: list[str] | None = None,
+) -> None:
+    """Set the ``grafana`` part of kube-prometheus-stack's values (``log_teams``: one logs
+    datasource per team, access on)."""
     g = size["grafana"]
     values.set(
         "grafana.admin",
@@ -90,7 +113,7 @@ def build(values: Values, size: Sizing, dashboards: DashboardsSettings | None = 
         _operator_dashboards(values, dashboards)
     else:
         _sidecar_dashboards(values)
-    _datasources(values)
+    _datasources(values, log_teams)
 
 
 def _operator_dashboards(values: Values, dashboards: DashboardsSettings) -> None:
@@ -145,7 +168,7 @@ def _sidecar_dashboards(values: Values) -> None:
     )
 
 
-def _datasources(values: Values) -> None:
+def _datasources(values: Values, log_teams: list[str] | None) -> None:
     ds = "grafana.sidecar.datasources"
     values.set(f"{ds}.enabled", True)
     values.set(
@@ -168,12 +191,13 @@ def _datasources(values: Values) -> None:
     )
     values.set(
         "grafana.additionalDataSources",
-        [elasticsearch_datasource(), jaeger_datasource()],
+        logs_and_traces(log_teams),
         why=(
-            "Logs (Elasticsearch, index per namespace) and traces (Jaeger). Logs link to\n"
-            "traces through the trace_id field (dataLinks); traces link back to logs\n"
-            "(tracesToLogsV2). The Elasticsearch password is the environment variable\n"
-            f"{wiring.ES_PASSWORD_ENV}, read from ECK's Secret (envValueFrom below)."
+            "Logs (Elasticsearch) and traces (Jaeger). Logs link to traces through the\n"
+            "trace_id field (dataLinks); traces link back to logs (tracesToLogsV2) when there\n"
+            "is one logs datasource; with team access on there is one per team, reading only\n"
+            "logs-<team>.* (docs/access.md). The Elasticsearch password is the environment\n"
+            f"variable {wiring.ES_PASSWORD_ENV}, read from ECK's Secret (envValueFrom below)."
         ),
     )
     values.set(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from obskit.catalog.model import Catalog, dashboards_settings
+from obskit.renderers.access.logs import log_teams
 from obskit.renderers.helm import alertmanager, grafana, kube_state_metrics, prometheus
 from obskit.renderers.helm.commented import Values
 from obskit.renderers.helm.sizing import Sizing
@@ -15,7 +16,7 @@ def build(catalog: Catalog, size: Sizing) -> Values:
     alertmanager.build(values, catalog, size)
     crds(values)
     default_rules(values, catalog, size.environment)
-    grafana.build(values, size, dashboards_settings(catalog))
+    grafana.build(values, size, dashboards_settings(catalog), log_teams(catalog))
     kube_state_metrics.build_subchart(values)
     return values
 
