@@ -79,7 +79,7 @@ def _value(value: str | int | float, in_list: bool) -> tuple[str, tuple[str, ...
     return _asked(value, in_list)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096, typed=True)  # typed: 1 and 1.0 are equal keys, not equal texts
 def _asked(value: str | int | float, in_list: bool) -> tuple[str, tuple[str, ...]]:
     """What PyYAML writes for ``value`` (memoised: numbers and descriptions repeat)."""
     if in_list:
