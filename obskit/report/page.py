@@ -6,6 +6,7 @@ import html
 from typing import Any
 
 import plotly.graph_objects as go
+from markdown_it import MarkdownIt
 
 from obskit.report.charts import ROW_PX, alert_timeline, stat, timeseries
 from obskit.report.data import AlertTimeline, PanelData
@@ -19,7 +20,7 @@ a{color:#6e9fff}
 .panel h3{font-size:12px;margin:4px 8px}
 .row{border:none;background:none;font-weight:bold;padding-top:6px}
 .nodata{margin:auto;color:#8e8e8e}.errors{color:#F2495C;font-size:11px}
-.text{font-size:12px;padding:0 8px;white-space:pre-wrap}
+.text{font-size:12px;padding:0 8px;overflow:auto}.text.pre{white-space:pre-wrap}
 table{border-collapse:collapse}.tablewrap{overflow:auto;font-size:11px;padding:0 8px}
 td,th{border:1px solid #2c3235;padding:4px 8px;text-align:left}
 """.replace("ROW", str(ROW_PX - 6))
@@ -81,6 +82,17 @@ def _table(data: PanelData) -> str:
     return f'<div class="tablewrap"><table class="paneltable"><tr>{head}</tr>{rows}</table></div>'
 
 
+def text_panel_html(panel: dict[str, Any]) -> str:
+    """A text panel as Grafana shows it: markdown rendered (raw HTML in it escaped, as the
+    report never runs a dashboard's HTML), any other mode as preformatted text."""
+    options = panel.get("options", {})
+    content = options.get("content", "")
+    if options.get("mode", "markdown") == "markdown":
+        rendered = MarkdownIt("commonmark", {"html": False}).render(content)
+        return f'<div class="text md">{rendered}</div>'
+    return f'<div class="text pre">{html.escape(content)}</div>'
+
+
 def _panel_body(
     data: PanelData | None,
     panel: dict[str, Any],
@@ -92,8 +104,7 @@ def _panel_body(
     kind = panel.get("type")
     height = panel.get("gridPos", {}).get("h", 8) * ROW_PX - 30
     if kind == "text":
-        content = panel.get("options", {}).get("content", "")
-        return "text", f'<div class="text">{html.escape(content)}</div>'
+        return "text", text_panel_html(panel)
     if kind == "alertlist":
         if not alerts:
             return "nodata", '<div class="nodata">No alerts</div>'
