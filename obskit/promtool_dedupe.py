@@ -126,13 +126,36 @@ def _uuid_map(canon: str, real: str) -> dict[str, str] | None:
     return out
 
 
+#: regex syntax Python's ``re`` and Go's RE2 (Prometheus) may read differently: POSIX
+#: classes (``[[:lower:]]``: RE2 only), ``{,n}`` (Python: a repetition; RE2: literal text),
+#: flags and groups other than ``(?:`` and ``(?i)``, escapes other than the common ones
+_NOT_PORTABLE = re.compile(
+    r"\[:|\{(?!\d+(?:,\d*)?\})|\(\?(?!:|i\))|\\[^dDwWsS.\\\-+*?()\[\]{}|^$/]"
+)
+_PROMQL_ESCAPE = re.compile(r"\\(.)", re.S)
+
+
+def _unquote(literal: str) -> str | None:
+    """A double-quoted PromQL string's value (``\\\\`` and ``\\"`` only), else None."""
+    if any(m.group(1) not in '\\"' for m in _PROMQL_ESCAPE.finditer(literal)):
+        return None
+    return _PROMQL_ESCAPE.sub(lambda m: m.group(1), literal)
+
+
 def _regexes(rules: str) -> list[str] | None:
+    """The regular expressions of ``rules`` as RE2 reads them, or None when one may be read
+    differently by Python's ``re`` (or is written in a form this parser does not see)."""
     found = [m.group(1) for m in _REGEX_MATCHER.finditer(rules)]
+    if len(found) != rules.count("=~") + rules.count("!~"):
+        return None  # a matcher in single quotes, backticks or YAML escapes: no sharing
     replaces = rules.count("label_replace")
     matched = [m.group(1) for m in _LABEL_REPLACE.finditer(rules)]
     if len(matched) != replaces:
         return None  # a label_replace this parser does not understand: no sharing
-    return [*found, *matched]
+    values = [_unquote(literal) for literal in [*found, *matched]]
+    if any(v is None or _NOT_PORTABLE.search(v) for v in values):
+        return None
+    return [v for v in values if v is not None]
 
 
 @dataclass(frozen=True)

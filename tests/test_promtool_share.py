@@ -141,3 +141,73 @@ def test_a_failing_shared_proof_falls_back_to_each_service(promtool, tmp_path):
     _write_service(alerts, "gamma")
     third = prove(alerts, ["gamma"], promtool=shim, cache=cache, shared={"gamma": shared["alpha"]})
     assert third[0].ok and not third[0].cached
+
+
+#: regexes Python's ``re`` (the guard's check) and RE2 (Prometheus) read differently: with
+#: ``[[:lower:]]+|[a-z0-9-]{,12}`` Python matches both ``zqaqz`` and ``svc-a`` (``{,12}`` is
+#: a repetition, ``[[:lower:]]`` a set of ``[:lower`` then ``]``), RE2 only ``zqaqz``
+#: (a POSIX class; ``{,12}`` is literal text): the canonical files pass, the real ones fail
+_RE2_ONLY = "[[:lower:]]+|[a-z0-9-]{,12}"
+
+
+@pytest.mark.parametrize(
+    "selector",
+    [
+        {"job": "~[[:lower:]]+|[a-z0-9-]{,40}"},  # the one that differs, for longer names
+        {"job": "~[a-z0-9-]{,40}"},
+        {"job": "~[[:alnum:]-]+"},
+    ],
+)
+def test_a_regex_re2_may_read_otherwise_is_not_shared(tmp_path, selector):
+    def edit(services):
+        services[0]["metrics"]["selector"] = selector
+
+    cat = _catalog(tmp_path, edit)
+    assert _canon(cat, "svc-00000") is None
+    assert _canon(cat, "svc-00084") is not None
+
+
+def _own_and_shared(catalog_path: Path, promtool: str, tmp_path: Path) -> dict[str, tuple]:
+    """Per service: (shared?, verdict on its own files, verdict counted with sharing)."""
+    from obskit.promtool_dedupe import SharedProofs
+    from obskit.render.pipeline import render
+
+    cat = load_catalog(catalog_path)
+    render(cat, tmp_path / "out", only=["alerts"], use_cache=False)
+    alerts = tmp_path / "out" / "alerts"
+    names = [s.name for s in cat.services]
+    shared = SharedProofs(cat, alerts)
+    counted = prove(alerts, names, promtool=promtool, use_cache=False, shared=shared)
+    own = prove(alerts, names, promtool=promtool, use_cache=False)
+    return {n: (n in shared, o.ok, c.ok) for n, o, c in zip(names, own, counted, strict=True)}
+
+
+@pytest.mark.promtool
+def test_a_shared_verdict_is_the_real_files_verdict(promtool, tmp_path):
+    """The real promtool on each service's own files (``--no-share``) against the verdict
+    counted with sharing: a regex RE2 reads otherwise than Python made them differ (its
+    own files fail, the canonical ones pass); a plain service still shares and agrees."""
+    doc = {
+        "apiVersion": "obskit/v1",
+        "kind": "ServiceCatalog",
+        "metadata": {"name": "share"},
+        "defaults": {"namespace": "shop", "team": "web", "tier": "low"},
+        "teams": [{"name": "web"}],
+        "services": [
+            {
+                "name": name,
+                "metrics": {"preset": "prometheus-http", "selector": selector},
+                "slos": [{"name": "availability", "objective": 99.0}],
+            }
+            for name, selector in (
+                ("svc-a", {"job": "~" + _RE2_ONLY, "namespace": "shop"}),
+                ("svc-b", {"job": "svc-b", "namespace": "shop"}),
+            )
+        ],
+    }
+    path = tmp_path / "catalog.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    found = _own_and_shared(path, promtool, tmp_path)
+    assert found["svc-b"] == (True, True, True)
+    assert found["svc-a"][1] is False  # RE2 does not match `svc-a`: its outage tests fail
+    assert all(own == counted for _, own, counted in found.values()), found

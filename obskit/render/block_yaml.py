@@ -89,6 +89,9 @@ def _asked(value: str | int | float, in_list: bool) -> tuple[str, tuple[str, ...
     lines = text.split("\n")
     if lines[-1] != "" or not lines[0].startswith(prefix):
         raise _Unsupported(value)
+    if "\u2028" in text or "\u2029" in text:
+        # a line break PyYAML keeps in the scalar: it indents the next line by the column
+        raise _Unsupported(value)
     head, rest = lines[0][len(prefix) :], lines[1:-1]
     if rest and not head.startswith("|"):
         raise _Unsupported(value)  # a folded scalar: its breaks depend on the column
