@@ -31,7 +31,6 @@ from obskit.catalog.model import (
     Traces,
     Workload,
 )
-from obskit.catalog.overrides import catalog_problems
 from obskit.catalog.presets import (
     PRESETS,
     Preset,
@@ -56,7 +55,7 @@ def _singletons(files: Sequence[LoadedFile], problems: list[Problem]) -> dict[st
     """metadata, defaults and environments may each be set in one file only."""
     owner: dict[str, LoadedFile] = {}
     for section in SINGLETON_SECTIONS:
-        setters = [f for f in files if section in f.data]
+        setters = [f for f in files if section in f.sections]
         if len(setters) > 1:
             names = ", ".join(f.path for f in setters)
             for f in setters[1:]:
@@ -369,7 +368,7 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
     if metadata is not None and metadata.access is not None:
         _check_access(files, owner["metadata"], metadata, teams, problems)
     for f in files:
-        problems.extend(catalog_problems(f))
+        problems.extend(f.injected)
     if "environments" in owner:
         problems.extend(environment_problems(owner["environments"]))
     if problems or metadata is None:
