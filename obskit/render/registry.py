@@ -106,8 +106,15 @@ def shared_produce(renderer: str, unit: RenderUnit) -> Files:
 
 
 def catalog_inputs(catalog: Catalog) -> bytes:
-    """The whole catalog as fingerprint input (for units that read all of it)."""
-    return catalog.model_dump_json(exclude={"sources"}).encode()
+    """The whole catalog as fingerprint input (for units that read all of it): a digest.
+
+    Hashed service by service: the catalog's JSON at 10,000 services is ~17 MiB, and units
+    hold their inputs for the whole render.
+    """
+    h = hashlib.sha256(catalog.model_dump_json(exclude={"sources", "services"}).encode())
+    for service in catalog.services:
+        h.update(b"\0" + service.model_dump_json().encode())
+    return h.digest()
 
 
 def service_inputs(catalog: Catalog, service: ResolvedService, *extra: str) -> bytes:
