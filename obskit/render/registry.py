@@ -23,7 +23,7 @@ from obskit.catalog.model import Catalog, ResolvedService
 Files = Mapping[str, bytes]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RenderUnit:
     """One independently rendered piece of output.
 
@@ -64,6 +64,35 @@ def load_renderer(name: str) -> Renderer:
     """Import and return one registered renderer."""
     module_name, attr = REGISTRY[name].split(":")
     return getattr(importlib.import_module(module_name), attr)
+
+
+#: each renderer's units for one catalog, while :func:`units_session` is open: the manifests
+#: renderer wraps the dashboards' and alerts' units, and takes these very objects instead of
+#: a second copy of each (30,000 fewer at 10,000 services); None outside a session
+_UNITS: dict[str, tuple[Catalog, list[RenderUnit]]] | None = None
+
+
+@contextmanager
+def units_session() -> Iterator[None]:
+    """Within it, :func:`renderer_units` builds each renderer's units once per catalog."""
+    global _UNITS
+    previous, _UNITS = _UNITS, {}
+    try:
+        yield
+    finally:
+        _UNITS = previous
+
+
+def renderer_units(name: str, catalog: Catalog) -> list[RenderUnit]:
+    """``load_renderer(name).units(catalog)``, shared within a :func:`units_session`."""
+    if _UNITS is None:
+        return list(load_renderer(name).units(catalog))
+    hit = _UNITS.get(name)
+    if hit is not None and hit[0] is catalog:
+        return hit[1]
+    units = list(load_renderer(name).units(catalog))
+    _UNITS[name] = (catalog, units)
+    return units
 
 
 #: recently produced units of the render in progress: ``(renderer, key, sha256(inputs))
