@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path as FsPath
-from typing import Any
 
 from pydantic import ValidationError
 
 from obskit.catalog.bounds import MAX_FILE_BYTES
 from obskit.catalog.errors import CatalogError, Problem
 from obskit.catalog.model import Catalog, CatalogDocument
+from obskit.catalog.overrides import catalog_problems
 from obskit.catalog.rules import resolve
 from obskit.catalog.schema_errors import problems_from_validation
 from obskit.catalog.yaml_source import SourceMap, load_yaml
@@ -21,12 +21,20 @@ CATALOG_SUFFIXES = (".yaml", ".yml")
 
 @dataclass
 class LoadedFile:
-    """One catalog file: its validated document, its raw data and where each field is."""
+    """One catalog file: its validated document and where each field is.
+
+    The raw data is not kept (at 10,000 services it is tens of MiB while the catalog is
+    resolved): what the cross-file rules need of it, its top-level keys and the problems
+    with what it would inject into rendered files, is taken before it is dropped.
+    """
 
     path: str
     document: CatalogDocument
-    data: dict[str, Any]
     smap: SourceMap
+    #: the file's top-level keys (``metadata``, ``services``...)
+    sections: frozenset[str]
+    #: :func:`~obskit.catalog.overrides.catalog_problems` of the raw data
+    injected: list[Problem]
 
 
 def catalog_files(source: str | os.PathLike[str]) -> list[FsPath]:
@@ -89,7 +97,8 @@ def read_file(path: FsPath) -> tuple[LoadedFile | None, list[Problem]]:
         return None, problems
     if problems:
         return None, problems
-    return LoadedFile(name, document, data, smap), problems
+    injected = catalog_problems(data, smap)
+    return LoadedFile(name, document, smap, frozenset(data), injected), problems
 
 
 def load_catalog(source: str | os.PathLike[str]) -> Catalog:

@@ -24,7 +24,7 @@ from obskit.catalog.secrets import (
 from obskit.render.serialize import MAX_IMPLICIT_KEY, is_simple_key
 
 if TYPE_CHECKING:
-    from obskit.catalog.loader import LoadedFile
+    from obskit.catalog.yaml_source import SourceMap
 
 Path = tuple[str | int, ...]
 
@@ -38,14 +38,12 @@ CHART_REFERENCES = {
 }
 
 
-def catalog_problems(file: LoadedFile) -> list[Problem]:
-    """Everything wrong with what ``file`` would inject into rendered files."""
-    found = [
-        file.smap.problem(_spelt(file, p), m, h, key=k) for p, m, h, k in _overrides(file.data)
-    ]
+def catalog_problems(data: dict[str, Any], smap: SourceMap) -> list[Problem]:
+    """Everything wrong with what a file's ``data`` would inject into rendered files."""
+    found = [smap.problem(_spelt(smap, p), m, h, key=k) for p, m, h, k in _overrides(data)]
     seen = {problem.path for problem in found}
-    for path, message, hint in _secret_values(file.data, ()):
-        problem = file.smap.problem(path, message, hint)
+    for path, message, hint in _secret_values(data, ()):
+        problem = smap.problem(path, message, hint)
         if problem.path not in seen:
             found.append(problem)
     return found
@@ -59,12 +57,12 @@ _SPELLINGS = {
 }
 
 
-def _spelt(file: LoadedFile, path: Path) -> Path:
+def _spelt(smap: SourceMap, path: Path) -> Path:
     """``path`` with its last key as written in the file (``on`` for a key read as True)."""
-    if not path or path in file.smap.key_positions:
+    if not path or path in smap.key_positions:
         return path
     for spelling in _SPELLINGS.get(_NON_STRING.get(path[-1], path[-1]), ()):
-        if (*path[:-1], spelling) in file.smap.key_positions:
+        if (*path[:-1], spelling) in smap.key_positions:
             return (*path[:-1], spelling)
     return path
 

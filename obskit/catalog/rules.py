@@ -31,7 +31,6 @@ from obskit.catalog.model import (
     Traces,
     Workload,
 )
-from obskit.catalog.overrides import catalog_problems
 from obskit.catalog.presets import (
     PRESETS,
     Preset,
@@ -50,13 +49,18 @@ DEFAULT_TIER = "standard"
 DEFAULT_PRESET = "prometheus-http"
 DEFAULT_WINDOW = "30d"
 SINGLETON_SECTIONS = ("metadata", "defaults", "environments")
+#: the defaults of what a service leaves out: models are frozen, so every service shares
+#: one instance (~10 MiB less at 10,000 services than one each)
+_NO_ALERTING = SloAlerting()
+_NO_LOGS = Logs()
+_NO_TRACES = Traces()
 
 
 def _singletons(files: Sequence[LoadedFile], problems: list[Problem]) -> dict[str, LoadedFile]:
     """metadata, defaults and environments may each be set in one file only."""
     owner: dict[str, LoadedFile] = {}
     for section in SINGLETON_SECTIONS:
-        setters = [f for f in files if section in f.data]
+        setters = [f for f in files if section in f.sections]
         if len(setters) > 1:
             names = ", ".join(f.path for f in setters)
             for f in setters[1:]:
@@ -216,7 +220,7 @@ def _resolve_service(
                 name=slo.name,
                 kind="latency" if threshold is not None else "availability",
                 sli=sli,
-                alerting=slo.alerting or SloAlerting(),
+                alerting=slo.alerting or _NO_ALERTING,
                 objective=slo.objective,
                 window=slo.window or window_default,
                 threshold_seconds=threshold,
@@ -277,8 +281,8 @@ def _resolve_service(
             update={"name": (svc.workload.name if svc.workload else None) or svc.name}
         ),
         slos=tuple(slos),
-        logs=svc.logs or Logs(),
-        traces=svc.traces or Traces(),
+        logs=svc.logs or _NO_LOGS,
+        traces=svc.traces or _NO_TRACES,
         alerts=tuple(Alert.model_validate(a.model_dump(by_alias=True)) for a in svc.alerts),
         depends_on=tuple(svc.depends_on),
     )
@@ -369,7 +373,7 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
     if metadata is not None and metadata.access is not None:
         _check_access(files, owner["metadata"], metadata, teams, problems)
     for f in files:
-        problems.extend(catalog_problems(f))
+        problems.extend(f.injected)
     if "environments" in owner:
         problems.extend(environment_problems(owner["environments"]))
     if problems or metadata is None:

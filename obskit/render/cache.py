@@ -85,6 +85,8 @@ class RenderCache:
         return list(files)
 
     def record(self, unit_key: str, fingerprint: str, files: dict[str, bytes]) -> None:
+        if not self.enabled:  # nothing is saved: keep no digests (40,000 at 10,000 services)
+            return
         self._new[unit_key] = {
             "fingerprint": fingerprint,
             "files": {p: hashlib.sha256(b).hexdigest() for p, b in files.items()},

@@ -15,9 +15,10 @@ from obskit.render.parallel import produce_all
 from obskit.render.registry import (
     RENDERER_NAMES,
     RenderUnit,
-    load_renderer,
     render_session,
+    renderer_units,
     shared_produce,
+    units_session,
 )
 
 
@@ -92,7 +93,8 @@ def _units(catalog: Catalog, names: tuple[str, ...]) -> list[tuple[str, RenderUn
     # Units of all renderers, run ordered by key (stable: registry order within a key), so one
     # service's dashboards, alerts and manifests units run back to back and the manifests
     # unit reuses the others' output (shared_produce). Units hold no output: memory stays flat.
-    units = [(name, unit) for name in names for unit in load_renderer(name).units(catalog)]
+    with units_session():
+        units = [(name, unit) for name in names for unit in renderer_units(name, catalog)]
     units.sort(key=lambda pair: pair[1].key)
     return units
 

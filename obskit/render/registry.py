@@ -23,7 +23,7 @@ from obskit.catalog.model import Catalog, ResolvedService
 Files = Mapping[str, bytes]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RenderUnit:
     """One independently rendered piece of output.
 
@@ -66,6 +66,35 @@ def load_renderer(name: str) -> Renderer:
     return getattr(importlib.import_module(module_name), attr)
 
 
+#: each renderer's units for one catalog, while :func:`units_session` is open: the manifests
+#: renderer wraps the dashboards' and alerts' units, and takes these very objects instead of
+#: a second copy of each (30,000 fewer at 10,000 services); None outside a session
+_UNITS: dict[str, tuple[Catalog, list[RenderUnit]]] | None = None
+
+
+@contextmanager
+def units_session() -> Iterator[None]:
+    """Within it, :func:`renderer_units` builds each renderer's units once per catalog."""
+    global _UNITS
+    previous, _UNITS = _UNITS, {}
+    try:
+        yield
+    finally:
+        _UNITS = previous
+
+
+def renderer_units(name: str, catalog: Catalog) -> list[RenderUnit]:
+    """``load_renderer(name).units(catalog)``, shared within a :func:`units_session`."""
+    if _UNITS is None:
+        return list(load_renderer(name).units(catalog))
+    hit = _UNITS.get(name)
+    if hit is not None and hit[0] is catalog:
+        return hit[1]
+    units = list(load_renderer(name).units(catalog))
+    _UNITS[name] = (catalog, units)
+    return units
+
+
 #: recently produced units of the render in progress: ``(renderer, key, sha256(inputs))
 #: -> files``; small and bounded; None outside :func:`render_session`
 _RECENT: OrderedDict[tuple[str, str, bytes], Files] | None = None
@@ -106,8 +135,15 @@ def shared_produce(renderer: str, unit: RenderUnit) -> Files:
 
 
 def catalog_inputs(catalog: Catalog) -> bytes:
-    """The whole catalog as fingerprint input (for units that read all of it)."""
-    return catalog.model_dump_json(exclude={"sources"}).encode()
+    """The whole catalog as fingerprint input (for units that read all of it): a digest.
+
+    Hashed service by service: the catalog's JSON at 10,000 services is ~17 MiB, and units
+    hold their inputs for the whole render.
+    """
+    h = hashlib.sha256(catalog.model_dump_json(exclude={"sources", "services"}).encode())
+    for service in catalog.services:
+        h.update(b"\0" + service.model_dump_json().encode())
+    return h.digest()
 
 
 def service_inputs(catalog: Catalog, service: ResolvedService, *extra: str) -> bytes:

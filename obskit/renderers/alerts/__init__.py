@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from obskit.catalog.clusters import paired_clusters
 from obskit.catalog.model import Catalog, ResolvedService
-from obskit.render.registry import Files, RenderUnit, service_inputs
+from obskit.render.registry import Files, RenderUnit, catalog_inputs, service_inputs
 
 
 def render_service(service: ResolvedService, clusters: tuple[str, ...] = ()) -> Files:
@@ -52,8 +52,7 @@ class _Renderer:
                     catalog.services[0],
                     environment,
                     env.model_dump_json(),
-                    *(s.model_dump_json() for s in catalog.services),
-                    *(t.model_dump_json() for t in catalog.teams),
+                    catalog_inputs(catalog).hex(),
                 ),
                 produce=lambda e=environment: mimir.ruler_files(catalog, e),
             )

@@ -77,10 +77,10 @@ class _Renderer:
         self.sources = sources
 
     def _upstream(self, catalog: Catalog) -> Iterator[Source]:
-        from obskit.render.registry import load_renderer
+        from obskit.render.registry import renderer_units
 
         for name in self.sources:
-            for unit in load_renderer(name).units(catalog):
+            for unit in renderer_units(name, catalog):
                 yield name, unit
 
     def units(self, catalog: Catalog) -> Iterable[RenderUnit]:
