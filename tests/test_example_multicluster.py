@@ -69,7 +69,12 @@ def test_rules_pass_promtool_check_and_the_generated_tests(out, promtool, tmp_pa
     )
     assert check.returncode == 0, check.stdout + check.stderr
     tests = sorted(p.name for p in (out / "alerts" / "tests").glob("*.test.yaml"))
-    assert tests == ["checkout.test.yaml", "frontend.test.yaml", "payouts.test.yaml"]
+    # steady and workload tests on the 5m grid, outage tests on 1m (docs/alerts.md)
+    assert tests == [
+        f"{svc}.{kind}test.yaml"
+        for svc in ("checkout", "frontend", "payouts")
+        for kind in ("outages.", "")
+    ]
     run = subprocess.run(
         [promtool, "test", "rules", *tests],
         cwd=out / "alerts" / "tests",
@@ -77,4 +82,5 @@ def test_rules_pass_promtool_check_and_the_generated_tests(out, promtool, tmp_pa
         text=True,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    assert "goes silent" in (out / "alerts" / "tests" / "frontend.test.yaml").read_text()
+    silent = (out / "alerts" / "tests" / "frontend.outages.test.yaml").read_text()
+    assert "goes silent" in silent
