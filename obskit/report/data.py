@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -99,6 +100,27 @@ def query_text(dashboard: dict[str, Any], expr: str, expander: Expander, window:
     return expr
 
 
+def _answers(
+    out: PanelData,
+    dashboard: dict[str, Any],
+    targets: list[dict[str, Any]],
+    expander: Expander,
+    window: Window,
+    ask: Callable[[str], list[dict[str, Any]]],
+) -> Iterator[tuple[int, dict[str, Any], list[dict[str, Any]]]]:
+    """(index, target, result) of each target's query; a server error goes to ``out.errors``."""
+    for i, target in enumerate(targets):
+        expr = query_text(dashboard, target["expr"], expander, window)
+        if not expr.strip():
+            continue
+        try:
+            result = ask(expr)
+        except ServerError as exc:
+            out.errors.append(str(exc))
+            continue
+        yield i, target, result
+
+
 def panel_data(
     server: Server,
     dashboard: dict[str, Any],
@@ -109,15 +131,12 @@ def panel_data(
     """Range-query every target of ``panel`` (variables substituted, recorded series expanded
     so a server without the rules yet still answers)."""
     out = PanelData(panel)
-    for target in panel.get("targets", []):
-        expr = query_text(dashboard, target.get("expr", ""), expander, window)
-        if not expr.strip():
-            continue
-        try:
-            result = server.query_range(expr, window.start, window.end, window.step)
-        except ServerError as exc:
-            out.errors.append(str(exc))
-            continue
+    targets = [t for t in panel.get("targets", []) if t.get("expr", "").strip()]
+
+    def ask(expr: str) -> list[dict[str, Any]]:
+        return server.query_range(expr, window.start, window.end, window.step)
+
+    for _, target, result in _answers(out, dashboard, targets, expander, window, ask):
         for series in result:
             points = [(float(t), float(v)) for t, v in series.get("values", [])]
             out.lines.append(
@@ -141,15 +160,14 @@ def table_data(
     target queried at the end of the range, merged by labels, organized and sorted."""
     out = PanelData(panel)
     targets = [t for t in panel.get("targets", []) if t.get("expr", "").strip()]
-    results: list[tuple[str, list[dict[str, Any]]]] = []
-    for i, target in enumerate(targets):
-        expr = query_text(dashboard, target["expr"], expander, window)
-        try:
-            result = server.query(expr, window.end)
-        except ServerError as exc:
-            out.errors.append(str(exc))
-            continue
-        results.append((value_column(target, i, len(targets)), result))
+
+    def ask(expr: str) -> list[dict[str, Any]]:
+        return server.query(expr, window.end)
+
+    results = [
+        (value_column(target, i, len(targets)), result)
+        for i, target, result in _answers(out, dashboard, targets, expander, window, ask)
+    ]
     out.table = build_table(panel, results)
     return out
 
