@@ -79,41 +79,11 @@ class Canonical:
     name: str
 
 
-def _camel(name: str) -> str:
-    from obskit.renderers.alerts.common import camel
-
-    return camel(name)
-
-
 def placeholder_service(service: ResolvedService) -> tuple[ResolvedService, dict[str, str]]:
-    """``service`` with its names as placeholders, and the placeholder -> real mapping.
+    """``service`` with its names as placeholders, and the placeholder -> real mapping."""
+    from obskit.renderers.alerts.by_class import placeholder_service as with_placeholders
 
-    Equal real values share one placeholder (a service in a namespace of its own name keeps
-    that equality); selector values equal to a renamed value are renamed too.
-    """
-    real = [service.name, service.namespace, service.team, service.workload_name]
-    distinct = list(dict.fromkeys(real))
-    fake = dict(zip(distinct, _PLACEHOLDERS, strict=False))
-    selector = {k: fake.get(v, v) for k, v in service.metrics.selector.items()}
-    workload = service.workload
-    if workload.name is not None:
-        workload = workload.model_copy(update={"name": fake[workload.name]})
-    copy = service.model_copy(
-        update={
-            # fields rule and test files do not show (if they did, the real files would
-            # not equal the renamed canonical ones, and the service would not share)
-            "description": None,
-            "depends_on": (),
-            "name": fake[service.name],
-            "namespace": fake[service.namespace],
-            "team": fake[service.team],
-            "workload": workload,
-            "metrics": service.metrics.model_copy(update={"selector": selector}),
-        }
-    )
-    mapping = {p: v for v, p in fake.items()}
-    mapping[_camel(fake[service.name])] = _camel(service.name)
-    return copy, mapping
+    return with_placeholders(service, _PLACEHOLDERS)
 
 
 def _uuid_map(canon: str, real: str) -> dict[str, str] | None:

@@ -13,6 +13,9 @@ directly inside a list, other types) makes it return None: the caller dumps with
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -70,9 +73,57 @@ def _style(value: str) -> str | None:
     return value if plain else "'" + value.replace("'", "''") + "'"
 
 
+@dataclass
+class ScalarLog:
+    """What the dumps inside one :func:`logging_scalars` block wrote."""
+
+    #: every string scalar (value) and every mapping key
+    strings: set[str] = field(default_factory=set)
+    keys: set[str] = field(default_factory=set)
+    #: documents written by this writer, and those handed to PyYAML instead
+    written: int = 0
+    handed_over: int = 0
+
+
+_LOG: ScalarLog | None = None
+
+
+@contextmanager
+def logging_scalars() -> Iterator[ScalarLog]:
+    """Within it, every :func:`dump_block_yaml` records its scalars and keys (not nested)."""
+    global _LOG
+    previous, _LOG = _LOG, ScalarLog()
+    try:
+        yield _LOG
+    finally:
+        _LOG = previous
+
+
+def scalar_text(value: str) -> str | None:
+    """The one-line text this writer gives the string ``value``, or None (PyYAML decides)."""
+    return _style(value)
+
+
+def literal_block(value: str) -> bool:
+    """Whether ``value`` is written as a literal block (``|``), line for line.
+
+    PyYAML keeps a literal block unless a line ends in a space, a space is followed by a
+    break or a character is special (``Emitter.analyze_scalar``); literal blocks are never
+    folded. So a block stays one with its lines changed only by swapping one run of
+    ``[a-z0-9-]`` for another inside them.
+    """
+    try:
+        head, _ = _asked(value, False)
+    except _Unsupported:
+        return False
+    return "\n" in value and head.startswith("|")
+
+
 def _value(value: str | int | float, in_list: bool) -> tuple[str, tuple[str, ...]]:
     """(text after ``k: `` or ``- ``, continuation lines without their base indent)."""
     if type(value) is str:
+        if _LOG is not None:
+            _LOG.strings.add(value)
         text = _style(value)
         if text is not None:
             return text, ()
@@ -114,6 +165,8 @@ def _mapping(data: dict, indent: int, out: list[str], first_inline: bool = False
     for i, (key, value) in enumerate(data.items()):
         if not isinstance(key, str):
             raise _Unsupported(key)
+        if _LOG is not None:
+            _LOG.keys.add(key)
         out.append(("" if first_inline and i == 0 else pad) + _key(key) + ":")
         _node(value, indent, out, in_list=False)
 
@@ -160,5 +213,9 @@ def dump_block_yaml(data: dict, *, header: str = "") -> bytes:
             raise _Unsupported(data)
         _mapping(data, 0, out)
     except (_Unsupported, RecursionError):
+        if _LOG is not None:
+            _LOG.handed_over += 1
         return dump_yaml(data, sort_keys=False, header=header)
+    if _LOG is not None:
+        _LOG.written += 1
     return "".join(out).encode("utf-8")

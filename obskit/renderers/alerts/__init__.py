@@ -11,6 +11,7 @@ catalog's own alerts (:mod:`.catalog_alerts`). ``alerts/tests/<service>.test.yam
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from obskit.catalog.clusters import paired_clusters
@@ -29,17 +30,35 @@ def render_service(service: ResolvedService, clusters: tuple[str, ...] = ()) -> 
     }
 
 
+def render_service_by_class(service: ResolvedService, clusters: tuple[str, ...] = ()) -> Files:
+    """:func:`render_service`'s bytes, rendered once per class of services (:mod:`.by_class`)."""
+    from obskit.renderers.alerts import by_class
+
+    return by_class.render_service_by_class(service, clusters)
+
+
 class _Renderer:
     name = "alerts"
     folders = ("alerts", "mimir-rules")
 
     def units(self, catalog: Catalog) -> Iterable[RenderUnit]:
+        from obskit.renderers.alerts.by_class import class_key
+
         clusters = paired_clusters(catalog)
-        for service in catalog.services:
+        # a service shares its class's render only when the class has other members: a
+        # class of one renders directly (sharing costs a second look at the files)
+        keys = [class_key(s, clusters) for s in catalog.services]
+        sizes = Counter(keys)
+        for service, key in zip(catalog.services, keys, strict=True):
+            shared = key is not None and sizes[key] > 1
             yield RenderUnit(
                 key=f"service/{service.name}",
                 inputs=service_inputs(catalog, service, *clusters),
-                produce=lambda s=service: render_service(s, clusters),
+                produce=(
+                    (lambda s=service: render_service_by_class(s, clusters))
+                    if shared
+                    else (lambda s=service: render_service(s, clusters))
+                ),
             )
         from obskit.renderers.alerts import mimir
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -95,9 +96,27 @@ def _checked(metric: str, labels: Mapping[str, str]) -> None:
             raise ValueError(f"{metric}: {label}={labels[label]!r} is not one of {allowed}")
 
 
+#: while a :func:`logging_uids` block is open: every ``(namespace, name, uid)`` made
+_UID_LOG: list[tuple[str, str, str]] | None = None
+
+
 def uid(namespace: str, name: str) -> str:
     """A stable object UID (a UUID, as Kubernetes gives)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"k8s://{namespace}/{name}"))
+    made = str(uuid.uuid5(uuid.NAMESPACE_URL, f"k8s://{namespace}/{name}"))
+    if _UID_LOG is not None:
+        _UID_LOG.append((namespace, name, made))
+    return made
+
+
+@contextmanager
+def logging_uids() -> Iterator[list[tuple[str, str, str]]]:
+    """Within it, :func:`uid` records what it makes (:mod:`.by_class` renames UIDs)."""
+    global _UID_LOG
+    previous, _UID_LOG = _UID_LOG, []
+    try:
+        yield _UID_LOG
+    finally:
+        _UID_LOG = previous
 
 
 def ksm(metric: str, values: str, replicas: int = 2, **labels: str) -> tuple[Series, ...]:
@@ -125,8 +144,12 @@ def cadvisor_container(namespace: str, pod: str, container: str = "app") -> dict
     }
 
 
+#: the longest ``generateName`` base the apiserver keeps
+GENERATE_NAME_BASE = 58
+
+
 def generated_name(base: str, suffix: str) -> str:
     """A ``generateName`` result: the apiserver cuts the base to 58 characters, then adds 5
     random ones (k8s.io/apiserver/pkg/storage/names/generate.go), so long names lose the
     ReplicaSet hash's tail and its dash."""
-    return base[:58] + suffix
+    return base[:GENERATE_NAME_BASE] + suffix
