@@ -9,8 +9,10 @@ else (flow style, other top-level keys, documents) takes the parse-and-dump path
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from obskit.render.block_yaml import dump_block_yaml
 from obskit.render.serialize import dump_yaml
 
 _TOKEN = "__obskit_raw_groups__"
@@ -24,8 +26,31 @@ class RawGroups(str):
         return not self.strip()
 
 
+#: a top-level ``groups:`` line, and the top-level lines of what follows it
+_GROUPS_LINE = re.compile(r"^groups: *\n", re.M)
+_TOP_LINE = re.compile(r"^[^ \n].*", re.M)
+#: the start of every non-empty line (to indent a block)
+_LINE_START = re.compile(r"^(?=.)", re.M)
+#: longer strings are spliced in as PyYAML writes them alone (block_yaml memoises shorter ones)
+_LONG = 1000
+
+
 def groups_block(text: str) -> RawGroups | None:
     """The ``groups:`` items of a plain block-style rule file, or None to parse it instead."""
+    if "\t" in text or "\r" in text:
+        return None
+    match = _GROUPS_LINE.search(text)
+    if match is not None:
+        head, body = text[: match.start()], text[match.end() :]
+        if all(not line or line[0] == "#" for line in head.split("\n")) and all(
+            line.startswith("- ") for line in _TOP_LINE.findall(body)
+        ):
+            return RawGroups(body.strip("\n") + "\n")
+    return _groups_block_by_line(text)
+
+
+def _groups_block_by_line(text: str) -> RawGroups | None:
+    """:func:`groups_block` line by line: the cases its quick path leaves (comments, ``[]``)."""
     kept: list[str] = []
     seen = False
     for line in text.split("\n"):
@@ -43,23 +68,94 @@ def groups_block(text: str) -> RawGroups | None:
             kept.append(line)
         else:
             return None
-    if not seen or "\t" in text or "\r" in text:
+    if not seen:
         return None
     return RawGroups("\n".join(kept).strip("\n") + "\n")
 
 
+def _sorted(value: Any, spliced: dict[str, Any]) -> Any:
+    """``value`` with every mapping's keys sorted, long strings and :class:`RawGroups` in
+    mappings replaced by tokens (``spliced``: token -> what it stands for)."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in sorted(value.items()):
+            if isinstance(item, RawGroups) or (type(item) is str and len(item) > _LONG):
+                token = f"{_TOKEN}{len(spliced)}"
+                spliced[token] = item
+                item = token
+            out[key] = _sorted(item, spliced)
+        return out
+    if isinstance(value, list):
+        return [_sorted(item, spliced) for item in value]
+    return value
+
+
+def _long_scalar(value: str, indent: int) -> str | None:
+    """``value`` as PyYAML writes it after ``key:`` at ``indent`` (None: not a literal block,
+    its folding depends on the column)."""
+    lines = dump_yaml({"k": value}, sort_keys=False).decode().split("\n")
+    if lines[-1] != "" or not lines[0].startswith("k: "):
+        return None
+    head, rest = lines[0][3:], lines[1:-1]
+    if "\u2028" in value or "\u2029" in value or not head.startswith("|"):
+        return None
+    if any(line and not line.startswith("  ") for line in rest):
+        return None
+    pad = " " * indent
+    return " " + head + "\n" + "".join(pad + line[2:] + "\n" if line else "\n" for line in rest)
+
+
+class _NotSpliced(Exception):
+    pass
+
+
+def _splice(text: str, token: str, value: str) -> str:
+    """``text`` with the line ``key: <token>`` written with ``value`` instead."""
+    marker = f": {token}\n"
+    at = text.find(marker)
+    if at < 0 or text.count(marker) != 1:
+        raise _NotSpliced(token)
+    line = text.rfind("\n", 0, at) + 1
+    indent = len(text[line:at]) - len(text[line:at].lstrip(" "))
+    if isinstance(value, RawGroups):
+        if value.empty:
+            raise _NotSpliced(token)
+        # a sequence in a mapping is not indented further (PyYAML's block style)
+        new = ":\n" + _LINE_START.sub(" " * indent, value.rstrip("\n")) + "\n"
+    else:
+        scalar = _long_scalar(value, indent + 2)
+        if scalar is None:
+            raise _NotSpliced(token)
+        new = ":" + scalar
+    return text[:at] + new + text[at + len(marker) :]
+
+
+def _document(doc: dict[str, Any]) -> str:
+    """``dump_yaml(doc)``, written by :func:`dump_block_yaml` with the long parts spliced in."""
+    spliced: dict[str, Any] = {}
+    text = dump_block_yaml(_sorted(doc, spliced)).decode()
+    try:
+        for token, value in spliced.items():
+            text = _splice(text, token, value)
+    except _NotSpliced:
+        return _dumped_document(doc)
+    return text
+
+
+def _dumped_document(doc: dict[str, Any]) -> str:
+    """``dump_yaml(doc)`` by PyYAML, :class:`RawGroups` under ``spec.groups`` spliced in."""
+    raw = (doc.get("spec") or {}).get("groups")
+    if not isinstance(raw, RawGroups):
+        return dump_yaml(doc).decode()
+    text = dump_yaml({**doc, "spec": {**doc["spec"], "groups": _TOKEN}}).decode()
+    block = "".join(f"  {line}\n" if line else "\n" for line in raw.rstrip("\n").split("\n"))
+    marker = f"  groups: {_TOKEN}\n"
+    assert text.count(marker) == 1
+    return text.replace(marker, "  groups:\n" + block)
+
+
 def dump_documents(documents: list[dict[str, Any]], header: str) -> bytes:
     """Like ``dump_yaml_documents``, splicing :class:`RawGroups` in under ``spec.groups``."""
-    parts = []
-    for doc in documents:
-        raw = (doc.get("spec") or {}).get("groups")
-        if not isinstance(raw, RawGroups):
-            parts.append(dump_yaml(doc).decode())
-            continue
-        text = dump_yaml({**doc, "spec": {**doc["spec"], "groups": _TOKEN}}).decode()
-        block = "".join(f"  {line}\n" if line else "\n" for line in raw.rstrip("\n").split("\n"))
-        marker = f"  groups: {_TOKEN}\n"
-        assert text.count(marker) == 1
-        parts.append(text.replace(marker, "  groups:\n" + block))
+    parts = [_document(doc) for doc in documents]
     comment = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
     return (comment + "---\n" + "---\n".join(parts)).encode("utf-8")
