@@ -28,9 +28,13 @@ class RawGroups(str):
 
 #: a top-level ``groups:`` line, and the top-level lines of what follows it
 _GROUPS_LINE = re.compile(r"^groups: *\n", re.M)
-_TOP_LINE = re.compile(r"^[^ \n].*", re.M)
-#: the start of every non-empty line (to indent a block)
-_LINE_START = re.compile(r"^(?=.)", re.M)
+#: a line break before a top-level line that is not a list item
+_OTHER_TOP_LINE = re.compile(r"\n(?=[^ \n])(?!- )")
+#: what libyaml (``IS_PRINTABLE``, ``IS_BREAK``) does not keep as is on a literal block's
+#: line: non-printable, line breaks (NEL, LS, PS), the BOM, and characters past the BMP
+_NOT_IN_ONE_LINE_BLOCK = re.compile(
+    "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]"
+)
 #: longer strings are spliced in as PyYAML writes them alone (block_yaml memoises shorter ones)
 _LONG = 1000
 
@@ -42,8 +46,8 @@ def groups_block(text: str) -> RawGroups | None:
     match = _GROUPS_LINE.search(text)
     if match is not None:
         head, body = text[: match.start()], text[match.end() :]
-        if all(not line or line[0] == "#" for line in head.split("\n")) and all(
-            line.startswith("- ") for line in _TOP_LINE.findall(body)
+        if all(not line or line[0] == "#" for line in head.split("\n")) and not (
+            _OTHER_TOP_LINE.search("\n" + body)
         ):
             return RawGroups(body.strip("\n") + "\n")
     return _groups_block_by_line(text)
@@ -90,9 +94,29 @@ def _sorted(value: Any, spliced: dict[str, Any]) -> Any:
     return value
 
 
+def _indented(text: str, pad: str) -> str:
+    """``text`` with ``pad`` before every line but empty ones."""
+    if "\n\n" in text or not text:
+        return "\n".join(pad + line if line else line for line in text.split("\n"))
+    return pad + text.replace("\n", "\n" + pad)
+
+
 def _long_scalar(value: str, indent: int) -> str | None:
     """``value`` as PyYAML writes it after ``key:`` at ``indent`` (None: not a literal block,
-    its folding depends on the column)."""
+    its folding depends on the column).
+
+    One line and its line break (a dashboard's compact JSON) is a literal block with the
+    line as is when libyaml's ``yaml_emitter_analyze_scalar`` finds no special character, no
+    space before the break and no leading space to indicate: no need to ask.
+    """
+    line = value[:-1]
+    if (
+        value.endswith("\n")
+        and line[:1] not in ("", " ")
+        and line[-1] != " "
+        and _NOT_IN_ONE_LINE_BLOCK.search(line) is None
+    ):
+        return " |\n" + " " * indent + line + "\n"
     lines = dump_yaml({"k": value}, sort_keys=False).decode().split("\n")
     if lines[-1] != "" or not lines[0].startswith("k: "):
         return None
@@ -121,7 +145,7 @@ def _splice(text: str, token: str, value: str) -> str:
         if value.empty:
             raise _NotSpliced(token)
         # a sequence in a mapping is not indented further (PyYAML's block style)
-        new = ":\n" + _LINE_START.sub(" " * indent, value.rstrip("\n")) + "\n"
+        new = ":\n" + _indented(value.rstrip("\n"), " " * indent) + "\n"
     else:
         scalar = _long_scalar(value, indent + 2)
         if scalar is None:
