@@ -35,6 +35,7 @@ _OTHER_TOP_LINE = re.compile(r"\n(?=[^ \n])(?!- )")
 _NOT_IN_ONE_LINE_BLOCK = re.compile(
     "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]"
 )
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 #: longer strings are spliced in as PyYAML writes them alone (block_yaml memoises shorter ones)
 _LONG = 1000
 
@@ -101,6 +102,13 @@ def _indented(text: str, pad: str) -> str:
     return pad + text.replace("\n", "\n" + pad)
 
 
+def _one_line_block(line: str) -> bool:
+    """Whether libyaml keeps every character of ``line`` as is on a literal block's line."""
+    # printable ASCII deleted from the UTF-8 bytes (fast): the other characters are left
+    rest = line.encode("utf-8", "surrogatepass").translate(None, _PRINTABLE_ASCII)
+    return not rest or _NOT_IN_ONE_LINE_BLOCK.search(rest.decode("utf-8", "surrogatepass")) is None
+
+
 def _long_scalar(value: str, indent: int) -> str | None:
     """``value`` as PyYAML writes it after ``key:`` at ``indent`` (None: not a literal block,
     its folding depends on the column).
@@ -114,7 +122,7 @@ def _long_scalar(value: str, indent: int) -> str | None:
         value.endswith("\n")
         and line[:1] not in ("", " ")
         and line[-1] != " "
-        and _NOT_IN_ONE_LINE_BLOCK.search(line) is None
+        and _one_line_block(line)
     ):
         return " |\n" + " " * indent + line + "\n"
     lines = dump_yaml({"k": value}, sort_keys=False).decode().split("\n")
