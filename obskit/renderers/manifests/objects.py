@@ -1,7 +1,9 @@
 """Builders for the objects the manifests renderer emits.
 
 Core kinds are built from the ``kubernetes`` client's typed models and turned into plain
-data by ``ApiClient.sanitize_for_serialization``; Prometheus Operator kinds have no typed
+data by ``ApiClient.sanitize_for_serialization``, except the per-service ones (object
+metadata, dashboard ConfigMaps: written as that data directly, as they are thousands and
+the models cost ~20x more; the tests validate them); Prometheus Operator kinds have no typed
 model there, so they are plain dicts with the same key layout (and the tests check them
 against the pinned CRD schemas). ``kubernetes`` is imported lazily: only a render needs it.
 """

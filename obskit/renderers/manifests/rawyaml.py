@@ -1,10 +1,15 @@
-"""Carry a rule file's ``groups:`` into a PrometheusRule as text, without re-parsing it.
+"""Write the manifests' documents: PyYAML's bytes, most of them without PyYAML.
 
-Reading thousands of rule files back into Python objects and dumping them again is most
+Reading thousands of rule files back into Python objects and dumping them again was most
 of this renderer's time. A block-style rule file whose only top-level key is ``groups``
 (what the alerts renderer writes) is moved under ``spec:`` by indenting its lines: YAML
 indentation is relative, so the parsed value is unchanged (the tests compare). Anything
 else (flow style, other top-level keys, documents) takes the parse-and-dump path.
+
+Each document is written by ``dump_block_yaml`` (keys sorted here) with the rule groups and
+strings over 1,000 characters replaced by tokens, then spliced in: a dashboard's one-line
+JSON is a literal block whose line is written as is when libyaml would keep it (checked
+by the tests against PyYAML); anything else is written by PyYAML, as before.
 """
 
 from __future__ import annotations
