@@ -34,7 +34,7 @@ import hashlib
 import json
 import os
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
 from obskit.catalog.model import ResolvedService
@@ -95,18 +95,20 @@ def placeholder_service(
     return copy, mapping
 
 
+def _swap(text: str, table: dict[str, str]) -> str:
+    """Every key of ``table`` in ``text`` replaced by its value in one pass (leftmost,
+    longest first), as :meth:`_Template.fill` renames."""
+    pattern = "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True))
+    return re.sub(pattern, lambda m: table[m.group()], text)
+
+
 def _runbook(url: str | None, fake: dict[str, str], mapping: dict[str, str]) -> str | None:
     """``url`` (``https://runbooks.example.com/checkout``) with the service's names as
     placeholders, when filling them back in gives ``url`` again; else ``url`` itself."""
     if not url:
         return url
-    templated = url
-    for real in sorted(fake, key=len, reverse=True):
-        templated = templated.replace(real, fake[real])
-    back = templated
-    for placeholder in sorted(mapping, key=len, reverse=True):
-        back = back.replace(placeholder, mapping[placeholder])
-    return templated if back == url else url
+    templated = _swap(url, fake)
+    return templated if _swap(templated, mapping) == url else url
 
 
 class _Template:
@@ -160,6 +162,8 @@ _SHORT = 1000
 
 #: classes by key; None: the class is rendered service by service
 _MEMO: OrderedDict[bytes, _Class | None] = OrderedDict()
+#: this process's services filled from their class (``shared``) or rendered alone, and why
+STATS: Counter[str] = Counter()
 
 
 def _enabled() -> bool:
@@ -308,6 +312,7 @@ def render_service_by_class(service: ResolvedService, clusters: tuple[str, ...] 
 
     key = class_key(service, clusters)
     if key is None:
+        STATS["alone: names"] += 1
         return render_service(service, clusters)
     copy, mapping = placeholder_service(service)
     if key in _MEMO:
@@ -317,7 +322,12 @@ def render_service_by_class(service: ResolvedService, clusters: tuple[str, ...] 
         cls = _MEMO[key] = _render_class(copy, clusters, list(mapping))
         while len(_MEMO) > MEMO_SIZE:
             _MEMO.popitem(last=False)
-    values = None if cls is None else _values(cls, mapping)
-    if cls is None or values is None:
+    if cls is None:
+        STATS["alone: class"] += 1
         return render_service(service, clusters)
+    values = _values(cls, mapping)
+    if values is None:
+        STATS["alone: renaming"] += 1
+        return render_service(service, clusters)
+    STATS["shared"] += 1
     return {path.fill(values): text.fill(values).encode() for path, text in cls.files}
