@@ -210,3 +210,17 @@ def test_fields_left_out_of_the_class_key_do_not_change_the_alert_files() -> Non
             }
         )
         assert render_service(other) == render_service(service), service.name
+
+
+def test_a_uid_made_outside_ksm_uid_makes_its_class_render_alone(monkeypatch) -> None:
+    import uuid
+
+    from obskit.renderers.alerts import workload
+
+    # a hash of the names the renaming cannot recompute: the class must not be shared
+    monkeypatch.setattr(
+        workload, "uid", lambda ns, name: str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{ns}.{name}"))
+    )
+    catalog = _load(_fleet(70))
+    assert _compare(catalog) < 70
+    assert by_class.STATS["alone: class"] > 0

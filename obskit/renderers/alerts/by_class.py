@@ -46,9 +46,12 @@ from obskit.render.registry import Files
 PLACEHOLDERS = ("zq-a-qz", "zq-b-qz", "zq-c-qz", "zq-d-qz")
 _TRACE = re.compile(r"(?i)z_?q")
 _DNS_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+#: a UUID's tail: found fast, then the 8 characters before it are looked at
+_UUID_TAIL = re.compile(r"-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_HEX8 = re.compile(r"[0-9a-f]{8}")
 #: a word, as rule 5 reads one: a name could be one (finer than any reading of the files)
 _WORD = re.compile(r"[A-Za-z0-9-]+")
+_NOT_WORD = {i: " " for i in range(128) if not re.fullmatch(r"[A-Za-z0-9-]", chr(i))}
 #: classes kept per process (each ~0.5 MB: its files' text and facts)
 MEMO_SIZE = 128
 
@@ -117,9 +120,13 @@ class _Template:
 
     __slots__ = ("fmt",)
 
-    def __init__(self, text: str, pattern: re.Pattern[str], index: dict[str, int]) -> None:
-        escaped = text.replace("{", "{{").replace("}", "}}")  # tokens hold no braces
-        self.fmt = pattern.sub(lambda m: f"{{{index[m.group()]}}}", escaped)
+    def __init__(self, text: str, pattern: re.Pattern[str], fields: dict[str, str]) -> None:
+        # ``pattern`` captures the tokens: split, the odd parts are tokens (they hold no
+        # braces), the even ones text whose braces are doubled
+        parts = pattern.split(text)
+        parts[0::2] = [p.replace("{", "{{").replace("}", "}}") for p in parts[0::2]]
+        parts[1::2] = [fields[p] for p in parts[1::2]]
+        self.fmt = "".join(parts)
 
     def fill(self, values: list[str]) -> str:
         return self.fmt.format(*values)
@@ -201,9 +208,13 @@ def _analyse(
         if _TRACE.search(rest):
             return None
     # rule 3: the only UIDs in the files are the ones uid() made
+    known = set(canon_uids)
     for text in files.values():
-        if not set(_UUID.findall(text)) <= set(canon_uids):
-            return None
+        for tail in _UUID_TAIL.finditer(text):
+            start = tail.start() - 8
+            hexed = start >= 0 and _HEX8.fullmatch(text, start, tail.start())
+            if hexed and text[start : tail.end()] not in known:
+                return None
     named, literal, fixed = [], [], set()
     for s in strings:
         if any(t in s for t in tokens):
@@ -220,18 +231,22 @@ def _analyse(
         return None
     words: set[str] = set()
     for text in files.values():
-        words.update(_WORD.findall(text))
+        if text.isascii():
+            words.update(text.translate(_NOT_WORD).split())
+        else:
+            words.update(_WORD.findall(text))
     risky, safe = [], []
     for s, text in sorted(named):
         rest = s
         for t in tokens:
             rest = rest.replace(t, "")
         (safe if _NEVER_PLAIN_OTHER.search(rest) else risky).append((s, text))
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True)))
-    index = {t: i for i, t in enumerate(tokens)}
+    alternatives = "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
+    pattern = re.compile(f"({alternatives})")
+    fields = {t: f"{{{i}}}" for i, t in enumerate(tokens)}
 
     def template(text: str) -> _Template:
-        return _Template(text, pattern, index)
+        return _Template(text, pattern, fields)
 
     def joined(pairs: list[tuple[str, str]]) -> tuple[_Template, _Template]:
         return template("\0".join(s for s, _ in pairs)), template("\0".join(t for _, t in pairs))
