@@ -12,32 +12,13 @@ import os
 from pathlib import Path, PurePosixPath
 
 import pytest
+from test_render_pipeline import catalog, fake_registry  # noqa: F401 (fixture, autouse)
 
-from obskit.catalog import load_catalog
-from obskit.render import registry
 from obskit.render.contain import Root, safe_relative
 from obskit.render.errors import ContainmentError, OutputError
 from obskit.render.journal import STAGING_DIR, Stage, commit, state_dir
 from obskit.render.output import OutputTree
 from obskit.render.pipeline import render
-
-CATALOG = """\
-apiVersion: obskit/v1
-kind: ServiceCatalog
-metadata: {name: shop}
-teams: [{name: a}]
-services:
-  - {name: api, team: a}
-  - {name: web, team: a}
-"""
-
-
-@pytest.fixture
-def fake_registry(monkeypatch, tmp_path):
-    monkeypatch.setitem(registry.REGISTRY, "dashboards", "fake_renderer:RENDERER")
-    monkeypatch.setattr(registry, "RENDERER_NAMES", ("dashboards",))
-    monkeypatch.setattr("obskit.render.pipeline.RENDERER_NAMES", ("dashboards",))
-    monkeypatch.setenv("OBSKIT_CACHE_DIR", str(tmp_path / "cache"))
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -54,10 +35,9 @@ def writing_root(out: Path) -> Root:
     return root
 
 
-def test_a_folder_replaced_by_a_symlink_between_two_renders_is_refused(tmp_path, fake_registry):
+def test_a_folder_replaced_by_a_symlink_between_two_renders_is_refused(tmp_path):
     out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
-    (tmp_path / "catalog.yaml").write_text(CATALOG)
-    cat = load_catalog(tmp_path / "catalog.yaml")
+    cat = catalog(tmp_path)
     render(cat, out)
     (out / "dashboards/overview").rename(elsewhere)
     (out / "dashboards/overview").symlink_to(elsewhere)
