@@ -8,10 +8,10 @@ PrometheusRule in the service's namespace; ``alerts/tests/`` are promtool tests 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import orjson
 import yaml
 
 from obskit.catalog.model import DashboardsSettings, ResolvedService
@@ -83,8 +83,8 @@ def _dashboard(
 ) -> dict[str, Any]:
     rel = path.removeprefix("dashboards/").removesuffix(".json")
     try:
-        dashboard = json.loads(data)
-    except ValueError as exc:
+        dashboard = orjson.loads(data)  # once: the ConfigMap's compact copy is dumped from it
+    except orjson.JSONDecodeError as exc:
         raise ManifestError(f"{path} is not JSON: {exc}") from None
     if not isinstance(dashboard, dict) or not dashboard.get("title"):
         raise ManifestError(f"{path} is not a Grafana dashboard (no title)")
@@ -116,7 +116,14 @@ def _dashboard(
             source=source,
         )
     return dashboard_config_map(
-        ser, name=name, namespace=namespace, key=key, dashboard=data, folder=folder, source=source
+        ser,
+        name=name,
+        namespace=namespace,
+        key=key,
+        dashboard=data,
+        folder=folder,
+        source=source,
+        parsed=dashboard,
     )
 
 
