@@ -29,17 +29,19 @@ ROW_CUSTOM = "Custom panels"
 
 
 def _plugin_items(panels: list[Any]) -> list[tuple[Any, int, int]]:
+    """Plugins' panels as normalised JSON, with the size they asked for."""
     items = []
     for panel in panels:
         pos = getattr(panel, "gridPos", None)
         width = getattr(pos, "w", None) or GRID_WIDTH // 2
         height = getattr(pos, "h", None) or DEFAULT_HEIGHT
-        items.append((panel, width, height))
+        items.append((normalize_panel(panel), width, height))
     return items
 
 
 def build_grid(catalog: Catalog, service: ResolvedService) -> Grid:
-    """Rows and panels, laid out; ``preset: none`` gets the workload rows only."""
+    """Rows and panels (normalised JSON), laid out; ``preset: none`` gets the workload rows
+    only."""
     grid = Grid()
     if queries.has_metrics(service):
         grid.row(ROW_OVERVIEW)
@@ -103,15 +105,15 @@ def _dashboard_shape() -> dict[str, Any]:
 
 def service_dashboard(catalog: Catalog, service: ResolvedService) -> dict[str, Any]:
     """The schema-valid dashboard dict of ``service``: the normalised JSON of
-    :func:`dashboard_object`, assembled from JSON parts (no grafanalib object per service
-    but plugins' panels)."""
+    :func:`dashboard_object`, assembled from JSON parts (the panel factories', plugins'
+    panels normalised one by one, variables, links and settings built once)."""
     grid = build_grid(catalog, service)
     dashboard = {
         **_dashboard_shape(),
         "title": service_title(catalog, service.name),
         "uid": dashboard_uid(catalog, service.name),
         "tags": service_tags(catalog, service),
-        "panels": [p if type(p) is dict else normalize_panel(p) for p in grid.panels],
+        "panels": grid.panels,
         "templating": {"list": service_variables(catalog, service)},
         "links": links.service_links(catalog, service),
         "annotations": normalize_annotations(rollouts.service_annotations(service)),
