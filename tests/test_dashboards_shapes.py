@@ -120,3 +120,20 @@ def test_overview_normalisation_leaves_service_panels_alone():
     for kind in ("fleet", "slos"):
         overview_dashboard(cat, kind)
     assert [orjson.dumps(service_dashboard(cat, s)) for s in cat.services] == before
+
+
+def test_one_line_copy_is_the_file_parsed_and_dumped_on_one_line():
+    """The ConfigMap's one-line JSON handed to the manifests renderer equals the dashboard
+    file parsed back and dumped compact (what it did before); other bytes are not known."""
+    from dashboards_support import render_bytes
+
+    from obskit.renderers.dashboards import RENDERER, one_line_copy
+
+    cat = load_catalog(ROOT / "examples/multicluster/catalog.yaml")
+    for unit in RENDERER.units(cat):
+        for path, data in unit.produce().items():
+            parsed = orjson.loads(data)
+            assert one_line_copy(data) == (parsed["title"], orjson.dumps(parsed) + b"\n"), path
+            assert one_line_copy(data.replace(b"\n", b"\r\n")) is None
+    assert render_bytes(cat)  # rendering again keeps answering
+    assert one_line_copy(b'{"title": "x"}\n') is None
