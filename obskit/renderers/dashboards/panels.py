@@ -14,8 +14,8 @@ its twin.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Callable, Sequence
+from functools import cache, lru_cache
 from typing import Any
 
 import attr
@@ -260,17 +260,25 @@ def text_object(title: str, description: str, content: str) -> G.Text:
     )
 
 
-@lru_cache(maxsize=1)
-def _text_shape() -> Json:
-    return normalize_panel(text_object("", "", ""))
+@cache
+def _option_shape(make: Callable[[str, str, str], Any]) -> Json:
+    return normalize_panel(make("", "", ""))
+
+
+def _one_option_panel(
+    make: Callable[[str, str, str], Any], option: str, title: str, description: str, value: str
+) -> Json:
+    """The panel ``make(title, description, value)`` makes, whose ``value`` is its option
+    ``option`` (text, alert list): the shape is normalised once."""
+    shape = _option_shape(make)
+    panel = _filled(shape, title, description, [])
+    panel["options"] = {**shape["options"], option: value}
+    return panel
 
 
 def text(title: str, description: str, content: str) -> Json:
     """A markdown panel (unit ``none``: there is no value to format)."""
-    shape = _text_shape()
-    panel = _filled(shape, title, description, [])
-    panel["options"] = {**shape["options"], "content": content}
-    return panel
+    return _one_option_panel(text_object, "content", title, description, content)
 
 
 @attr.s
@@ -316,14 +324,8 @@ def alert_list_object(title: str, description: str, label_filter: str) -> AlertL
     return AlertList(title=title, description=description, label_filter=label_filter)
 
 
-@lru_cache(maxsize=1)
-def _alert_list_shape() -> Json:
-    return normalize_panel(alert_list_object("", "", ""))
-
-
 def alert_list(title: str, description: str, label_filter: str) -> Json:
     """Grafana's alert list panel, filtered to alert instances matching ``label_filter``."""
-    shape = _alert_list_shape()
-    panel = _filled(shape, title, description, [])
-    panel["options"] = {**shape["options"], "alertInstanceLabelFilter": label_filter}
-    return panel
+    return _one_option_panel(
+        alert_list_object, "alertInstanceLabelFilter", title, description, label_filter
+    )
