@@ -116,7 +116,7 @@ def service_dashboard(catalog: Catalog, service: ResolvedService) -> dict[str, A
         "panels": grid.panels,
         "templating": {"list": service_variables(catalog, service)},
         "links": links.service_links(catalog, service),
-        "annotations": normalize_annotations(rollouts.service_annotations(service)),
+        "annotations": normalize_annotations({"list": [rollouts.rollout_annotation(service)]}),
     }
     description = _description(service)
     if description:

@@ -63,10 +63,20 @@ def _datasource() -> G.Template:
     )
 
 
+#: the last catalog :func:`_cluster_default` answered for, and its answer (held: the
+#: identity stays that catalog's; a loaded catalog is never changed in place)
+_LAST_DEFAULT: tuple[Catalog, str] | None = None
+
+
 def _cluster_default(catalog: Catalog) -> str:
-    """All when an environment has several clusters, else ``metadata.cluster``."""
-    default = None if paired_clusters(catalog) else catalog.metadata.cluster
-    return default or "$__all"
+    """All when an environment has several clusters, else ``metadata.cluster``; worked out
+    once per catalog, not per service dashboard."""
+    global _LAST_DEFAULT
+    if _LAST_DEFAULT is not None and _LAST_DEFAULT[0] is catalog:
+        return _LAST_DEFAULT[1]
+    default = (None if paired_clusters(catalog) else catalog.metadata.cluster) or "$__all"
+    _LAST_DEFAULT = (catalog, default)
+    return default
 
 
 def _cluster(catalog: Catalog) -> G.Template:
