@@ -137,3 +137,17 @@ def test_one_line_copy_is_the_file_parsed_and_dumped_on_one_line():
             assert one_line_copy(data.replace(b"\n", b"\r\n")) is None
     assert render_bytes(cat)  # rendering again keeps answering
     assert one_line_copy(b'{"title": "x"}\n') is None
+
+
+def test_the_cluster_default_follows_each_catalog():
+    """Worked out once per catalog: alternating catalogs each keep their own default."""
+    single = load_catalog(ROOT / "catalog.yaml")
+    several = load_catalog(ROOT / "examples/multicluster/catalog.yaml")
+
+    def default(cat):
+        variables = service_dashboard(cat, cat.services[0])["templating"]["list"]
+        return next(v for v in variables if v["name"] == "cluster")["current"]["value"]
+
+    for _ in range(2):
+        assert default(single) == single.metadata.cluster != "$__all"
+        assert default(several) == "$__all"

@@ -15,6 +15,7 @@ selects the kube-state-metrics / cAdvisor series of the workload.
 
 from __future__ import annotations
 
+import weakref
 from functools import cache, lru_cache
 from typing import Any
 
@@ -63,19 +64,19 @@ def _datasource() -> G.Template:
     )
 
 
-#: the last catalog :func:`_cluster_default` answered for, and its answer (held: the
-#: identity stays that catalog's; a loaded catalog is never changed in place)
-_LAST_DEFAULT: tuple[Catalog, str] | None = None
+#: the last catalog :func:`_cluster_default` answered for (weakly: never kept alive by
+#: it), and its answer; a loaded catalog is never changed in place
+_LAST_DEFAULT: tuple[weakref.ref[Catalog], str] | None = None
 
 
 def _cluster_default(catalog: Catalog) -> str:
     """All when an environment has several clusters, else ``metadata.cluster``; worked out
     once per catalog, not per service dashboard."""
     global _LAST_DEFAULT
-    if _LAST_DEFAULT is not None and _LAST_DEFAULT[0] is catalog:
+    if _LAST_DEFAULT is not None and _LAST_DEFAULT[0]() is catalog:
         return _LAST_DEFAULT[1]
     default = (None if paired_clusters(catalog) else catalog.metadata.cluster) or "$__all"
-    _LAST_DEFAULT = (catalog, default)
+    _LAST_DEFAULT = (weakref.ref(catalog), default)
     return default
 
 
