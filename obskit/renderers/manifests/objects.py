@@ -71,12 +71,14 @@ def dashboard_config_map(
     dashboard: bytes,
     folder: str,
     source: str,
+    one_line: bytes | None = None,
 ) -> dict[str, Any]:
     """A ConfigMap the Grafana sidecar loads as one dashboard, into ``folder``.
 
     The dashboard is held as compact JSON on one line (the same value, keys in the same
     order): the indented file under ``dashboards/`` is what people review, and the compact
     copy makes the manifests ~3x smaller than a second indented copy (benchmarks/README.md).
+    ``one_line``: that copy (with its final newline) when the caller has it already.
     """
     import orjson
     from kubernetes.client import V1ConfigMap, V1ObjectMeta
@@ -85,7 +87,7 @@ def dashboard_config_map(
     check_name("ConfigMap", name, what)
     labels = check_labels({GRAFANA_DASHBOARD_LABEL: GRAFANA_DASHBOARD_LABEL_VALUE}, what)
     try:
-        compact = orjson.dumps(orjson.loads(dashboard)) + b"\n"
+        compact = one_line or orjson.dumps(orjson.loads(dashboard)) + b"\n"
     except orjson.JSONDecodeError as exc:
         raise ManifestError(f"dashboard {source} is not JSON: {exc}") from None
     text = compact.decode("utf-8")
