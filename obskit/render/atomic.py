@@ -11,13 +11,25 @@ from pathlib import Path
 TMP_SUFFIX = ".obskit-tmp"
 
 
-def atomic_write(target: Path, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until every byte is written (a write may be short)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def atomic_write(target: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``.<name>.<random>.obskit-tmp`` beside ``target``, then rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TMP_SUFFIX, dir=target.parent)
+    folder, name = os.path.split(os.fspath(target))
+    folder = folder or "."
+    if not os.path.isdir(folder):
+        os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=TMP_SUFFIX, dir=folder)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        try:
+            write_all(fd, data)
+        finally:
+            os.close(fd)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:

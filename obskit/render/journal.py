@@ -18,9 +18,9 @@ import re
 import shutil
 import stat
 from collections.abc import Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from obskit.render.atomic import TMP_SUFFIX, atomic_write
+from obskit.render.atomic import TMP_SUFFIX, atomic_write, write_all
 from obskit.render.contain import Root, safe_relative
 from obskit.render.errors import OutputError
 
@@ -29,6 +29,7 @@ MANIFEST_PATH = f"{STATE_DIR}/manifest.json"
 JOURNAL_PATH = f"{STATE_DIR}/journal.json"
 STAGING_DIR = f"{STATE_DIR}/staging"
 #: temp names of obskit's atomic writes: today's and those of obskit before the journal
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _TMP_RE = re.compile(rf"^\.(?P<name>.+)\.[a-z0-9_]{{8}}(?:\.tmp|{re.escape(TMP_SUFFIX)})$")
 
 
@@ -37,15 +38,15 @@ def state_dir(root: Root, *, create: bool) -> list[Path]:
 
     Returns the folders this call created (innermost last), for :func:`uncreate`.
     """
-    path = root.check(STATE_DIR)
+    exists = root.stat(STATE_DIR) is not None
     created: list[Path] = []
     if create:
         missing = [p for p in (root.path, *root.path.parents) if not p.exists()]
         root.path.mkdir(parents=True, exist_ok=True)
         created = list(reversed(missing))
-        if not path.exists():
-            path.mkdir()
-            created.append(path)
+        if not exists:
+            root.mkdir(STATE_DIR)
+            created.append(root.path / STATE_DIR)
     return created
 
 
@@ -53,8 +54,9 @@ def uncreate(root: Root, created: list[Path], lock_name: str) -> None:
     """A render that wrote nothing removes the lock file and folders it created."""
     if root.path / STATE_DIR not in created:
         return
+    root.reset()
     with contextlib.suppress(OSError):
-        (root.path / STATE_DIR / lock_name).unlink()
+        os.unlink(root.abs(f"{STATE_DIR}/{lock_name}"))
     for folder in reversed(created):
         with contextlib.suppress(OSError):
             folder.rmdir()
@@ -69,13 +71,19 @@ class Stage:
         self.writes: list[tuple[str, str]] = []
 
     def add(self, rel: str, data: bytes) -> None:
-        """Stage ``data`` for ``rel`` (on disk, so memory stays flat)."""
-        staged = f"{self.folder}/{len(self.writes)}"
-        path = self.root.make_parents(staged)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        self.writes.append((rel, staged))
+        """Stage ``data`` for ``rel`` (on disk, so memory stays flat).
+
+        The staging folder is checked (and created) once; a file is created only where
+        nothing is (``O_EXCL``), so no symlink is followed.
+        """
+        name = str(len(self.writes))
+        path = f"{self.root.make_folder(self.folder)}/{name}"
+        fd = os.open(path, _CREATE_FLAGS, 0o644)
+        try:
+            write_all(fd, data)
+        finally:
+            os.close(fd)
+        self.writes.append((rel, f"{self.folder}/{name}"))
 
     def discard(self) -> None:
         """Remove the staged files (a render that failed or was refused)."""
@@ -83,27 +91,46 @@ class Stage:
 
 
 def commit(root: Root, writes: list[tuple[str, str]], removes: list[str], manifest: bytes) -> None:
-    """Write the journal (the commit point), then apply it."""
+    """Write the journal (the commit point), then apply it.
+
+    Folders verified while staging are checked again (once each) from here on.
+    """
     journal = {"manifest": manifest.decode(), "removes": removes, "writes": writes}
-    atomic_write(root.check(JOURNAL_PATH), json.dumps(journal, sort_keys=True).encode())
-    apply_journal(root, journal)
+    root.reset()
+    root.stat(JOURNAL_PATH)
+    atomic_write(root.abs(JOURNAL_PATH), json.dumps(journal, sort_keys=True).encode())
+    apply_journal(root, journal, staged=True)
 
 
-def apply_journal(root: Root, journal: dict) -> None:
-    """Rename staged files into place, remove pruned ones, write the manifest; idempotent."""
-    for rel, staged in journal["writes"]:
-        source = root.check(staged)
-        if not source.exists():
+def apply_journal(root: Root, journal: dict, *, staged: bool = False) -> None:
+    """Rename staged files into place, remove pruned ones, write the manifest; idempotent.
+
+    ``staged``: this process staged the writes and checked each target while staging
+    (:meth:`OutputTree.put`), so only folders are checked here (once each; a rename never
+    follows a symlink in its last component). Recovering a journal read from disk checks
+    every staged file and every target.
+    """
+    for rel, source in journal["writes"]:
+        folder = source.rpartition("/")[0]
+        if staged:
+            if not root.folder(folder, source):
+                continue
+        elif root.stat(source) is None:
             continue  # renamed before an interruption
-        os.replace(source, root.make_parents(rel))
+        target = root.make_parents(rel)
+        if not staged:
+            root.stat(rel)
+        os.replace(root.abs(source), target)
     for rel in journal["removes"]:
         if root.is_file(rel):
-            root.check(rel).unlink()
+            os.unlink(root.abs(rel))
             _remove_empty_parents(root, rel)
-    atomic_write(root.check(MANIFEST_PATH), journal["manifest"].encode())
-    root.check(JOURNAL_PATH).unlink()
-    for _, staged in journal["writes"][:1]:
-        _remove_staging(root, PurePosixPath(staged).parent.as_posix())
+    root.stat(MANIFEST_PATH)
+    atomic_write(root.abs(MANIFEST_PATH), journal["manifest"].encode())
+    root.stat(JOURNAL_PATH)
+    os.unlink(root.abs(JOURNAL_PATH))
+    for _, source in journal["writes"][:1]:
+        _remove_staging(root, source.rpartition("/")[0])
 
 
 def recover(root: Root) -> bool:
@@ -123,9 +150,9 @@ def recover(root: Root) -> bool:
                 f"{root.path / JOURNAL_PATH} is not an obskit journal; remove it and render again"
             ) from None
         apply_journal(root, {"writes": writes, "removes": removes, "manifest": manifest})
-    folder = root.check(STAGING_DIR)
-    if folder.is_dir():
-        for entry in os.listdir(folder):
+    st = root.stat(STAGING_DIR)
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        for entry in os.listdir(root.abs(STAGING_DIR)):
             if entry.isdigit():
                 _remove_staging(root, f"{STAGING_DIR}/{entry}")
     return found
@@ -140,38 +167,50 @@ def remove_leftovers(root: Root, paths: Iterable[str]) -> None:
     """Remove obskit's own temp files beside ``paths`` and in ``.obskit/``, nothing else."""
     names: dict[str, set[str]] = {STATE_DIR: {"*"}}
     for rel in paths:
-        posix = PurePosixPath(rel)
-        names.setdefault(posix.parent.as_posix(), set()).add(posix.name)
+        folder_rel, _, name = rel.rpartition("/")
+        names.setdefault(folder_rel or ".", set()).add(name)
     for folder_rel, known in names.items():
-        folder = root.path if folder_rel == "." else root.check(folder_rel)
+        if folder_rel == ".":
+            folder = str(root.path)
+        else:
+            st = root.stat(folder_rel)
+            if st is None or not stat.S_ISDIR(st.st_mode):
+                continue
+            folder = root.abs(folder_rel)
         try:
             entries = os.listdir(folder)
         except (FileNotFoundError, NotADirectoryError):
             continue
         for entry in entries:
+            if entry[0] != ".":  # every temp name starts with a dot
+                continue
             match = _TMP_RE.match(entry)
             if not match or not ("*" in known or match["name"] in known):
                 continue
-            target = folder / entry
+            target = os.path.join(folder, entry)
             if stat.S_ISREG(os.lstat(target).st_mode):
                 with contextlib.suppress(FileNotFoundError):
-                    target.unlink()
+                    os.unlink(target)
 
 
 def _remove_staging(root: Root, folder_rel: str) -> None:
-    folder = root.check(folder_rel)
-    if folder.is_dir():
-        shutil.rmtree(folder)
+    st = root.stat(folder_rel)
+    root.forget(folder_rel)
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        shutil.rmtree(root.abs(folder_rel))
     with contextlib.suppress(OSError):  # only when empty
-        root.check(STAGING_DIR).rmdir()
+        root.stat(STAGING_DIR)
+        os.rmdir(root.abs(STAGING_DIR))
+        root.forget(STAGING_DIR)
 
 
 def _remove_empty_parents(root: Root, rel: str) -> None:
-    parent = PurePosixPath(rel).parent
-    while parent.parts:
-        folder = root.check(parent.as_posix())
+    parent = rel.rpartition("/")[0]
+    while parent:
+        root.stat(parent)
         try:
-            folder.rmdir()
+            os.rmdir(root.abs(parent))
         except OSError:
             return
-        parent = parent.parent
+        root.forget(parent)
+        parent = parent.rpartition("/")[0]

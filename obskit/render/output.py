@@ -106,19 +106,22 @@ class OutputTree:
     def put(self, renderer: str, path: str, data: bytes) -> None:
         """Stage one generated file (or, with check, compare it); refusals are not recorded."""
         path = safe_relative(path)
-        existing = self.root.read(path)
-        if existing == data:
-            self.produced.setdefault(renderer, []).append(path)
-            self.outcome.unchanged.append(path)
-            return
         if self.outcome.check:
+            existing = self.root.read(path)
             self.produced.setdefault(renderer, []).append(path)
-            if existing is None:
+            if existing == data:
+                self.outcome.unchanged.append(path)
+            elif existing is None:
                 self.outcome.missing.append(path)
             else:
                 self.outcome.changed[path] = short_diff(path, existing, data)
             return
-        if existing is not None and not self.owned(path):
+        same = self.root.matches(path, data)  # a file of another size is not read
+        if same:
+            self.produced.setdefault(renderer, []).append(path)
+            self.outcome.unchanged.append(path)
+            return
+        if same is not None and path not in self._owned:
             self.outcome.conflicts.append(path)
             return
         assert self.stage is not None

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import stat
+import time
 from collections.abc import Iterable
 
 from obskit.catalog.model import Catalog
-from obskit.render.cache import RenderCache
+from obskit.render.cache import RenderCache, stat_key
 from obskit.render.contain import Root
 from obskit.render.journal import STATE_DIR, pending, recover, state_dir, uncreate
 from obskit.render.lock import LOCK_NAME, folder_lock
@@ -63,6 +65,8 @@ def render(
         try:
             _run_units(_units(catalog, names), tree, cache, jobs)
             outcome = tree.finish(names)
+            if not check and not outcome.conflicts:
+                cache.confirm(lambda path: _stat(root, path))
         except BaseException:
             tree.discard()
             uncreate(root, created, LOCK_NAME)
@@ -111,13 +115,18 @@ def _run_units(
     their files reach the tree in unit order, so the output equals a serial render's.
     """
     seen: dict[str, str] = {}
+    root = tree.root
+
+    def stat_of(path: str) -> tuple[int, int, int] | None:
+        return _stat(root, path)
+
     with render_session():
         plan = []
         for name, unit in units:
             unit_key = f"{name}:{unit.key}"
             fingerprint = cache.fingerprint(name, unit.key, unit.inputs)
             plan.append(
-                (name, unit_key, fingerprint, cache.reusable(unit_key, fingerprint, tree.read))
+                (name, unit_key, fingerprint, cache.reusable(unit_key, fingerprint, stat_of))
             )
         work = [pair for pair, step in zip(units, plan, strict=True) if step[3] is None]
         produced = produce_all(work, jobs)
@@ -128,12 +137,50 @@ def _run_units(
                     tree.note_unchanged(name, path)
                 continue
             files = {safe_relative(p): b for p, b in next(produced).items()}
+            stats: dict[str, list[int]] = {}
             for path in sorted(files):
                 _claim(seen, path, unit_key)
-                tree.put(name, path, files[path])
+                _put(tree, cache, unit_key, name, path, files[path], stats)
             if not tree.outcome.check:
-                cache.record(unit_key, fingerprint, files)
+                cache.record(unit_key, fingerprint, stats)
         produced.close()
+
+
+def _stat(root: Root, path: str) -> tuple[int, int, int] | None:
+    """A contained regular file's lstat key (:func:`~obskit.render.cache.stat_key`), or None."""
+    try:
+        st = os.lstat(root.check(path))
+    except (OSError, OutputError):
+        return None
+    return stat_key(st) if stat.S_ISREG(st.st_mode) else None
+
+
+def _put(
+    tree: OutputTree,
+    cache: RenderCache,
+    unit_key: str,
+    name: str,
+    path: str,
+    data: bytes,
+    stats: dict[str, list[int]],
+) -> None:
+    """``tree.put``, telling the cache the file's lstat: taken before the bytes are compared
+    (an unchanged file), or of the staged file (checked again once in place)."""
+    if not cache.enabled or tree.outcome.check:
+        tree.put(name, path, data)
+        return
+    taken = time.time_ns()
+    before = _stat(tree.root, path)
+    stage = tree.stage
+    staged_count = len(stage.writes) if stage is not None else 0
+    unchanged_count = len(tree.outcome.unchanged)
+    tree.put(name, path, data)
+    if stage is not None and len(stage.writes) > staged_count:
+        staged = _stat(tree.root, stage.writes[-1][1])
+        if staged is not None:
+            cache.written(unit_key, path, staged)
+    elif len(tree.outcome.unchanged) > unchanged_count and before is not None:
+        stats[path] = [*before, taken]
 
 
 def _claim(seen: dict[str, str], path: str, unit_key: str) -> None:

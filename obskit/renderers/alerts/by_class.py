@@ -34,7 +34,7 @@ import hashlib
 import json
 import os
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
 from obskit.catalog.model import ResolvedService
@@ -46,9 +46,12 @@ from obskit.render.registry import Files
 PLACEHOLDERS = ("zq-a-qz", "zq-b-qz", "zq-c-qz", "zq-d-qz")
 _TRACE = re.compile(r"(?i)z_?q")
 _DNS_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+#: a UUID's tail: found fast, then the 8 characters before it are looked at
+_UUID_TAIL = re.compile(r"-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_HEX8 = re.compile(r"[0-9a-f]{8}")
 #: a word, as rule 5 reads one: a name could be one (finer than any reading of the files)
 _WORD = re.compile(r"[A-Za-z0-9-]+")
+_NOT_WORD = {i: " " for i in range(128) if not re.fullmatch(r"[A-Za-z0-9-]", chr(i))}
 #: classes kept per process (each ~0.5 MB: its files' text and facts)
 MEMO_SIZE = 128
 
@@ -95,18 +98,20 @@ def placeholder_service(
     return copy, mapping
 
 
+def _swap(text: str, table: dict[str, str]) -> str:
+    """Every key of ``table`` in ``text`` replaced by its value in one pass (leftmost,
+    longest first), as :meth:`_Template.fill` renames."""
+    pattern = "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True))
+    return re.sub(pattern, lambda m: table[m.group()], text)
+
+
 def _runbook(url: str | None, fake: dict[str, str], mapping: dict[str, str]) -> str | None:
     """``url`` (``https://runbooks.example.com/checkout``) with the service's names as
     placeholders, when filling them back in gives ``url`` again; else ``url`` itself."""
     if not url:
         return url
-    templated = url
-    for real in sorted(fake, key=len, reverse=True):
-        templated = templated.replace(real, fake[real])
-    back = templated
-    for placeholder in sorted(mapping, key=len, reverse=True):
-        back = back.replace(placeholder, mapping[placeholder])
-    return templated if back == url else url
+    templated = _swap(url, fake)
+    return templated if _swap(templated, mapping) == url else url
 
 
 class _Template:
@@ -115,9 +120,13 @@ class _Template:
 
     __slots__ = ("fmt",)
 
-    def __init__(self, text: str, pattern: re.Pattern[str], index: dict[str, int]) -> None:
-        escaped = text.replace("{", "{{").replace("}", "}}")  # tokens hold no braces
-        self.fmt = pattern.sub(lambda m: f"{{{index[m.group()]}}}", escaped)
+    def __init__(self, text: str, pattern: re.Pattern[str], fields: dict[str, str]) -> None:
+        # ``pattern`` captures the tokens: split, the odd parts are tokens (they hold no
+        # braces), the even ones text whose braces are doubled
+        parts = pattern.split(text)
+        parts[0::2] = [p.replace("{", "{{").replace("}", "}}") for p in parts[0::2]]
+        parts[1::2] = [fields[p] for p in parts[1::2]]
+        self.fmt = "".join(parts)
 
     def fill(self, values: list[str]) -> str:
         return self.fmt.format(*values)
@@ -160,6 +169,8 @@ _SHORT = 1000
 
 #: classes by key; None: the class is rendered service by service
 _MEMO: OrderedDict[bytes, _Class | None] = OrderedDict()
+#: this process's services filled from their class (``shared``) or rendered alone, and why
+STATS: Counter[str] = Counter()
 
 
 def _enabled() -> bool:
@@ -197,9 +208,13 @@ def _analyse(
         if _TRACE.search(rest):
             return None
     # rule 3: the only UIDs in the files are the ones uid() made
+    known = set(canon_uids)
     for text in files.values():
-        if not set(_UUID.findall(text)) <= set(canon_uids):
-            return None
+        for tail in _UUID_TAIL.finditer(text):
+            start = tail.start() - 8
+            hexed = start >= 0 and _HEX8.fullmatch(text, start, tail.start())
+            if hexed and text[start : tail.end()] not in known:
+                return None
     named, literal, fixed = [], [], set()
     for s in strings:
         if any(t in s for t in tokens):
@@ -216,18 +231,22 @@ def _analyse(
         return None
     words: set[str] = set()
     for text in files.values():
-        words.update(_WORD.findall(text))
+        if text.isascii():
+            words.update(text.translate(_NOT_WORD).split())
+        else:
+            words.update(_WORD.findall(text))
     risky, safe = [], []
     for s, text in sorted(named):
         rest = s
         for t in tokens:
             rest = rest.replace(t, "")
         (safe if _NEVER_PLAIN_OTHER.search(rest) else risky).append((s, text))
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True)))
-    index = {t: i for i, t in enumerate(tokens)}
+    alternatives = "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
+    pattern = re.compile(f"({alternatives})")
+    fields = {t: f"{{{i}}}" for i, t in enumerate(tokens)}
 
     def template(text: str) -> _Template:
-        return _Template(text, pattern, index)
+        return _Template(text, pattern, fields)
 
     def joined(pairs: list[tuple[str, str]]) -> tuple[_Template, _Template]:
         return template("\0".join(s for s, _ in pairs)), template("\0".join(t for _, t in pairs))
@@ -308,6 +327,7 @@ def render_service_by_class(service: ResolvedService, clusters: tuple[str, ...] 
 
     key = class_key(service, clusters)
     if key is None:
+        STATS["alone: names"] += 1
         return render_service(service, clusters)
     copy, mapping = placeholder_service(service)
     if key in _MEMO:
@@ -317,7 +337,12 @@ def render_service_by_class(service: ResolvedService, clusters: tuple[str, ...] 
         cls = _MEMO[key] = _render_class(copy, clusters, list(mapping))
         while len(_MEMO) > MEMO_SIZE:
             _MEMO.popitem(last=False)
-    values = None if cls is None else _values(cls, mapping)
-    if cls is None or values is None:
+    if cls is None:
+        STATS["alone: class"] += 1
         return render_service(service, clusters)
+    values = _values(cls, mapping)
+    if values is None:
+        STATS["alone: renaming"] += 1
+        return render_service(service, clusters)
+    STATS["shared"] += 1
     return {path.fill(values): text.fill(values).encode() for path, text in cls.files}

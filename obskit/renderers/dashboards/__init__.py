@@ -7,7 +7,11 @@ files as ConfigMaps. grafanalib is imported when a unit is produced.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
+from typing import Any
+
+import orjson
 
 from obskit.catalog.model import Catalog, ResolvedService
 from obskit.render.registry import RenderUnit, catalog_inputs, service_inputs
@@ -29,21 +33,47 @@ __all__ = [
     "dashboard_folder",
     "dashboard_refs",
     "dashboard_uid",
+    "one_line_copy",
     "overview_uid",
 ]
+
+
+#: the title and one-line JSON of the dashboards this process dumped last, by their file's
+#: bytes: the manifests renderer puts the one-line copy in a ConfigMap, and takes it from
+#: here instead of parsing the file again (as many as the pipeline's shared units)
+_ONE_LINE: OrderedDict[bytes, tuple[str, bytes]] = OrderedDict()
+ONE_LINE_KEPT = 16
+
+
+def _dump(dashboard: dict[str, Any]) -> bytes:
+    """The dashboard's file (indented JSON, sorted keys); its one-line copy is kept."""
+    data = dump_json(dashboard)
+    title = dashboard.get("title")
+    if isinstance(title, str) and title:
+        # the same value and key order as the file parsed back and dumped on one line
+        _ONE_LINE[data] = (title, orjson.dumps(dashboard, option=orjson.OPT_SORT_KEYS) + b"\n")
+        while len(_ONE_LINE) > ONE_LINE_KEPT:
+            _ONE_LINE.popitem(last=False)
+    return data
+
+
+def one_line_copy(data: bytes) -> tuple[str, bytes] | None:
+    """``(title, one-line JSON + newline)`` of a dashboard file this process has just
+    rendered (``data`` equal to its bytes), else None: parse ``data`` instead."""
+    return _ONE_LINE.get(data)
 
 
 def _service_files(catalog: Catalog, service: ResolvedService) -> dict[str, bytes]:
     from obskit.renderers.dashboards.service import service_dashboard
 
-    return {service_path(service.name): dump_json(service_dashboard(catalog, service))}
+    return {service_path(service.name): _dump(service_dashboard(catalog, service))}
 
 
 def _overview_files(catalog: Catalog) -> dict[str, bytes]:
     from obskit.renderers.dashboards.overview import overview_dashboard
 
     return {
-        overview_path(k): dump_json(overview_dashboard(catalog, k)) for k in overview_kinds(catalog)
+        overview_path(k): _dump(overview_dashboard(catalog, k)) for k in overview_kinds(catalog)
     }
 
 

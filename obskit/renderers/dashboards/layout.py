@@ -7,13 +7,22 @@ and no two gridPos boxes overlap by construction (each line starts below the pre
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import grafanalib.core as G
 
+from obskit.renderers.dashboards.normalize import normalize_panel
+
 GRID_WIDTH = 24
 ROW_HEIGHT = 1
 DEFAULT_HEIGHT = 8
+
+
+@cache
+def _row_shape() -> dict[str, Any]:
+    """The normalised JSON of a grafanalib row (title, place and id are filled in)."""
+    return normalize_panel(G.RowPanel(title=""))
 
 
 class Grid:
@@ -24,15 +33,21 @@ class Grid:
         self._y = 0
         self._next_id = 1
 
-    def _claim_id(self, panel: Any) -> None:
-        panel.id = self._next_id
+    def _put(self, panel: Any, h: int, w: int, x: int) -> None:
+        """Place and number ``panel``: a panel's JSON dict (obskit's factories) or a
+        grafanalib panel (plugins)."""
+        if isinstance(panel, dict):
+            panel["gridPos"] = {"h": h, "w": w, "x": x, "y": self._y}
+            panel["id"] = self._next_id
+        else:
+            panel.gridPos = G.GridPos(h=h, w=w, x=x, y=self._y)
+            panel.id = self._next_id
         self._next_id += 1
+        self.panels.append(panel)
 
     def row(self, title: str) -> None:
         """An (expanded) row header across the whole width."""
-        row = G.RowPanel(title=title, gridPos=G.GridPos(h=ROW_HEIGHT, w=GRID_WIDTH, x=0, y=self._y))
-        self._claim_id(row)
-        self.panels.append(row)
+        self._put({**_row_shape(), "title": title, "panels": []}, ROW_HEIGHT, GRID_WIDTH, 0)
         self._y += ROW_HEIGHT
 
     def line(self, panels: Sequence[Any], height: int = DEFAULT_HEIGHT) -> None:
@@ -57,9 +72,7 @@ class Grid:
             if x + width > GRID_WIDTH:
                 self._y += line_height
                 x, line_height = 0, 0
-            panel.gridPos = G.GridPos(h=height, w=width, x=x, y=self._y)
-            self._claim_id(panel)
-            self.panels.append(panel)
+            self._put(panel, height, width, x)
             x += width
             line_height = max(line_height, height)
         self._y += line_height

@@ -8,12 +8,14 @@ port-forward or an ingress mapped to the same host names.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
 import grafanalib.core as G
 
 from obskit.catalog.model import Catalog, ResolvedService
+from obskit.renderers.dashboards.normalize import normalize_link
 from obskit.renderers.dashboards.panels import alert_list, text
 from obskit.renderers.dashboards.uid import dashboard_uid
 from obskit.stack import JAEGER_RELEASE, KIBANA_NAME, STACK_NAMESPACE
@@ -100,7 +102,8 @@ def jaeger_url(catalog: Catalog, service: ResolvedService) -> str:
     )
 
 
-def _link(title: str, url: str, tooltip: str, icon: str = "external link") -> G.DashboardLink:
+def link_object(title: str, url: str, tooltip: str, icon: str = "external link") -> G.DashboardLink:
+    """A dashboard link; one to another dashboard (``/d/``) keeps the time and variables."""
     return G.DashboardLink(
         title=title,
         uri=url,
@@ -113,9 +116,20 @@ def _link(title: str, url: str, tooltip: str, icon: str = "external link") -> G.
     )
 
 
-def service_links(catalog: Catalog, service: ResolvedService) -> list[G.DashboardLink]:
+@lru_cache(maxsize=64)
+def _link_shape(icon: str, internal: bool) -> dict[str, Any]:
+    return normalize_link(link_object("", "/d/" if internal else "", "", icon))
+
+
+def _link(title: str, url: str, tooltip: str, icon: str = "external link") -> dict[str, Any]:
+    """The normalised JSON of :func:`link_object`, built once per icon and kind."""
+    shape = _link_shape(icon, url.startswith("/d/"))
+    return {**shape, "title": title, "url": url, "tooltip": tooltip}
+
+
+def service_links(catalog: Catalog, service: ResolvedService) -> list[dict[str, Any]]:
     """Dashboard links: logs, traces, runbook, then the dashboards of ``dependsOn``."""
-    links: list[G.DashboardLink] = []
+    links: list[dict[str, Any]] = []
     if service.logs.enabled:
         links.append(_link("Logs (Kibana)", kibana_url(catalog, service), "Kibana Discover"))
         explore = grafana_logs_url(catalog, service)

@@ -195,6 +195,26 @@ def _variable(data: dict[str, Any]) -> dict[str, Any]:
     return var
 
 
+def normalize_panel(panel: Any) -> dict[str, Any]:
+    """A schema-valid panel dict from a grafanalib panel (or its plain dict)."""
+    return _panel(to_plain(panel))
+
+
+def normalize_variable(template: Any) -> dict[str, Any]:
+    """A schema-valid variable dict from a grafanalib ``Template``."""
+    return _variable(to_plain(template))
+
+
+def normalize_link(link: Any) -> dict[str, Any]:
+    """A schema-valid dashboard link dict from a grafanalib ``DashboardLink``."""
+    return _closed(to_plain(link), "DashboardLink")
+
+
+def normalize_annotations(annotations: Any) -> dict[str, Any]:
+    """The dashboard's ``annotations`` from a grafanalib ``Annotations``."""
+    return _drop_nulls(to_plain(annotations) or {"list": []})
+
+
 def normalize_dashboard(data: Any) -> dict[str, Any]:
     """A schema-valid dashboard dict from a grafanalib ``Dashboard`` (or its plain dict)."""
     data = to_plain(data)
@@ -204,8 +224,8 @@ def normalize_dashboard(data: Any) -> dict[str, Any]:
     dash["templating"] = {
         "list": [_variable(v) for v in (dash.get("templating") or {}).get("list") or []]
     }
-    dash["annotations"] = _drop_nulls(dash.get("annotations") or {"list": []})
-    dash["links"] = [_closed(link, "DashboardLink") for link in dash.get("links") or []]
+    dash["annotations"] = normalize_annotations(dash.get("annotations"))
+    dash["links"] = [normalize_link(link) for link in dash.get("links") or []]
     if "timepicker" in dash:
         dash["timepicker"] = _closed(dash["timepicker"], "TimePickerConfig")
         dash["timepicker"].pop("nowDelay", None)

@@ -15,12 +15,16 @@ selects the kube-state-metrics / cAdvisor series of the workload.
 
 from __future__ import annotations
 
+import weakref
+from functools import cache, lru_cache
+from typing import Any
+
 import grafanalib.core as G
 
 from obskit.catalog.clusters import paired_clusters
 from obskit.catalog.model import Catalog, ResolvedService
 from obskit.catalog.presets import PRESETS
-from obskit.renderers.dashboards.normalize import DATASOURCE
+from obskit.renderers.dashboards.normalize import DATASOURCE, normalize_variable
 
 CLUSTER_MATCHER = 'cluster=~"$cluster|"'
 #: every panel query keeps one series per cluster (``sum by (cluster, ...)``): with *All*
@@ -60,12 +64,30 @@ def _datasource() -> G.Template:
     )
 
 
+#: the last catalog :func:`_cluster_default` answered for (weakly: never kept alive by
+#: it), and its answer; a loaded catalog is never changed in place
+_LAST_DEFAULT: tuple[weakref.ref[Catalog], str] | None = None
+
+
+def _cluster_default(catalog: Catalog) -> str:
+    """All when an environment has several clusters, else ``metadata.cluster``; worked out
+    once per catalog, not per service dashboard."""
+    global _LAST_DEFAULT
+    if _LAST_DEFAULT is not None and _LAST_DEFAULT[0]() is catalog:
+        return _LAST_DEFAULT[1]
+    default = (None if paired_clusters(catalog) else catalog.metadata.cluster) or "$__all"
+    _LAST_DEFAULT = (weakref.ref(catalog), default)
+    return default
+
+
 def _cluster(catalog: Catalog) -> G.Template:
     """The clusters reporting ``up`` (every scrape writes it, and remote-write carries the
     ``cluster`` external label): what the store really holds, a new cluster appears without
-    re-rendering. Default: All when an environment has several clusters, else
-    ``metadata.cluster``."""
-    default = None if paired_clusters(catalog) else catalog.metadata.cluster
+    re-rendering. Default: :func:`_cluster_default`."""
+    return _cluster_template(_cluster_default(catalog))
+
+
+def _cluster_template(default: str) -> G.Template:
     return G.Template(
         name="cluster",
         label="Cluster",
@@ -74,7 +96,7 @@ def _cluster(catalog: Catalog) -> G.Template:
         dataSource=DATASOURCE,
         includeAll=True,
         allValue=".*",
-        default=default or "$__all",
+        default=default,
         refresh=2,
         sort=1,
     )
@@ -94,7 +116,33 @@ def _namespace(namespace: str) -> G.Template:
 
 
 def service_templating(catalog: Catalog, service: ResolvedService) -> G.Templating:
+    """The grafanalib form of :func:`service_variables` (what it is tested equal to)."""
     return G.Templating([_datasource(), _cluster(catalog), _namespace(service.namespace)])
+
+
+@cache
+def _datasource_json() -> dict[str, Any]:
+    return normalize_variable(_datasource())
+
+
+@lru_cache(maxsize=64)
+def _cluster_json(default: str) -> dict[str, Any]:
+    return normalize_variable(_cluster_template(default))
+
+
+@lru_cache(maxsize=4096)
+def _namespace_json(namespace: str) -> dict[str, Any]:
+    return normalize_variable(_namespace(namespace))
+
+
+def service_variables(catalog: Catalog, service: ResolvedService) -> list[dict[str, Any]]:
+    """The normalised variables of :func:`service_templating`, each built once per value
+    (shared between dashboards: never changed after)."""
+    return [
+        _datasource_json(),
+        _cluster_json(_cluster_default(catalog)),
+        _namespace_json(service.namespace),
+    ]
 
 
 def overview_templating(catalog: Catalog) -> G.Templating:

@@ -15,6 +15,7 @@ import orjson
 import yaml
 
 from obskit.catalog.model import DashboardsSettings, ResolvedService
+from obskit.renderers.dashboards import one_line_copy
 from obskit.renderers.manifests.names import ManifestError, slug
 from obskit.renderers.manifests.objects import (
     Serializer,
@@ -82,13 +83,8 @@ def _dashboard(
     settings: DashboardsSettings,
 ) -> dict[str, Any]:
     rel = path.removeprefix("dashboards/").removesuffix(".json")
-    try:
-        dashboard = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise ManifestError(f"{path} is not JSON: {exc}") from None
-    if not isinstance(dashboard, dict) or not dashboard.get("title"):
-        raise ManifestError(f"{path} is not a Grafana dashboard (no title)")
-    source = f"{path} ({dashboard['title']!r})"
+    title, one_line = _title_and_one_line(path, data)
+    source = f"{path} ({title!r})"
     if rel.startswith("overview/"):
         stem = slug(rel.removeprefix("overview/"))
         name, key = f"obskit-overview-{stem}", f"overview-{stem}.json"
@@ -123,8 +119,23 @@ def _dashboard(
         dashboard=data,
         folder=folder,
         source=source,
-        parsed=dashboard,
+        one_line=one_line,
     )
+
+
+def _title_and_one_line(path: str, data: bytes) -> tuple[Any, bytes]:
+    """The dashboard's title and its JSON on one line: from the dashboards renderer when it
+    has just dumped ``data`` in this process, else ``data`` parsed once."""
+    known = one_line_copy(data)
+    if known is not None:
+        return known
+    try:
+        dashboard = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise ManifestError(f"{path} is not JSON: {exc}") from None
+    if not isinstance(dashboard, dict) or not dashboard.get("title"):
+        raise ManifestError(f"{path} is not a Grafana dashboard (no title)")
+    return dashboard["title"], orjson.dumps(dashboard) + b"\n"
 
 
 def _rules(

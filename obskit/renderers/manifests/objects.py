@@ -79,14 +79,14 @@ def dashboard_config_map(
     dashboard: bytes,
     folder: str,
     source: str,
-    parsed: Any = None,
+    one_line: bytes | None = None,
 ) -> dict[str, Any]:
     """A ConfigMap the Grafana sidecar loads as one dashboard, into ``folder``.
 
     The dashboard is held as compact JSON on one line (the same value, keys in the same
     order): the indented file under ``dashboards/`` is what people review, and the compact
     copy makes the manifests ~3x smaller than a second indented copy (benchmarks/README.md).
-    ``parsed``: the dashboard already parsed (by orjson), to not parse it twice.
+    ``one_line``: that copy (with its final newline) when the caller has it already.
     """
     import orjson
 
@@ -94,7 +94,7 @@ def dashboard_config_map(
     check_name("ConfigMap", name, what)
     labels = check_labels({GRAFANA_DASHBOARD_LABEL: GRAFANA_DASHBOARD_LABEL_VALUE}, what)
     try:
-        compact = orjson.dumps(orjson.loads(dashboard) if parsed is None else parsed) + b"\n"
+        compact = one_line or orjson.dumps(orjson.loads(dashboard)) + b"\n"
     except orjson.JSONDecodeError as exc:
         raise ManifestError(f"dashboard {source} is not JSON: {exc}") from None
     text = compact.decode("utf-8")
