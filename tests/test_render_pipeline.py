@@ -32,6 +32,9 @@ def fake_registry(monkeypatch, tmp_path):
     monkeypatch.setattr(registry, "RENDERER_NAMES", ("dashboards",))
     monkeypatch.setattr("obskit.render.pipeline.RENDERER_NAMES", ("dashboards",))
     monkeypatch.setenv("OBSKIT_CACHE_DIR", str(tmp_path / "cache"))
+    # these tests render twice within milliseconds: inside the cache's racy window every
+    # file would be compared again (tests/test_render_cache.py tests that window)
+    monkeypatch.setattr("obskit.render.cache.RACY_NS", 0)
     fake_renderer.CALLS.clear()
 
 

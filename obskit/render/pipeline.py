@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable
 
 from obskit.catalog.model import Catalog
-from obskit.render.cache import RenderCache, stat_key
+from obskit.render.cache import Key, RenderCache, settled, stat_key
 from obskit.render.contain import Root
 from obskit.render.journal import STATE_DIR, pending, recover, state_dir, uncreate
 from obskit.render.lock import LOCK_NAME, folder_lock
@@ -117,7 +117,7 @@ def _run_units(
     seen: dict[str, str] = {}
     root = tree.root
 
-    def stat_of(path: str) -> tuple[int, int, int] | None:
+    def stat_of(path: str) -> Key | None:
         return _stat(root, path)
 
     with render_session():
@@ -137,22 +137,22 @@ def _run_units(
                     tree.note_unchanged(name, path)
                 continue
             files = {safe_relative(p): b for p, b in next(produced).items()}
-            stats: dict[str, list[int]] = {}
+            keys: dict[str, Key] = {}
             for path in sorted(files):
                 _claim(seen, path, unit_key)
-                _put(tree, cache, unit_key, name, path, files[path], stats)
+                _put(tree, cache, unit_key, name, path, files[path], keys)
             if not tree.outcome.check:
-                cache.record(unit_key, fingerprint, stats)
+                cache.record(unit_key, fingerprint, sorted(files), keys)
         produced.close()
 
 
-def _stat(root: Root, path: str) -> tuple[int, int, int] | None:
+def _stat(root: Root, path: str) -> Key | None:
     """A contained regular file's lstat key (:func:`~obskit.render.cache.stat_key`), or None."""
     try:
-        st = os.lstat(root.check(path))
+        st = root.stat(safe_relative(path))
     except (OSError, OutputError):
         return None
-    return stat_key(st) if stat.S_ISREG(st.st_mode) else None
+    return stat_key(st) if st is not None and stat.S_ISREG(st.st_mode) else None
 
 
 def _put(
@@ -162,10 +162,10 @@ def _put(
     name: str,
     path: str,
     data: bytes,
-    stats: dict[str, list[int]],
+    keys: dict[str, Key],
 ) -> None:
-    """``tree.put``, telling the cache the file's lstat: taken before the bytes are compared
-    (an unchanged file), or of the staged file (checked again once in place)."""
+    """``tree.put``, telling the cache the file's lstat key: taken before the bytes are
+    compared (an unchanged file, when settled), or the staged file's (checked once in place)."""
     if not cache.enabled or tree.outcome.check:
         tree.put(name, path, data)
         return
@@ -179,8 +179,12 @@ def _put(
         staged = _stat(tree.root, stage.writes[-1][1])
         if staged is not None:
             cache.written(unit_key, path, staged)
-    elif len(tree.outcome.unchanged) > unchanged_count and before is not None:
-        stats[path] = [*before, taken]
+    elif (
+        len(tree.outcome.unchanged) > unchanged_count
+        and before is not None
+        and settled(before, taken)
+    ):
+        keys[path] = before
 
 
 def _claim(seen: dict[str, str], path: str, unit_key: str) -> None:

@@ -11,7 +11,6 @@ catalog's own alerts (:mod:`.catalog_alerts`). ``alerts/tests/<service>.test.yam
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 
 from obskit.catalog.clusters import paired_clusters
@@ -42,23 +41,22 @@ class _Renderer:
     folders = ("alerts", "mimir-rules")
 
     def units(self, catalog: Catalog) -> Iterable[RenderUnit]:
-        from obskit.renderers.alerts.by_class import class_key
+        from obskit.renderers.alerts.by_class import ClassSizes
 
         clusters = paired_clusters(catalog)
-        # a service shares its class's render only when the class has other members: a
-        # class of one renders directly (sharing costs a second look at the files)
-        keys = [class_key(s, clusters) for s in catalog.services]
-        sizes = Counter(keys)
-        for service, key in zip(catalog.services, keys, strict=True):
-            shared = key is not None and sizes[key] > 1
+        classes = ClassSizes(catalog.services, clusters)
+
+        def produce(service: ResolvedService) -> Files:
+            # a class of one renders directly (sharing costs a second look at the files)
+            if classes.shared(service):
+                return render_service_by_class(service, clusters)
+            return render_service(service, clusters)
+
+        for service in catalog.services:
             yield RenderUnit(
                 key=f"service/{service.name}",
                 inputs=service_inputs(catalog, service, *clusters),
-                produce=(
-                    (lambda s=service: render_service_by_class(s, clusters))
-                    if shared
-                    else (lambda s=service: render_service(s, clusters))
-                ),
+                produce=lambda s=service: produce(s),
             )
         from obskit.renderers.alerts import mimir
 

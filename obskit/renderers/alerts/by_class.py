@@ -321,6 +321,23 @@ def class_key(service: ResolvedService, clusters: tuple[str, ...] = ()) -> bytes
     return hashlib.sha256(key.encode() + b"\0" + "\0".join(clusters).encode()).digest()
 
 
+class ClassSizes:
+    """Whether a service's class has other members in the catalog: worked out on first use
+    (a render whose units all come from the cache never needs it)."""
+
+    def __init__(self, services: tuple[ResolvedService, ...], clusters: tuple[str, ...]):
+        self._services = services
+        self._clusters = clusters
+        self._shared: dict[str, bool] | None = None
+
+    def shared(self, service: ResolvedService) -> bool:
+        if self._shared is None:
+            keys = {s.name: class_key(s, self._clusters) for s in self._services}
+            sizes = Counter(keys.values())
+            self._shared = {n: k is not None and sizes[k] > 1 for n, k in keys.items()}
+        return self._shared.get(service.name, False)
+
+
 def render_service_by_class(service: ResolvedService, clusters: tuple[str, ...] = ()) -> Files:
     """:func:`~obskit.renderers.alerts.render_service`'s bytes, from the service's class."""
     from obskit.renderers.alerts import render_service
