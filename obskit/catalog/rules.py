@@ -280,7 +280,7 @@ def _resolve_service(
                     spec=preset,
                     selector=selector,
                     scrape=share.model(metrics.scrape) if metrics.scrape else None,
-                    buckets=share.value(buckets),
+                    buckets=buckets,
                     buckets_declared=bool(metrics.buckets),
                 )
             ),

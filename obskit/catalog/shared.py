@@ -46,7 +46,12 @@ class Sharing:
         return kept
 
     def fields(self, model: M) -> M:
-        """``model``, its ``model_fields_set`` replaced by an equal set shared with others."""
+        """``model``, its ``model_fields_set`` and its tuples of plain values (validation
+        builds each anew) replaced by equal ones shared with others."""
+        values = model.__dict__
+        for name, value in values.items():
+            if type(value) is tuple and value and not isinstance(value[0], BaseModel):
+                values[name] = self.value(value)
         own = model.__pydantic_fields_set__
         shared = self._fields.setdefault(frozenset(own), own)
         if shared is not own:
