@@ -10,7 +10,7 @@ import yaml
 from obskit import load_catalog
 from obskit.catalog.errors import CatalogError
 from obskit.catalog.loader import read_file
-from obskit.catalog.model import CatalogDocument, Scrape
+from obskit.catalog.model import CatalogDocument, Metrics, Scrape
 from obskit.catalog.shared import Sharing
 
 REPO = Path(__file__).resolve().parent.parent
@@ -95,3 +95,15 @@ def test_models_with_other_fields_set_are_not_shared():
     default = sharing.model(Scrape())
     assert given == default and given is not default
     assert given.model_fields_set == {"port"} and default.model_fields_set == set()
+
+
+def test_models_holding_sub_models_with_other_fields_set_are_not_shared():
+    """``overrides`` applies the fields it was given: an explicit default is not merged away."""
+    sharing = Sharing()
+    given = Metrics.model_validate({"overrides": {"statusLabel": "code", "histogram": None}})
+    other = Metrics.model_validate({"overrides": {"statusLabel": "code"}})
+    assert given == other
+    first, second = sharing.model(sharing.tree(given)), sharing.model(sharing.tree(other))
+    assert first is not second
+    assert first.overrides.model_fields_set == {"status_label", "histogram"}
+    assert second.overrides.model_fields_set == {"status_label"}

@@ -18,9 +18,11 @@ T = TypeVar("T")
 
 
 def _key(value: Any) -> Any:
-    """A hashable key equal only for values that are equal with the same types and order."""
+    """A hashable key equal only for values that are equal with the same types and order
+    (models: and the same fields set, which ``with_fields`` and the metrics merge read)."""
     if isinstance(value, BaseModel):
-        return (type(value), *map(_key, value.__dict__.values()))
+        fields_set = frozenset(value.__pydantic_fields_set__)
+        return (type(value), fields_set, *map(_key, value.__dict__.values()))
     if isinstance(value, dict):
         return (dict, *((_key(k), _key(v)) for k, v in value.items()))
     if isinstance(value, list | tuple):
@@ -39,7 +41,7 @@ class Sharing:
 
     def model(self, model: M) -> M:
         """An equal model already handed out, or ``model`` itself (its field set shared)."""
-        key = (frozenset(model.model_fields_set), _key(model))
+        key = _key(model)
         kept = self._values.get(key)
         if kept is None:
             kept = self._values[key] = self.fields(model)
@@ -71,5 +73,5 @@ class Sharing:
         return self.fields(model)
 
     def value(self, value: T) -> T:
-        """An equal tuple or string already handed out, or ``value`` itself."""
+        """An equal value already handed out, or ``value`` itself."""
         return self._values.setdefault(_key(value), value)
