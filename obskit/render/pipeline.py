@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterable
 
 from obskit.catalog.model import Catalog
+from obskit.render import parallel
 from obskit.render.cache import Key, RenderCache, settled, stat_key
 from obskit.render.contain import Root
 from obskit.render.journal import STATE_DIR, pending, recover, state_dir, uncreate
@@ -17,6 +18,7 @@ from obskit.render.parallel import produce_all
 from obskit.render.registry import (
     RENDERER_NAMES,
     RenderUnit,
+    prepare,
     render_session,
     renderer_units,
     shared_produce,
@@ -121,6 +123,9 @@ def _run_units(
     with render_session():
         plan = _plan(units, tree, cache)
         work = [pair for pair, step in zip(units, plan, strict=True) if step[1] is None]
+        workers = jobs or parallel.default_jobs()
+        if len(work) >= parallel.PARALLEL_MIN and workers > 1:
+            prepare(work, workers)
         produced = produce_all(work, jobs)
         for pair, (fingerprint, cached) in zip(units, plan, strict=True):
             name = pair[0]
