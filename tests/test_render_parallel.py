@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,27 @@ def test_a_worker_that_dies_does_not_hang_the_render(eager):
     with render_session():
         results = list(parallel.produce_all(units, jobs=2))
     assert [next(iter(r)) for r in results] == [f"x/{i}.txt" for i in range(90)]
+
+
+def test_a_fleets_alert_classes_are_built_once_before_the_workers_fork(
+    eager, tmp_path, monkeypatch
+):
+    import yaml
+    from test_alerts_by_class import GENERATOR
+
+    from obskit.renderers.alerts import by_class
+
+    path = tmp_path / "fleet.yaml"
+    path.write_text(yaml.safe_dump(GENERATOR.build(90), sort_keys=False))
+    catalog = load_catalog(path)
+    by_class._MEMO.clear()
+    render(catalog, tmp_path / "parallel", only=["alerts"], jobs=2, use_cache=False)
+    # this process produced no unit: the classes in its memo were built for the workers
+    sizes = Counter(by_class.class_key(s) for s in catalog.services)
+    assert set(by_class._MEMO) == {k for k, n in sizes.items() if n > 1}
+    assert len(by_class._MEMO) > 20 and all(c is not None for c in by_class._MEMO.values())
+    by_class._MEMO.clear()
+    monkeypatch.setenv("OBSKIT_SHARE_RENDER", "0")
+    render(catalog, tmp_path / "serial", only=["alerts"], jobs=1, use_cache=False)
+    serial, par = _tree(tmp_path / "serial"), _tree(tmp_path / "parallel")
+    assert len(serial) > 200 and serial == par

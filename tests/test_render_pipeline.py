@@ -10,7 +10,7 @@ import pytest
 from obskit.catalog import load_catalog
 from obskit.render import registry
 from obskit.render.output import MANIFEST_PATH, OutputError
-from obskit.render.pipeline import render
+from obskit.render.pipeline import dry_render, render
 
 import fake_renderer
 
@@ -32,6 +32,9 @@ def fake_registry(monkeypatch, tmp_path):
     monkeypatch.setattr(registry, "RENDERER_NAMES", ("dashboards",))
     monkeypatch.setattr("obskit.render.pipeline.RENDERER_NAMES", ("dashboards",))
     monkeypatch.setenv("OBSKIT_CACHE_DIR", str(tmp_path / "cache"))
+    # these tests render twice within milliseconds: inside the cache's racy window every
+    # file would be compared again (tests/test_render_cache.py tests that window)
+    monkeypatch.setattr("obskit.render.cache.RACY_NS", 0)
     fake_renderer.CALLS.clear()
 
 
@@ -163,3 +166,25 @@ def test_unsafe_paths_are_refused(tmp_path, monkeypatch):
     with pytest.raises(OutputError, match="unsafe path"):
         render(catalog(tmp_path), tmp_path / "out")
     assert not (tmp_path / "evil").exists()
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_a_path_two_units_produce_is_refused_naming_both(tmp_path, monkeypatch, use_cache):
+    """The overview unit also writing api's file: refused, nothing written, both named."""
+    monkeypatch.setattr(
+        fake_renderer.RENDERER,
+        "units",
+        lambda cat, units=fake_renderer.RENDERER.units: [
+            *units(cat),
+            registry.RenderUnit("twin", b"", lambda: {"dashboards/api.json": b"{}\n"}),
+        ],
+    )
+    out = tmp_path / "out"
+    with pytest.raises(OutputError) as caught:
+        render(catalog(tmp_path), out, use_cache=use_cache, jobs=1)
+    assert str(caught.value) == (
+        "dashboards/api.json is produced twice (by dashboards:service/api and dashboards:twin)"
+    )
+    assert not (out / "dashboards").exists()
+    with pytest.raises(OutputError, match="produced twice"):
+        dry_render(catalog(tmp_path))

@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path as FsPath
+from typing import Any
 
 from pydantic import ValidationError
 
 from obskit.catalog.bounds import MAX_FILE_BYTES
 from obskit.catalog.errors import CatalogError, Problem
-from obskit.catalog.model import Catalog, CatalogDocument
+from obskit.catalog.model import Catalog, CatalogDocument, Service
 from obskit.catalog.overrides import catalog_problems
 from obskit.catalog.rules import resolve
 from obskit.catalog.schema_errors import problems_from_validation
+from obskit.catalog.shared import Sharing
 from obskit.catalog.yaml_source import SourceMap, load_yaml
 
 CATALOG_SUFFIXES = (".yaml", ".yml")
@@ -90,6 +92,12 @@ def read_file(path: FsPath) -> tuple[LoadedFile | None, list[Problem]]:
             )
         )
         return None, problems
+    if not problems:
+        quick = _by_service(data, smap)
+        if quick is not None:
+            document, injected = quick
+            return LoadedFile(name, document, smap, frozenset(data), injected), problems
+        data, smap, problems = load_yaml(text, name)  # its services were dropped: read again
     try:
         document = CatalogDocument.model_validate(data)
     except ValidationError as exc:
@@ -99,6 +107,30 @@ def read_file(path: FsPath) -> tuple[LoadedFile | None, list[Problem]]:
         return None, problems
     injected = catalog_problems(data, smap)
     return LoadedFile(name, document, smap, frozenset(data), injected), problems
+
+
+def _by_service(
+    data: dict[str, Any], smap: SourceMap
+) -> tuple[CatalogDocument, list[Problem]] | None:
+    """The document validated service by service, each service's raw data dropped once its
+    model is built (so the raw data and the models of a whole fleet are never held at once),
+    and :func:`catalog_problems` of the raw data; None when anything is invalid (the caller
+    validates the whole document again, which explains every problem).
+    """
+    services = data.get("services")
+    if not isinstance(services, list):
+        return None
+    injected = catalog_problems(data, smap)
+    models: list[Service] = []
+    sharing = Sharing()
+    try:
+        for i, item in enumerate(services):
+            models.append(sharing.tree(Service.model_validate(item)))
+            services[i] = None
+        document = CatalogDocument.model_validate({**data, "services": models})
+    except ValidationError:
+        return None
+    return document, injected
 
 
 def load_catalog(source: str | os.PathLike[str]) -> Catalog:

@@ -39,6 +39,7 @@ from obskit.catalog.presets import (
     missing_fields,
     nearest_bounds,
 )
+from obskit.catalog.shared import Sharing
 from obskit.promql import PromQLError, parse_promql
 
 if TYPE_CHECKING:
@@ -103,9 +104,11 @@ def _resolve_service(
     presets: dict[str, Preset],
     runbooks: str | None = None,
     broken: frozenset[str] = frozenset(),
+    sharing: Sharing | None = None,
 ) -> ResolvedService | None:
     file, index = where
     base = ("services", index)
+    share = sharing or Sharing()
     known = presets
 
     def problem(path: tuple[str | int, ...], message: str, hint: str = "", key: bool = False):
@@ -216,16 +219,18 @@ def _resolve_service(
                     "`metrics.buckets`",
                 )
         slos.append(
-            ResolvedSlo(
-                name=slo.name,
-                kind="latency" if threshold is not None else "availability",
-                sli=sli,
-                alerting=slo.alerting or _NO_ALERTING,
-                objective=slo.objective,
-                window=slo.window or window_default,
-                threshold_seconds=threshold,
-                threshold=threshold_text,
-                description=slo.description,
+            share.model(
+                ResolvedSlo(
+                    name=slo.name,
+                    kind="latency" if threshold is not None else "availability",
+                    sli=share.model(sli) if sli else None,
+                    alerting=share.model(slo.alerting) if slo.alerting else _NO_ALERTING,
+                    objective=slo.objective,
+                    window=slo.window or window_default,
+                    threshold_seconds=threshold,
+                    threshold=threshold_text,
+                    description=slo.description,
+                )
             )
         )
 
@@ -262,29 +267,35 @@ def _resolve_service(
 
     if failed or len(problems) > before:
         return None
-    return ResolvedService(
-        name=svc.name,
-        team=team or "",
-        namespace=namespace,
-        tier=svc.tier or defaults.tier or DEFAULT_TIER,
-        description=svc.description,
-        metrics=ResolvedMetrics(
-            preset=metrics.preset,
-            spec=preset,
-            selector=selector,
-            scrape=metrics.scrape,
-            buckets=buckets,
-            buckets_declared=bool(metrics.buckets),
-        ),
-        runbook=svc.runbook or (runbooks.replace("{service}", svc.name) if runbooks else None),
-        workload=(svc.workload or Workload()).model_copy(
-            update={"name": (svc.workload.name if svc.workload else None) or svc.name}
-        ),
-        slos=tuple(slos),
-        logs=svc.logs or _NO_LOGS,
-        traces=svc.traces or _NO_TRACES,
-        alerts=tuple(Alert.model_validate(a.model_dump(by_alias=True)) for a in svc.alerts),
-        depends_on=tuple(svc.depends_on),
+    return share.fields(
+        ResolvedService(
+            name=svc.name,
+            team=team or "",
+            namespace=namespace,
+            tier=svc.tier or defaults.tier or DEFAULT_TIER,
+            description=svc.description,
+            metrics=share.fields(
+                ResolvedMetrics(
+                    preset=metrics.preset,
+                    spec=preset,
+                    selector=selector,
+                    scrape=share.model(metrics.scrape) if metrics.scrape else None,
+                    buckets=buckets,
+                    buckets_declared=bool(metrics.buckets),
+                )
+            ),
+            runbook=svc.runbook or (runbooks.replace("{service}", svc.name) if runbooks else None),
+            workload=share.fields(
+                (svc.workload or Workload()).model_copy(
+                    update={"name": (svc.workload.name if svc.workload else None) or svc.name}
+                )
+            ),
+            slos=tuple(slos),
+            logs=share.model(svc.logs) if svc.logs else _NO_LOGS,
+            traces=share.model(svc.traces) if svc.traces else _NO_TRACES,
+            alerts=tuple(Alert.model_validate(a.model_dump(by_alias=True)) for a in svc.alerts),
+            depends_on=tuple(svc.depends_on),
+        )
     )
 
 
@@ -356,6 +367,7 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
             )
         )
     service_names = set(names)
+    sharing = Sharing()
     services = [
         _resolve_service(
             svc,
@@ -367,6 +379,7 @@ def resolve(files: Sequence[LoadedFile]) -> tuple[Catalog | None, list[Problem]]
             presets,
             metadata.runbooks if metadata else None,
             broken,
+            sharing,
         )
         for svc, where in located
     ]

@@ -10,6 +10,7 @@ then takes its careful path, which explains or handles it.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import yaml
@@ -40,7 +41,9 @@ class _Scalars(yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
         if tag not in _SCALAR_TAGS:
             raise Unusual
         node = yaml.ScalarNode(tag, event.value, style=event.style)
-        return self.yaml_constructors[tag](self, node)
+        value = self.yaml_constructors[tag](self, node)
+        # one object per distinct text: a fleet repeats its keys, teams, namespaces, presets
+        return sys.intern(value) if type(value) is str else value
 
 
 _scalars = _Scalars()

@@ -6,11 +6,20 @@ file it produced is provably untouched on disk; anything else renders it again (
 render compares the bytes, so a file that only looks touched is not written).
 
 "Untouched" is decided as git's index decides it, without reading the file (hashing 400 MiB
-was most of a no-op render at 1,000 services): the cache keeps each file's ``lstat`` (size,
-mtime, inode) taken *before* its bytes were compared with the unit's, or after obskit wrote
-it and found it unchanged once in place; a later write moves the mtime. A write in the same
-clock tick as that ``lstat`` would not, so a file whose mtime is less than :data:`RACY_NS`
-before the moment its ``lstat`` was taken is not trusted: its unit renders again.
+was most of a no-op render at 1,000 services): the cache keeps each file's ``lstat`` key
+(size, mtime, inode, ctime). Any write, ``touch``, ``utime`` or replacement moves the mtime
+or the ctime, which no user can set, and an inode reused by a replacement still gets a new
+ctime. Only a change within the same clock tick as the recorded key could keep both, so a key
+is recorded only when it is at least :data:`RACY_NS` (several ticks) older than what could
+change the file next:
+
+- a file whose bytes the render compared and found equal: its key taken *before* the
+  comparison, when its mtime and ctime are older than that moment by ``RACY_NS``;
+- a file the render wrote: its key once in place, when size, mtime and inode are still the
+  staged file's (nobody wrote it since) and it was renamed into place (ctime) ``RACY_NS``
+  or more after it was written (mtime), so a later write cannot share the write's tick.
+
+A file without a recorded key renders its unit again (and is recorded then).
 """
 
 from __future__ import annotations
@@ -19,7 +28,6 @@ import contextlib
 import hashlib
 import json
 import os
-import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -27,16 +35,22 @@ from pathlib import Path
 from obskit.render.atomic import atomic_write, read_bytes
 
 CACHE_VERSION = 2
-#: an mtime this close to when its lstat was taken may hide a later write in the same tick
-RACY_NS = 100_000_000
+#: several clock ticks (file times come from a coarse clock: 1-10 ms a tick)
+RACY_NS = 50_000_000
 
-#: ``(size, mtime_ns, inode)`` of a file, or None when it is not a regular file
-Stat = Callable[[str], "tuple[int, int, int] | None"]
+#: ``(size, mtime_ns, inode, ctime_ns)`` of a file, or None when it is not a regular file
+Key = tuple[int, int, int, int]
+Stat = Callable[[str], "Key | None"]
 
 
-def stat_key(st: os.stat_result) -> tuple[int, int, int]:
+def stat_key(st: os.stat_result) -> Key:
     """What the cache compares of a file's ``lstat``."""
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+
+def settled(key: Key, taken_ns: int) -> bool:
+    """Whether ``key``, taken at ``taken_ns``, is older than any later change could be."""
+    return taken_ns - max(key[1], key[3]) >= RACY_NS
 
 
 @lru_cache(maxsize=1)
@@ -59,8 +73,7 @@ def cache_dir() -> Path:
 
 
 class RenderCache:
-    """``unit key -> (fingerprint, {path: [size, mtime_ns, inode, taken_ns]})`` for one
-    output folder."""
+    """``unit key -> (fingerprint, files, {path: lstat key})`` for one output folder."""
 
     def __init__(self, out_dir: Path, enabled: bool = True):
         self.enabled = enabled
@@ -95,41 +108,41 @@ class RenderCache:
         entry = self.entries.get(unit_key)
         if not entry or entry.get("fingerprint") != fingerprint:
             return None
-        known: dict[str, list[int]] | None = entry.get("stat")
-        if not isinstance(known, dict):
+        files, known = entry.get("files"), entry.get("stat")
+        if not isinstance(files, list) or not isinstance(known, dict):
             return None
-        for path, old in known.items():
-            if len(old) != 4 or old[1] >= old[3] - RACY_NS:
-                return None  # racy: a write in the same tick would not show
+        for path in files:
             now = stat(path)
-            if now is None or list(now) != old[:3]:
+            if now is None or list(now) != known.get(path):
                 return None
         self._new[unit_key] = entry
-        return list(known)
+        return list(files)
 
-    def record(self, unit_key: str, fingerprint: str, stats: dict[str, list[int]]) -> None:
-        """Remember a produced unit: ``path -> [size, mtime_ns, inode, taken_ns]`` for each
-        file whose lstat was taken before its bytes were found equal to the unit's (files
-        this render writes are added by :meth:`confirm`)."""
+    def record(
+        self, unit_key: str, fingerprint: str, files: list[str], keys: dict[str, Key]
+    ) -> None:
+        """Remember a produced unit, its files and the settled keys of those it compared
+        (see the module; those it wrote are added by :meth:`confirm`)."""
         if not self.enabled:
             return
-        self._new[unit_key] = {"fingerprint": fingerprint, "stat": dict(stats)}
+        stat = {p: list(k) for p, k in keys.items()}
+        self._new[unit_key] = {"fingerprint": fingerprint, "files": files, "stat": stat}
 
-    def written(self, unit_key: str, path: str, staged: tuple[int, int, int]) -> None:
+    def written(self, unit_key: str, path: str, staged: Key) -> None:
         """``path`` was staged with this lstat key; :meth:`confirm` checks it once in place."""
         if self.enabled:
             self._staged.append((unit_key, path, staged))
 
     def confirm(self, stat: Stat) -> None:
-        """After the commit: files written by this render whose lstat is still the one they
-        were staged with are recorded (a rename keeps size, mtime and inode)."""
-        taken = time.time_ns()
+        """After the commit: record the files this render wrote that nobody wrote since and
+        that were renamed into place ``RACY_NS`` or more after they were written."""
         for unit_key, path, staged in self._staged:
             entry = self._new.get(unit_key)
-            if entry is not None and stat(path) == staged:
-                entry["stat"][path] = [*staged, taken]
-            elif entry is not None:
-                entry["stat"][path] = [-1, -1, -1, taken]  # never matches: renders again
+            now = stat(path)
+            if entry is None or now is None or now[:3] != staged[:3]:
+                continue
+            if now[3] - now[1] >= RACY_NS:
+                entry["stat"][path] = list(now)
         self._staged.clear()
 
     def save(self) -> None:

@@ -11,11 +11,12 @@ when a worker dies (an OOM kill): the render finishes serially instead of hangin
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -30,6 +31,7 @@ CHUNKS_PER_WORKER = 8
 MAX_CHUNK = 24
 
 _WORK: list[tuple[str, RenderUnit]] = []
+_TASKS: list[Callable[[], object]] = []
 
 
 def default_jobs() -> int:
@@ -79,6 +81,10 @@ def produce_all(work: list[tuple[str, RenderUnit]], jobs: int | None = None) -> 
     try:
         spans = iter(_chunks(work, jobs))
         fork = multiprocessing.get_context("fork")
+        # objects alive now are never collected during the render: frozen, gc neither scans
+        # them nor writes their headers, so the forked workers and this process keep sharing
+        # their pages instead of copying them on write
+        gc.freeze()
         with ProcessPoolExecutor(jobs, mp_context=fork) as pool:
             window: deque[tuple[tuple[int, int], Future | None]] = deque()
             broken = False
@@ -118,4 +124,42 @@ def produce_all(work: list[tuple[str, RenderUnit]], jobs: int | None = None) -> 
                 for name, unit in work[span[0] : span[1]]:
                     yield shared_produce(name, unit)
     finally:
+        gc.unfreeze()
         _WORK = []
+
+
+def _run_task(index: int) -> tuple[bool, object]:
+    try:
+        return True, _TASKS[index]()
+    except BaseException:  # the caller falls back: the work it prepares meets the error
+        return False, None
+
+
+def run_all(tasks: list[Callable[[], object]], jobs: int | None = None) -> list[object]:
+    """Each task's result in order (None for a task that raised), on every core.
+
+    For work a render prepares before its units are produced (the alert classes): a forked
+    pool, or this process when there is one job, one task or threads.
+    """
+    jobs = jobs or default_jobs()
+    if jobs <= 1 or len(tasks) < 2 or not _fork_safe():
+        return [value if ok else None for ok, value in map(_serial_task, tasks)]
+    global _TASKS
+    _TASKS = tasks
+    try:
+        fork = multiprocessing.get_context("fork")
+        chunk = max(1, len(tasks) // (jobs * CHUNKS_PER_WORKER))
+        with ProcessPoolExecutor(jobs, mp_context=fork) as pool:
+            pairs = list(pool.map(_run_task, range(len(tasks)), chunksize=chunk))
+    except BrokenProcessPool:
+        pairs = [_serial_task(task) for task in tasks]
+    finally:
+        _TASKS = []
+    return [value if ok else None for ok, value in pairs]
+
+
+def _serial_task(task: Callable[[], object]) -> tuple[bool, object]:
+    try:
+        return True, task()
+    except Exception:
+        return False, None

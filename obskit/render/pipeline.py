@@ -8,7 +8,8 @@ import time
 from collections.abc import Iterable
 
 from obskit.catalog.model import Catalog
-from obskit.render.cache import RenderCache, stat_key
+from obskit.render import parallel
+from obskit.render.cache import Key, RenderCache, settled, stat_key
 from obskit.render.contain import Root
 from obskit.render.journal import STATE_DIR, pending, recover, state_dir, uncreate
 from obskit.render.lock import LOCK_NAME, folder_lock
@@ -17,11 +18,15 @@ from obskit.render.parallel import produce_all
 from obskit.render.registry import (
     RENDERER_NAMES,
     RenderUnit,
+    prepare,
     render_session,
     renderer_units,
     shared_produce,
     units_session,
 )
+
+#: a unit with the name of its renderer
+Unit = tuple[str, RenderUnit]
 
 
 def select_renderers(only: Iterable[str] | None) -> tuple[str, ...]:
@@ -85,15 +90,15 @@ def dry_render(catalog: Catalog) -> int:
     (the output folder's own state, such as hand-written files in the way, aside). Returns
     the number of files a render would produce.
     """
-    seen: dict[str, str] = {}
+    seen: dict[str, Unit] = {}
     with render_session():
-        for name, unit in _units(catalog, RENDERER_NAMES):
-            for path in sorted(shared_produce(name, unit)):
-                _claim(seen, safe_relative(path), f"{name}:{unit.key}")
+        for pair in _units(catalog, RENDERER_NAMES):
+            for path in sorted(shared_produce(*pair)):
+                _claim(seen, safe_relative(path), pair)
     return len(seen)
 
 
-def _units(catalog: Catalog, names: tuple[str, ...]) -> list[tuple[str, RenderUnit]]:
+def _units(catalog: Catalog, names: tuple[str, ...]) -> list[Unit]:
     # Units of all renderers, run ordered by key (stable: registry order within a key), so one
     # service's dashboards, alerts and manifests units run back to back and the manifests
     # unit reuses the others' output (shared_produce). Units hold no output: memory stays flat.
@@ -104,7 +109,7 @@ def _units(catalog: Catalog, names: tuple[str, ...]) -> list[tuple[str, RenderUn
 
 
 def _run_units(
-    units: list[tuple[str, RenderUnit]],
+    units: list[Unit],
     tree: OutputTree,
     cache: RenderCache,
     jobs: int | None = None,
@@ -114,45 +119,38 @@ def _run_units(
     Units the cache cannot prove current are produced on every core (:mod:`.parallel`);
     their files reach the tree in unit order, so the output equals a serial render's.
     """
-    seen: dict[str, str] = {}
-    root = tree.root
-
-    def stat_of(path: str) -> tuple[int, int, int] | None:
-        return _stat(root, path)
-
+    seen: dict[str, Unit] = {}
     with render_session():
-        plan = []
-        for name, unit in units:
-            unit_key = f"{name}:{unit.key}"
-            fingerprint = cache.fingerprint(name, unit.key, unit.inputs)
-            plan.append(
-                (name, unit_key, fingerprint, cache.reusable(unit_key, fingerprint, stat_of))
-            )
-        work = [pair for pair, step in zip(units, plan, strict=True) if step[3] is None]
+        plan = _plan(units, tree, cache)
+        work = [pair for pair, step in zip(units, plan, strict=True) if step[1] is None]
+        workers = jobs or parallel.default_jobs()
+        if len(work) >= parallel.PARALLEL_MIN and workers > 1:
+            prepare(work, workers)
         produced = produce_all(work, jobs)
-        for name, unit_key, fingerprint, cached in plan:
+        for pair, (fingerprint, cached) in zip(units, plan, strict=True):
+            name = pair[0]
             if cached is not None:
                 for path in cached:
-                    _claim(seen, path, unit_key)
+                    _claim(seen, path, pair)
                     tree.note_unchanged(name, path)
                 continue
             files = {safe_relative(p): b for p, b in next(produced).items()}
-            stats: dict[str, list[int]] = {}
+            keys: dict[str, Key] = {}
             for path in sorted(files):
-                _claim(seen, path, unit_key)
-                _put(tree, cache, unit_key, name, path, files[path], stats)
+                _claim(seen, path, pair)
+                _put(tree, cache, _unit_key(pair), name, path, files[path], keys)
             if not tree.outcome.check:
-                cache.record(unit_key, fingerprint, stats)
+                cache.record(_unit_key(pair), fingerprint, sorted(files), keys)
         produced.close()
 
 
-def _stat(root: Root, path: str) -> tuple[int, int, int] | None:
+def _stat(root: Root, path: str) -> Key | None:
     """A contained regular file's lstat key (:func:`~obskit.render.cache.stat_key`), or None."""
     try:
-        st = os.lstat(root.check(path))
+        st = root.stat(safe_relative(path))
     except (OSError, OutputError):
         return None
-    return stat_key(st) if stat.S_ISREG(st.st_mode) else None
+    return stat_key(st) if st is not None and stat.S_ISREG(st.st_mode) else None
 
 
 def _put(
@@ -162,10 +160,10 @@ def _put(
     name: str,
     path: str,
     data: bytes,
-    stats: dict[str, list[int]],
+    keys: dict[str, Key],
 ) -> None:
-    """``tree.put``, telling the cache the file's lstat: taken before the bytes are compared
-    (an unchanged file), or of the staged file (checked again once in place)."""
+    """``tree.put``, telling the cache the file's lstat key: taken before the bytes are
+    compared (an unchanged file, when settled), or the staged file's (checked once in place)."""
     if not cache.enabled or tree.outcome.check:
         tree.put(name, path, data)
         return
@@ -179,11 +177,49 @@ def _put(
         staged = _stat(tree.root, stage.writes[-1][1])
         if staged is not None:
             cache.written(unit_key, path, staged)
-    elif len(tree.outcome.unchanged) > unchanged_count and before is not None:
-        stats[path] = [*before, taken]
+    elif (
+        len(tree.outcome.unchanged) > unchanged_count
+        and before is not None
+        and settled(before, taken)
+    ):
+        keys[path] = before
 
 
-def _claim(seen: dict[str, str], path: str, unit_key: str) -> None:
+#: the plan of a unit the cache is off for: no fingerprint, nothing reusable
+_FRESH: tuple[str, None] = ("", None)
+
+
+def _plan(
+    units: list[Unit], tree: OutputTree, cache: RenderCache
+) -> list[tuple[str, list[str] | None]]:
+    """Each unit's fingerprint and, when the cache proves them current, its files.
+
+    Without the cache, one shared entry for all: at 10,000 services 30,000 fingerprints
+    would stay resident for the whole render (and in every forked worker) for nothing.
+    """
+    if not cache.enabled:
+        return [_FRESH] * len(units)
+    plan = []
+    for pair in units:
+        name, unit = pair
+        fingerprint = cache.fingerprint(name, unit.key, unit.inputs)
+        plan.append(
+            (
+                fingerprint,
+                cache.reusable(_unit_key(pair), fingerprint, lambda path: _stat(tree.root, path)),
+            )
+        )
+    return plan
+
+
+def _unit_key(pair: Unit) -> str:
+    return f"{pair[0]}:{pair[1].key}"
+
+
+def _claim(seen: dict[str, Unit], path: str, pair: Unit) -> None:
+    """Refuse a path two units produce (``seen`` keeps each path's unit, not a new string)."""
     if path in seen:
-        raise OutputError(f"{path} is produced twice (by {seen[path]} and {unit_key})")
-    seen[path] = unit_key
+        raise OutputError(
+            f"{path} is produced twice (by {_unit_key(seen[path])} and {_unit_key(pair)})"
+        )
+    seen[path] = pair

@@ -134,6 +134,18 @@ def shared_produce(renderer: str, unit: RenderUnit) -> Files:
     return dict(files)
 
 
+def prepare(work: list[tuple[str, RenderUnit]], jobs: int) -> None:
+    """Let each renderer with a ``prepare(units, jobs)`` get ready for the units about to be
+    produced on ``jobs`` forked workers (work they would each repeat, done once here)."""
+    by_renderer: dict[str, list[RenderUnit]] = {}
+    for name, unit in work:
+        by_renderer.setdefault(name, []).append(unit)
+    for name, units in by_renderer.items():
+        hook = getattr(load_renderer(name), "prepare", None)
+        if hook is not None:
+            hook(units, jobs)
+
+
 def catalog_inputs(catalog: Catalog) -> bytes:
     """The whole catalog as fingerprint input (for units that read all of it): a digest.
 

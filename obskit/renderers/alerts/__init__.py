@@ -11,7 +11,6 @@ catalog's own alerts (:mod:`.catalog_alerts`). ``alerts/tests/<service>.test.yam
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 
 from obskit.catalog.clusters import paired_clusters
@@ -37,28 +36,35 @@ def render_service_by_class(service: ResolvedService, clusters: tuple[str, ...] 
     return by_class.render_service_by_class(service, clusters)
 
 
+class _ServiceFiles:
+    """A service unit's ``produce``: its files, from its class when the class has others."""
+
+    __slots__ = ("classes", "clusters", "service")
+
+    def __init__(self, service: ResolvedService, clusters: tuple[str, ...], classes) -> None:
+        self.service, self.clusters, self.classes = service, clusters, classes
+
+    def __call__(self) -> Files:
+        # a class of one renders directly (sharing costs a second look at the files)
+        if self.classes.shared(self.service):
+            return render_service_by_class(self.service, self.clusters)
+        return render_service(self.service, self.clusters)
+
+
 class _Renderer:
     name = "alerts"
     folders = ("alerts", "mimir-rules")
 
     def units(self, catalog: Catalog) -> Iterable[RenderUnit]:
-        from obskit.renderers.alerts.by_class import class_key
+        from obskit.renderers.alerts.by_class import ClassSizes
 
         clusters = paired_clusters(catalog)
-        # a service shares its class's render only when the class has other members: a
-        # class of one renders directly (sharing costs a second look at the files)
-        keys = [class_key(s, clusters) for s in catalog.services]
-        sizes = Counter(keys)
-        for service, key in zip(catalog.services, keys, strict=True):
-            shared = key is not None and sizes[key] > 1
+        classes = ClassSizes(catalog.services, clusters)
+        for service in catalog.services:
             yield RenderUnit(
                 key=f"service/{service.name}",
                 inputs=service_inputs(catalog, service, *clusters),
-                produce=(
-                    (lambda s=service: render_service_by_class(s, clusters))
-                    if shared
-                    else (lambda s=service: render_service(s, clusters))
-                ),
+                produce=_ServiceFiles(service, clusters, classes),
             )
         from obskit.renderers.alerts import mimir
 
@@ -75,6 +81,16 @@ class _Renderer:
                 ),
                 produce=lambda e=environment: mimir.ruler_files(catalog, e),
             )
+
+    def prepare(self, units: list[RenderUnit], jobs: int) -> None:
+        """Before ``jobs`` forked workers produce ``units``: build the classes they share
+        here, split over the cores, so each class is rendered once, not once per worker."""
+        from obskit.renderers.alerts.by_class import build_classes
+
+        todo = [u.produce for u in units if isinstance(u.produce, _ServiceFiles)]
+        shared = [p for p in todo if p.classes.shared(p.service)]
+        if shared:
+            build_classes([p.service for p in shared], shared[0].clusters, jobs)
 
 
 RENDERER = _Renderer()

@@ -321,6 +321,46 @@ def class_key(service: ResolvedService, clusters: tuple[str, ...] = ()) -> bytes
     return hashlib.sha256(key.encode() + b"\0" + "\0".join(clusters).encode()).digest()
 
 
+def _build(service: ResolvedService, clusters: tuple[str, ...]) -> _Class | None:
+    copy, mapping = placeholder_service(service)
+    return _render_class(copy, clusters, list(mapping))
+
+
+def build_classes(services: list[ResolvedService], clusters: tuple[str, ...], jobs: int) -> None:
+    """Build the classes of ``services`` not built yet, on ``jobs`` cores, into the memo
+    (forked workers then inherit them instead of each building its own)."""
+    from obskit.render.parallel import run_all
+
+    todo: dict[bytes, ResolvedService] = {}
+    for service in services:
+        key = class_key(service, clusters)
+        if key is not None and key not in _MEMO and len(todo) < MEMO_SIZE:
+            todo.setdefault(key, service)
+    results = run_all([lambda s=s: _build(s, clusters) for s in todo.values()], jobs)
+    for key, built in zip(todo, results, strict=True):
+        # a build that raised gives None: its services render alone and meet the error
+        _MEMO[key] = built  # type: ignore[assignment]
+        while len(_MEMO) > MEMO_SIZE:
+            _MEMO.popitem(last=False)
+
+
+class ClassSizes:
+    """Whether a service's class has other members in the catalog: worked out on first use
+    (a render whose units all come from the cache never needs it)."""
+
+    def __init__(self, services: tuple[ResolvedService, ...], clusters: tuple[str, ...]):
+        self._services = services
+        self._clusters = clusters
+        self._shared: dict[str, bool] | None = None
+
+    def shared(self, service: ResolvedService) -> bool:
+        if self._shared is None:
+            keys = {s.name: class_key(s, self._clusters) for s in self._services}
+            sizes = Counter(keys.values())
+            self._shared = {n: k is not None and sizes[k] > 1 for n, k in keys.items()}
+        return self._shared.get(service.name, False)
+
+
 def render_service_by_class(service: ResolvedService, clusters: tuple[str, ...] = ()) -> Files:
     """:func:`~obskit.renderers.alerts.render_service`'s bytes, from the service's class."""
     from obskit.renderers.alerts import render_service

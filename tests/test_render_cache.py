@@ -1,0 +1,96 @@
+"""The render cache proves a file untouched by its lstat, never by trust: every way a file
+can change on disk renders its unit again, and an untouched tree is not read at all."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from test_render_pipeline import catalog, fake_registry  # noqa: F401 (fixture, autouse)
+
+from obskit.render import cache as render_cache
+from obskit.render.contain import Root
+from obskit.render.pipeline import render
+
+import fake_renderer
+
+
+def _rendered(tmp_path: Path) -> tuple[object, Path]:
+    cat, out = catalog(tmp_path), tmp_path / "out"
+    render(cat, out)
+    fake_renderer.CALLS.clear()
+    return cat, out
+
+
+def test_an_untouched_tree_is_neither_rendered_nor_read(tmp_path, monkeypatch):
+    cat, out = _rendered(tmp_path)
+
+    read = Root.read
+
+    def no_reading(self, rel):
+        assert not rel.startswith("dashboards/"), f"{rel} was read"
+        return read(self, rel)
+
+    monkeypatch.setattr(Root, "read", no_reading)
+    outcome = render(cat, out)
+    assert fake_renderer.CALLS == []
+    assert outcome.written == [] and len(outcome.unchanged) == 4
+    assert render(cat, out, check=True).current
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "same size, new mtime",  # an ordinary edit
+        "same size and mtime, new inode",  # a file replaced, its mtime copied
+        "touched, bytes unchanged",
+    ],
+)
+def test_every_change_on_disk_renders_the_unit_again(tmp_path, change):
+    cat, out = _rendered(tmp_path)
+    path = out / "dashboards/api.json"
+    original = path.read_bytes()
+    before = path.stat()
+    if change == "same size, new mtime":
+        path.write_bytes(original.replace(b"api", b"xyz"))
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns - 10_000_000_000))
+    elif change == "same size and mtime, new inode":
+        path.unlink()
+        path.write_bytes(original.replace(b"api", b"xyz"))
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    else:
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns - 10_000_000_000))
+    check = render(cat, out, check=True)
+    outcome = render(cat, out)
+    assert fake_renderer.CALLS.count("api") == 2  # the check and the render
+    assert path.read_bytes() == original
+    if change == "touched, bytes unchanged":
+        assert check.current and outcome.written == []
+        fake_renderer.CALLS.clear()
+        render(cat, out)
+        assert fake_renderer.CALLS == [], "proven again: the touched file is trusted anew"
+    else:
+        assert list(check.changed) == ["dashboards/api.json"]
+        assert outcome.written == ["dashboards/api.json"]
+
+
+def test_keys_within_the_racy_window_are_not_trusted(tmp_path, monkeypatch):
+    # a change in the same clock tick as a recorded key would not show: keys younger than
+    # RACY_NS are not recorded, so their units render again (and compare the bytes)
+    monkeypatch.setattr(render_cache, "RACY_NS", 10**15)
+    cat, out = _rendered(tmp_path)
+    outcome = render(cat, out)
+    assert sorted(fake_renderer.CALLS) == ["api", "db", "web"]
+    assert outcome.written == []
+
+
+def test_a_corrupt_or_old_cache_file_only_costs_a_render(tmp_path):
+    cat, out = _rendered(tmp_path)
+    for raw in (b"not json", b'{"version": 1, "units": {"dashboards:service/api": {}}}'):
+        for path in (tmp_path / "cache").glob("render-*.json"):
+            path.write_bytes(raw)
+        outcome = render(cat, out)
+        assert sorted(fake_renderer.CALLS) == ["api", "db", "web"]
+        assert outcome.written == []
+        fake_renderer.CALLS.clear()
