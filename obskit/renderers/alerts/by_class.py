@@ -36,6 +36,8 @@ import os
 import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 
 from obskit.catalog.model import ResolvedService
 from obskit.render.block_yaml import literal_block, logging_scalars, scalar_text
@@ -115,21 +117,27 @@ def _runbook(url: str | None, fake: dict[str, str], mapping: dict[str, str]) -> 
 
 
 class _Template:
-    """A text with every token as a positional field: :meth:`fill` renames it in one pass,
-    which equals replacing each token by its value at once (longest token first)."""
+    """A text with every token as a field: :meth:`fill` renames it in one pass, which equals
+    replacing each token by its value at once (leftmost, longest token first)."""
 
-    __slots__ = ("fmt",)
+    __slots__ = ("fields", "last", "literals")
 
-    def __init__(self, text: str, pattern: re.Pattern[str], fields: dict[str, str]) -> None:
-        # ``pattern`` captures the tokens: split, the odd parts are tokens (they hold no
-        # braces), the even ones text whose braces are doubled
+    def __init__(self, text: str, pattern: re.Pattern[str], index: dict[str, int]) -> None:
+        # ``pattern`` captures the tokens: split, the odd parts are tokens
         parts = pattern.split(text)
-        parts[0::2] = [p.replace("{", "{{").replace("}", "}}") for p in parts[0::2]]
-        parts[1::2] = [fields[p] for p in parts[1::2]]
-        self.fmt = "".join(parts)
+        #: the text before each field, and the text after the last one
+        self.literals: tuple[str, ...] = tuple(parts[0:-1:2])
+        self.last: str = parts[-1]
+        #: each field's value index (an itemgetter: the values are gathered in C)
+        self.fields = itemgetter(*[index[t] for t in parts[1::2]]) if len(parts) > 1 else None
 
     def fill(self, values: list[str]) -> str:
-        return self.fmt.format(*values)
+        if self.fields is None:
+            return self.last
+        got = self.fields(values)
+        if len(self.literals) == 1:
+            got = (got,)  # itemgetter of one index gives the item itself
+        return "".join(chain.from_iterable(zip(self.literals, got, strict=True))) + self.last
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,10 +251,10 @@ def _analyse(
         (safe if _NEVER_PLAIN_OTHER.search(rest) else risky).append((s, text))
     alternatives = "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
     pattern = re.compile(f"({alternatives})")
-    fields = {t: f"{{{i}}}" for i, t in enumerate(tokens)}
+    index = {t: i for i, t in enumerate(tokens)}
 
     def template(text: str) -> _Template:
-        return _Template(text, pattern, fields)
+        return _Template(text, pattern, index)
 
     def joined(pairs: list[tuple[str, str]]) -> tuple[_Template, _Template]:
         return template("\0".join(s for s, _ in pairs)), template("\0".join(t for _, t in pairs))
