@@ -80,6 +80,10 @@ def produce_all(work: list[tuple[str, RenderUnit]], jobs: int | None = None) -> 
     _WORK = work
     try:
         spans = iter(_chunks(work, jobs))
+        # the first chunk is produced here, before the fork: the imports and caches it fills
+        # (renderer modules, panel shapes, the kubernetes client) are then every worker's
+        first = next(spans)
+        warm = [shared_produce(name, unit) for name, unit in work[first[0] : first[1]]]
         fork = multiprocessing.get_context("fork")
         # objects alive now are never collected during the render: frozen, gc neither scans
         # them nor writes their headers, so the forked workers and this process keep sharing
@@ -103,6 +107,8 @@ def produce_all(work: list[tuple[str, RenderUnit]], jobs: int | None = None) -> 
                 window.append((span, submit(span)))
                 if len(window) > jobs:
                     break
+            yield from warm
+            warm.clear()
             while window:
                 span, pending = window.popleft()
                 if not broken:

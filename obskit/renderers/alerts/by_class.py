@@ -344,7 +344,15 @@ def build_classes(services: list[ResolvedService], clusters: tuple[str, ...], jo
         key = class_key(service, clusters)
         if key is not None and key not in _MEMO and len(todo) < MEMO_SIZE:
             todo.setdefault(key, service)
-    results = run_all([lambda s=s: _build(s, clusters) for s in todo.values()], jobs)
+    services_todo = list(todo.values())
+    results: list[object] = []
+    if services_todo:
+        # the first one here: the imports and caches it fills are every worker's
+        try:
+            results.append(_build(services_todo[0], clusters))
+        except Exception:
+            results.append(None)
+    results += run_all([lambda s=s: _build(s, clusters) for s in services_todo[1:]], jobs)
     for key, built in zip(todo, results, strict=True):
         # a build that raised gives None: its services render alone and meet the error
         _MEMO[key] = built  # type: ignore[assignment]
