@@ -224,3 +224,30 @@ def test_a_uid_made_outside_ksm_uid_makes_its_class_render_alone(monkeypatch) ->
     catalog = _load(_fleet(70))
     assert _compare(catalog) < 70
     assert by_class.STATS["alone: class"] > 0
+
+
+@pytest.mark.parametrize("regex", ["~api-.*", "~z.*", "~.*"])
+@pytest.mark.parametrize("where", ["service", "sli"])
+def test_a_regex_selector_matching_the_name_renders_the_same_bytes(regex, where) -> None:
+    """The tests' example value of a ``~regex`` selector is the service's name when the
+    name matches it: a placeholder it does not match (or matches alone) gave ``api-a``."""
+    doc = _doc(
+        [("api-one", "shop", "web", "api-one"), ("api-two", "shop", "web", "api-two")],
+        "prometheus-http",
+        "Deployment",
+        "critical",
+    )
+    for svc in doc["services"]:
+        if where == "service":
+            svc["metrics"]["selector"] = {"job": regex}
+        else:
+            svc["metrics"] = {"preset": "none"}
+            svc["slos"] = [
+                {
+                    "name": "speed",
+                    "objective": 95,
+                    "sli": {"histogram": "job_duration_seconds", "threshold": "2s",
+                            "selector": {"queue": regex}},
+                }
+            ]  # fmt: skip
+    _compare(_load(doc))

@@ -310,12 +310,35 @@ def _values(cls: _Class, mapping: dict[str, str]) -> list[str] | None:
     return values
 
 
+def _regexes(service: ResolvedService) -> list[str]:
+    """The ``~regex`` selector values (the service's and its SLIs'): the tests' example
+    label value for one is the service's name when the name matches it."""
+    selectors = [service.metrics.selector]
+    selectors += [s.sli.selector for s in service.slos if s.sli is not None]
+    return [v[1:] for sel in selectors for v in sel.values() if v.startswith("~")]
+
+
+def _same_matches(service: ResolvedService, placeholder: str) -> bool:
+    """Whether every ``~regex`` selector value matches the placeholder exactly when it
+    matches the real name (else the example values differ by more than the name)."""
+    for regex in _regexes(service):
+        try:
+            compiled = re.compile(regex)
+        except re.error:
+            continue  # no example either way
+        if bool(compiled.fullmatch(service.name)) != bool(compiled.fullmatch(placeholder)):
+            return False
+    return True
+
+
 def class_key(service: ResolvedService, clusters: tuple[str, ...] = ()) -> bytes | None:
     """The digest of the class ``service`` belongs to, or None when it renders alone."""
     if not _enabled():
         return None
     copy, mapping = placeholder_service(service)
     if not all(_name_ok(v) for p, v in mapping.items() if p in PLACEHOLDERS):
+        return None
+    if not _same_matches(service, copy.name):
         return None
     key = json.dumps(copy.model_dump(mode="json", exclude={"logs", "traces"}), sort_keys=True)
     return hashlib.sha256(key.encode() + b"\0" + "\0".join(clusters).encode()).digest()
