@@ -251,3 +251,28 @@ def test_a_regex_selector_matching_the_name_renders_the_same_bytes(regex, where)
                 }
             ]  # fmt: skip
     _compare(_load(doc))
+
+
+@pytest.mark.parametrize("where", ["selector", "alert"])
+def test_a_placeholder_written_in_the_catalog_is_not_renamed(where) -> None:
+    """Text of the catalog's own that holds a placeholder (``zq-b-qz``) or its CamelCase
+    form stays as written: the renaming gave ``job="shop"``."""
+    doc = _doc(
+        [("api-one", "shop", "web", "api-one"), ("api-two", "shop", "web", "api-two")],
+        "prometheus-http",
+        "Deployment",
+        "critical",
+    )
+    for svc in doc["services"]:
+        if where == "selector":
+            svc["metrics"]["selector"] = {"job": by_class.PLACEHOLDERS[1]}
+        else:
+            svc["alerts"] = [
+                {
+                    "alert": "ZqAQzDown",
+                    "expr": 'up{job="zq-c-qz"} == 0',
+                    "severity": "warning",
+                    "summary": "down",
+                }
+            ]
+    assert _compare(_load(doc)) == 0

@@ -281,6 +281,27 @@ def _render_class(
     return _analyse(texts, keys, log.strings, list(uids))
 
 
+#: what a service's text holds besides its names (renamed) and the fields the files never read
+_LITERAL = {
+    "name": True,
+    "namespace": True,
+    "team": True,
+    "description": True,
+    "depends_on": True,
+    "logs": True,
+    "traces": True,
+    "workload": {"name"},
+    "metrics": {"scrape"},
+}
+
+
+def _holds_tokens(service: ResolvedService, cls: _Class) -> bool:
+    """Whether the service's own text (a selector, a query, an alert) holds one of the
+    class's tokens (``zq-b-qz``, a UID): it would be renamed with the placeholders."""
+    text = json.dumps(service.model_dump(mode="json", exclude=_LITERAL), ensure_ascii=False)
+    return any(t in text for t in cls.tokens)
+
+
 def _values(cls: _Class, mapping: dict[str, str]) -> list[str] | None:
     """The real text of each of the class's tokens for this service, or None when the
     renaming could give other bytes than a render of the service itself."""
@@ -402,6 +423,9 @@ def render_service_by_class(service: ResolvedService, clusters: tuple[str, ...] 
             _MEMO.popitem(last=False)
     if cls is None:
         STATS["alone: class"] += 1
+        return render_service(service, clusters)
+    if _holds_tokens(service, cls):
+        STATS["alone: literal"] += 1
         return render_service(service, clusters)
     values = _values(cls, mapping)
     if values is None:
