@@ -94,3 +94,21 @@ def test_a_corrupt_or_old_cache_file_only_costs_a_render(tmp_path):
         assert sorted(fake_renderer.CALLS) == ["api", "db", "web"]
         assert outcome.written == []
         fake_renderer.CALLS.clear()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[]",
+        b'{"version": 2, "units": []}',
+        b'{"version": 2, "units": {"dashboards:service/api": "x"}}',
+        b'{"version": 2, "units": {"dashboards:service/api": {"fingerprint": 1}}}',
+    ],
+)
+def test_a_cache_file_of_another_shape_only_costs_a_render(tmp_path, raw):
+    cat, out = _rendered(tmp_path)
+    for path in (tmp_path / "cache").glob("render-*.json"):
+        path.write_bytes(raw)
+    outcome = render(cat, out)
+    assert sorted(fake_renderer.CALLS) == ["api", "db", "web"]
+    assert outcome.written == []

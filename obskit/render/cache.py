@@ -84,8 +84,9 @@ class RenderCache:
             raw = read_bytes(self.path)
             try:
                 data = json.loads(raw) if raw else {}
-                if data.get("version") == CACHE_VERSION:
-                    self.entries = data.get("units", {})
+                units = data.get("units") if data.get("version") == CACHE_VERSION else None
+                if isinstance(units, dict):  # any other shape is no cache at all
+                    self.entries = {k: v for k, v in units.items() if isinstance(v, dict)}
             except (ValueError, AttributeError):
                 self.entries = {}
         self._new: dict[str, dict] = {}
