@@ -159,3 +159,20 @@ def test_a_render_that_fails_while_taking_the_files_unfreezes_gc_at_once(eager, 
         pipeline._run_units(_units(90), Tree(), cache, jobs=2)
     assert failed.value.__traceback__ is not None  # still held, as a caller may hold it
     assert gc.get_freeze_count() == 0
+
+
+def test_a_caller_that_froze_gc_itself_keeps_its_objects_frozen(eager):
+    """gc.unfreeze thaws every frozen object: the render unfreezes only what it froze."""
+    import gc
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with render_session():
+            assert len(list(parallel.produce_all(_units(30), jobs=2))) == 30
+        assert gc.get_freeze_count() > frozen // 2  # (a frozen object may have died)
+    finally:
+        gc.unfreeze()
+    with render_session():
+        list(parallel.produce_all(_units(30), jobs=2))
+    assert gc.get_freeze_count() == 0

@@ -78,12 +78,15 @@ def produce_all(work: list[tuple[str, RenderUnit]], jobs: int | None = None) -> 
         return
     global _WORK
     _WORK = work
+    frozen_by_us = False
     try:
         spans = iter(_chunks(work, jobs))
         fork = multiprocessing.get_context("fork")
         # objects alive now are never collected during the render: frozen, gc neither scans
         # them nor writes their headers, so the forked workers and this process keep sharing
         # their pages instead of copying them on write
+        # (a caller that froze objects itself keeps them frozen: gc.unfreeze thaws them all)
+        frozen_by_us = gc.get_freeze_count() == 0
         gc.freeze()
         with ProcessPoolExecutor(jobs, mp_context=fork) as pool:
             window: deque[tuple[tuple[int, int], Future | None]] = deque()
@@ -124,7 +127,8 @@ def produce_all(work: list[tuple[str, RenderUnit]], jobs: int | None = None) -> 
                 for name, unit in work[span[0] : span[1]]:
                     yield shared_produce(name, unit)
     finally:
-        gc.unfreeze()
+        if frozen_by_us:
+            gc.unfreeze()
         _WORK = []
 
 
