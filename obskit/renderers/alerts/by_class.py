@@ -345,8 +345,8 @@ def _same_matches(service: ResolvedService, placeholder: str) -> bool:
     for regex in _regexes(service):
         try:
             compiled = re.compile(regex)
-        except re.error:
-            continue  # no example either way
+        except Exception:  # re.error, a recursion limit: no example either way, or alone
+            return False
         if bool(compiled.fullmatch(service.name)) != bool(compiled.fullmatch(placeholder)):
             return False
     return True
