@@ -276,3 +276,20 @@ def test_a_placeholder_written_in_the_catalog_is_not_renamed(where) -> None:
                 }
             ]
     assert _compare(_load(doc)) == 0
+
+
+def test_a_class_render_that_raises_makes_its_services_render_alone(monkeypatch) -> None:
+    """A render of the placeholder service that fails (code that refuses a name it does not
+    know) is no reason for the service's own render to fail: serially as in prepare."""
+    from obskit.renderers.alerts import rulefile
+
+    original = rulefile.rule_file
+
+    def picky(service, *args, **kwargs):
+        if service.name in by_class.PLACEHOLDERS:
+            raise ValueError(f"unknown service {service.name}")
+        return original(service, *args, **kwargs)
+
+    monkeypatch.setattr(rulefile, "rule_file", picky)
+    catalog = _load(_fleet(14))
+    assert _compare(catalog) == 0

@@ -418,7 +418,11 @@ def render_service_by_class(service: ResolvedService, clusters: tuple[str, ...] 
         _MEMO.move_to_end(key)
         cls = _MEMO[key]
     else:
-        cls = _MEMO[key] = _render_class(copy, clusters, list(mapping))
+        try:
+            cls = _render_class(copy, clusters, list(mapping))
+        except Exception:  # as in build_classes: the service renders alone (and meets it)
+            cls = None
+        _MEMO[key] = cls
         while len(_MEMO) > MEMO_SIZE:
             _MEMO.popitem(last=False)
     if cls is None:
