@@ -155,3 +155,23 @@ def test_a_file_times_step_is_waited_out_before_its_key_is_trusted(monkeypatch):
     coarse = (10, second, 1, second)
     assert not render_cache.settled(coarse, second + racy + 1)
     assert render_cache.settled(coarse, second + 10**9 + racy)
+
+
+def test_an_upgraded_library_renders_everything_again(tmp_path, monkeypatch):
+    """PyYAML, grafanalib, pydantic write the bytes too: a cache made with other versions
+    proves nothing (``render --check`` would trust output a fresh render no longer gives)."""
+    from importlib import metadata
+
+    cat, out = _rendered(tmp_path)
+    version = metadata.version
+
+    def upgraded(name: str) -> str:
+        return "99.0" if name.lower() == "pyyaml" else version(name)
+
+    monkeypatch.setattr(metadata, "version", upgraded)
+    render_cache.code_fingerprint.cache_clear()
+    try:
+        render(cat, out)
+    finally:
+        render_cache.code_fingerprint.cache_clear()
+    assert sorted(fake_renderer.CALLS) == ["api", "db", "web"]

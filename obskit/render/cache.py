@@ -29,6 +29,8 @@ import contextlib
 import hashlib
 import json
 import os
+import re
+import sys
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -69,11 +71,33 @@ def settled(key: Key, taken_ns: int) -> bool:
     return taken_ns - newest >= RACY_NS + step
 
 
+def runtime_versions() -> str:
+    """Python's version and those of obskit's installed requirements (PyYAML, grafanalib,
+    pydantic, ... write the bytes too): an upgrade renders everything again."""
+    from importlib import metadata
+
+    try:
+        requires = metadata.requires("obskit") or []
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
+        requires = []
+    names = sorted(
+        {re.split(r"[\s;<>=!~\[(]", r, maxsplit=1)[0] for r in requires if "extra" not in r}
+    )
+    lines = [sys.version]
+    for name in names:
+        try:
+            lines.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            lines.append(f"{name} missing")
+    return "\n".join(lines)
+
+
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """SHA-256 over obskit's own source and data files: new code renders everything again."""
+    """SHA-256 over obskit's own source and data files and :func:`runtime_versions`: new
+    code or an upgraded library renders everything again."""
     package = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256()
+    h = hashlib.sha256(runtime_versions().encode() + b"\0")
     for path in sorted(package.rglob("*")):
         if path.is_file() and path.suffix in (".py", ".json", ".yaml", ".yml"):
             h.update(path.relative_to(package).as_posix().encode() + b"\0")
