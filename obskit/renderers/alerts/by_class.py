@@ -22,7 +22,10 @@ rendered on its own:
    name with such a word would not be seen by the renaming;
 6. only fields the alert files never read are left out of the class key (``description``,
    ``dependsOn``, ``logs``, ``traces``, ``metrics.scrape``: tested in
-   ``tests/test_alerts_by_class.py``).
+   ``tests/test_alerts_by_class.py``);
+7. the service's own text holds no token of its class (:func:`_holds_tokens`), and each
+   ``~regex`` selector value matches the placeholder iff it matches the real name (the
+   tests' example label value is the name when it matches: :func:`_same_matches`).
 
 The bytes are tested equal to a direct render on the example catalogs, the benchmark's
 synthetic fleet and randomly drawn names.
