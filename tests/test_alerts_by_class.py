@@ -226,17 +226,22 @@ def test_a_uid_made_outside_ksm_uid_makes_its_class_render_alone(monkeypatch) ->
     assert by_class.STATS["alone: class"] > 0
 
 
-@pytest.mark.parametrize("regex", ["~api-.*", "~z.*", "~.*"])
-@pytest.mark.parametrize("where", ["service", "sli"])
-def test_a_regex_selector_matching_the_name_renders_the_same_bytes(regex, where) -> None:
-    """The tests' example value of a ``~regex`` selector is the service's name when the
-    name matches it: a placeholder it does not match (or matches alone) gave ``api-a``."""
-    doc = _doc(
+def _two_apis() -> dict:
+    """Two services of one class, named ``api-one`` and ``api-two``."""
+    return _doc(
         [("api-one", "shop", "web", "api-one"), ("api-two", "shop", "web", "api-two")],
         "prometheus-http",
         "Deployment",
         "critical",
     )
+
+
+@pytest.mark.parametrize("regex", ["~api-.*", "~z.*", "~.*"])
+@pytest.mark.parametrize("where", ["service", "sli"])
+def test_a_regex_selector_matching_the_name_renders_the_same_bytes(regex, where) -> None:
+    """The tests' example value of a ``~regex`` selector is the service's name when the
+    name matches it: a placeholder it does not match (or matches alone) gave ``api-a``."""
+    doc = _two_apis()
     for svc in doc["services"]:
         if where == "service":
             svc["metrics"]["selector"] = {"job": regex}
@@ -257,12 +262,7 @@ def test_a_regex_selector_matching_the_name_renders_the_same_bytes(regex, where)
 def test_a_placeholder_written_in_the_catalog_is_not_renamed(where) -> None:
     """Text of the catalog's own that holds a placeholder (``zq-b-qz``) or its CamelCase
     form stays as written: the renaming gave ``job="shop"``."""
-    doc = _doc(
-        [("api-one", "shop", "web", "api-one"), ("api-two", "shop", "web", "api-two")],
-        "prometheus-http",
-        "Deployment",
-        "critical",
-    )
+    doc = _two_apis()
     for svc in doc["services"]:
         if where == "selector":
             svc["metrics"]["selector"] = {"job": by_class.PLACEHOLDERS[1]}
