@@ -52,6 +52,8 @@ _DNS_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 #: a UUID's tail: found fast, then the 8 characters before it are looked at
 _UUID_TAIL = re.compile(r"-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _HEX8 = re.compile(r"[0-9a-f]{8}")
+#: what every UID and UID prefix (12 characters) holds
+_UID_LIKE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{3}")
 #: a word, as rule 5 reads one: a name could be one (finer than any reading of the files)
 _WORD = re.compile(r"[A-Za-z0-9-]+")
 _NOT_WORD = {i: " " for i in range(128) if not re.fullmatch(r"[A-Za-z0-9-]", chr(i))}
@@ -302,6 +304,8 @@ def _holds_tokens(service: ResolvedService, cls: _Class) -> bool:
     """Whether the service's own text (a selector, a query, an alert) holds one of the
     class's tokens (``zq-b-qz``, a UID): it would be renamed with the placeholders."""
     text = json.dumps(service.model_dump(mode="json", exclude=_LITERAL), ensure_ascii=False)
+    if not (_TRACE.search(text) or _UID_LIKE.search(text)):
+        return False  # no placeholder, CamelCase form, UID or UID prefix could be in it
     return any(t in text for t in cls.tokens)
 
 
