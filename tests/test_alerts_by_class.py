@@ -224,3 +224,72 @@ def test_a_uid_made_outside_ksm_uid_makes_its_class_render_alone(monkeypatch) ->
     catalog = _load(_fleet(70))
     assert _compare(catalog) < 70
     assert by_class.STATS["alone: class"] > 0
+
+
+def _two_apis() -> dict:
+    """Two services of one class, named ``api-one`` and ``api-two``."""
+    return _doc(
+        [("api-one", "shop", "web", "api-one"), ("api-two", "shop", "web", "api-two")],
+        "prometheus-http",
+        "Deployment",
+        "critical",
+    )
+
+
+@pytest.mark.parametrize("regex", ["~api-.*", "~z.*", "~.*"])
+@pytest.mark.parametrize("where", ["service", "sli"])
+def test_a_regex_selector_matching_the_name_renders_the_same_bytes(regex, where) -> None:
+    """The tests' example value of a ``~regex`` selector is the service's name when the
+    name matches it: a placeholder it does not match (or matches alone) gave ``api-a``."""
+    doc = _two_apis()
+    for svc in doc["services"]:
+        if where == "service":
+            svc["metrics"]["selector"] = {"job": regex}
+        else:
+            svc["metrics"] = {"preset": "none"}
+            svc["slos"] = [
+                {
+                    "name": "speed",
+                    "objective": 95,
+                    "sli": {"histogram": "job_duration_seconds", "threshold": "2s",
+                            "selector": {"queue": regex}},
+                }
+            ]  # fmt: skip
+    _compare(_load(doc))
+
+
+@pytest.mark.parametrize("where", ["selector", "alert"])
+def test_a_placeholder_written_in_the_catalog_is_not_renamed(where) -> None:
+    """Text of the catalog's own that holds a placeholder (``zq-b-qz``) or its CamelCase
+    form stays as written: the renaming gave ``job="shop"``."""
+    doc = _two_apis()
+    for svc in doc["services"]:
+        if where == "selector":
+            svc["metrics"]["selector"] = {"job": by_class.PLACEHOLDERS[1]}
+        else:
+            svc["alerts"] = [
+                {
+                    "alert": "ZqAQzDown",
+                    "expr": 'up{job="zq-c-qz"} == 0',
+                    "severity": "warning",
+                    "summary": "down",
+                }
+            ]
+    assert _compare(_load(doc)) == 0
+
+
+def test_a_class_render_that_raises_makes_its_services_render_alone(monkeypatch) -> None:
+    """A render of the placeholder service that fails (code that refuses a name it does not
+    know) is no reason for the service's own render to fail: serially as in prepare."""
+    from obskit.renderers.alerts import rulefile
+
+    original = rulefile.rule_file
+
+    def picky(service, *args, **kwargs):
+        if service.name in by_class.PLACEHOLDERS:
+            raise ValueError(f"unknown service {service.name}")
+        return original(service, *args, **kwargs)
+
+    monkeypatch.setattr(rulefile, "rule_file", picky)
+    catalog = _load(_fleet(14))
+    assert _compare(catalog) == 0

@@ -94,3 +94,84 @@ def test_a_corrupt_or_old_cache_file_only_costs_a_render(tmp_path):
         assert sorted(fake_renderer.CALLS) == ["api", "db", "web"]
         assert outcome.written == []
         fake_renderer.CALLS.clear()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[]",
+        b'{"version": 2, "units": []}',
+        b'{"version": 2, "units": {"dashboards:service/api": "x"}}',
+        b'{"version": 2, "units": {"dashboards:service/api": {"fingerprint": 1}}}',
+    ],
+)
+def test_a_cache_file_of_another_shape_only_costs_a_render(tmp_path, raw):
+    cat, out = _rendered(tmp_path)
+    for path in (tmp_path / "cache").glob("render-*.json"):
+        path.write_bytes(raw)
+    outcome = render(cat, out)
+    assert sorted(fake_renderer.CALLS) == ["api", "db", "web"]
+    assert outcome.written == []
+
+
+def test_a_same_second_rewrite_on_a_one_second_filesystem_is_seen(tmp_path, monkeypatch):
+    """On a filesystem storing whole seconds (ext4 with 128-byte inodes, HFS+; FAT: 2 s), a
+    file compared 60 ms after it was written and rewritten, same size, in that same second
+    keeps its key: it must not have been trusted (``render --check`` said up to date)."""
+    import time
+
+    from obskit.render import pipeline
+
+    def one_second(st: os.stat_result) -> render_cache.Key:
+        size, mtime, inode, ctime = render_cache.stat_key(st)
+        return (size, mtime // 10**9 * 10**9, inode, ctime // 10**9 * 10**9)
+
+    monkeypatch.setattr(pipeline, "stat_key", one_second)
+    monkeypatch.setattr(render_cache, "RACY_NS", 50_000_000)  # the real window
+    cat, out = _rendered(tmp_path)
+    path = out / "dashboards/api.json"
+    original = path.read_bytes()
+    start = int(time.time()) + 1.3  # 0.3 s into the next second: the steps fit in it
+    time.sleep(start - time.time())
+    with open(path, "r+b") as f:
+        f.write(original)  # rewritten with the same bytes (a checkout, an editor saving)
+    time.sleep(0.06)
+    assert render(cat, out).written == []  # compared, found equal
+    with open(path, "r+b") as f:
+        f.write(original.replace(b"api", b"xyz"))
+    assert int(time.time()) == int(start), "too slow: the steps left their second"
+    assert list(render(cat, out, check=True).changed) == ["dashboards/api.json"]
+
+
+def test_a_file_times_step_is_waited_out_before_its_key_is_trusted(monkeypatch):
+    monkeypatch.setattr(render_cache, "RACY_NS", 50_000_000)
+    second = 1_796_621_905 * 10**9
+    assert render_cache.granularity(second) == 10**9
+    assert render_cache.granularity(second + 10**9) == 2 * 10**9  # FAT's 2 s
+    assert render_cache.granularity(second + 123_456_789) == 1
+    racy = 50_000_000
+    fine = (10, second + 123_456_789, 1, second + 123_456_789)
+    assert render_cache.settled(fine, fine[1] + racy + 1)
+    coarse = (10, second, 1, second)
+    assert not render_cache.settled(coarse, second + racy + 1)
+    assert render_cache.settled(coarse, second + 10**9 + racy)
+
+
+def test_an_upgraded_library_renders_everything_again(tmp_path, monkeypatch):
+    """PyYAML, grafanalib, pydantic write the bytes too: a cache made with other versions
+    proves nothing (``render --check`` would trust output a fresh render no longer gives)."""
+    from importlib import metadata
+
+    cat, out = _rendered(tmp_path)
+    version = metadata.version
+
+    def upgraded(name: str) -> str:
+        return "99.0" if name.lower() == "pyyaml" else version(name)
+
+    monkeypatch.setattr(metadata, "version", upgraded)
+    render_cache.code_fingerprint.cache_clear()
+    try:
+        render(cat, out)
+    finally:
+        render_cache.code_fingerprint.cache_clear()
+    assert sorted(fake_renderer.CALLS) == ["api", "db", "web"]

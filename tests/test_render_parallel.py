@@ -139,3 +139,43 @@ def test_a_fleets_alert_classes_are_built_once_before_the_workers_fork(
     render(catalog, tmp_path / "serial", only=["alerts"], jobs=1, use_cache=False)
     serial, par = _tree(tmp_path / "serial"), _tree(tmp_path / "parallel")
     assert len(serial) > 200 and serial == par
+
+
+def test_a_render_that_fails_while_taking_the_files_unfreezes_gc_at_once(eager, monkeypatch):
+    """The error reaches the caller with gc unfrozen and the workers gone, not whenever the
+    error's traceback (which holds the producing generator) is dropped."""
+    import gc
+    from types import SimpleNamespace
+
+    from obskit.render import pipeline
+    from obskit.render.cache import RenderCache
+
+    class Tree:
+        outcome = SimpleNamespace(check=True)
+
+        def put(self, name, path, data):
+            raise OSError("disk full")
+
+    monkeypatch.setattr(pipeline, "prepare", lambda work, jobs: None)
+    cache = RenderCache(Path("."), enabled=False)
+    with pytest.raises(OSError, match="disk full") as failed:
+        pipeline._run_units(_units(90), Tree(), cache, jobs=2)
+    assert failed.value.__traceback__ is not None  # still held, as a caller may hold it
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_caller_that_froze_gc_itself_keeps_its_objects_frozen(eager):
+    """gc.unfreeze thaws every frozen object: the render unfreezes only what it froze."""
+    import gc
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with render_session():
+            assert len(list(parallel.produce_all(_units(30), jobs=2))) == 30
+        assert gc.get_freeze_count() > frozen // 2  # (a frozen object may have died)
+    finally:
+        gc.unfreeze()
+    with render_session():
+        list(parallel.produce_all(_units(30), jobs=2))
+    assert gc.get_freeze_count() == 0

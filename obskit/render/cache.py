@@ -11,7 +11,8 @@ was most of a no-op render at 1,000 services): the cache keeps each file's ``lst
 or the ctime, which no user can set, and an inode reused by a replacement still gets a new
 ctime. Only a change within the same clock tick as the recorded key could keep both, so a key
 is recorded only when it is at least :data:`RACY_NS` (several ticks) older than what could
-change the file next:
+change the file next, plus the step the filesystem stores times in (whole seconds on ext4
+with 128-byte inodes or HFS+, 2 s on FAT: :func:`granularity`):
 
 - a file whose bytes the render compared and found equal: its key taken *before* the
   comparison, when its mtime and ctime are older than that moment by ``RACY_NS``;
@@ -28,6 +29,8 @@ import contextlib
 import hashlib
 import json
 import os
+import re
+import sys
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -48,16 +51,53 @@ def stat_key(st: os.stat_result) -> Key:
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
+def granularity(ns: int) -> int:
+    """The step a file time is stored in, as its trailing zeros tell (1 s on ext4 with
+    128-byte inodes or HFS+, 2 s on FAT, 100 ns on NTFS; a fine time: a few ns)."""
+    step = 1
+    while step < 10**9 and ns % (step * 10) == 0:
+        step *= 10
+    return 2 * step if step == 10**9 and ns % (2 * step) == 0 else step
+
+
 def settled(key: Key, taken_ns: int) -> bool:
-    """Whether ``key``, taken at ``taken_ns``, is older than any later change could be."""
-    return taken_ns - max(key[1], key[3]) >= RACY_NS
+    """Whether ``key``, taken at ``taken_ns``, is older than any later change could be.
+
+    A stored time is cut down to its step: a change up to one step later stores the same
+    time, so the step is waited out too (else, on a 1 s filesystem, a file rewritten with
+    the same size in the second it was compared in kept its key)."""
+    newest = max(key[1], key[3])
+    step = max(granularity(key[1]), granularity(key[3]))
+    return taken_ns - newest >= RACY_NS + step
+
+
+def runtime_versions() -> str:
+    """Python's version and those of obskit's installed requirements (PyYAML, grafanalib,
+    pydantic, ... write the bytes too): an upgrade renders everything again."""
+    from importlib import metadata
+
+    try:
+        requires = metadata.requires("obskit") or []
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
+        requires = []
+    names = sorted(
+        {re.split(r"[\s;<>=!~\[(]", r, maxsplit=1)[0] for r in requires if "extra" not in r}
+    )
+    lines = [sys.version]
+    for name in names:
+        try:
+            lines.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            lines.append(f"{name} missing")
+    return "\n".join(lines)
 
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """SHA-256 over obskit's own source and data files: new code renders everything again."""
+    """SHA-256 over obskit's own source and data files and :func:`runtime_versions`: new
+    code or an upgraded library renders everything again."""
     package = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256()
+    h = hashlib.sha256(runtime_versions().encode() + b"\0")
     for path in sorted(package.rglob("*")):
         if path.is_file() and path.suffix in (".py", ".json", ".yaml", ".yml"):
             h.update(path.relative_to(package).as_posix().encode() + b"\0")
@@ -84,8 +124,9 @@ class RenderCache:
             raw = read_bytes(self.path)
             try:
                 data = json.loads(raw) if raw else {}
-                if data.get("version") == CACHE_VERSION:
-                    self.entries = data.get("units", {})
+                units = data.get("units") if data.get("version") == CACHE_VERSION else None
+                if isinstance(units, dict):  # any other shape is no cache at all
+                    self.entries = {k: v for k, v in units.items() if isinstance(v, dict)}
             except (ValueError, AttributeError):
                 self.entries = {}
         self._new: dict[str, dict] = {}

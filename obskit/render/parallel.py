@@ -78,6 +78,7 @@ def produce_all(work: list[tuple[str, RenderUnit]], jobs: int | None = None) -> 
         return
     global _WORK
     _WORK = work
+    frozen_by_us = False
     try:
         spans = iter(_chunks(work, jobs))
         # the first chunk is produced here, before the fork: the imports and caches it fills
@@ -88,6 +89,8 @@ def produce_all(work: list[tuple[str, RenderUnit]], jobs: int | None = None) -> 
         # objects alive now are never collected during the render: frozen, gc neither scans
         # them nor writes their headers, so the forked workers and this process keep sharing
         # their pages instead of copying them on write
+        # (a caller that froze objects itself keeps them frozen: gc.unfreeze thaws them all)
+        frozen_by_us = gc.get_freeze_count() == 0
         gc.freeze()
         with ProcessPoolExecutor(jobs, mp_context=fork) as pool:
             window: deque[tuple[tuple[int, int], Future | None]] = deque()
@@ -130,7 +133,8 @@ def produce_all(work: list[tuple[str, RenderUnit]], jobs: int | None = None) -> 
                 for name, unit in work[span[0] : span[1]]:
                     yield shared_produce(name, unit)
     finally:
-        gc.unfreeze()
+        if frozen_by_us:
+            gc.unfreeze()
         _WORK = []
 
 

@@ -127,21 +127,25 @@ def _run_units(
         if len(work) >= parallel.PARALLEL_MIN and workers > 1:
             prepare(work, workers)
         produced = produce_all(work, jobs)
-        for pair, (fingerprint, cached) in zip(units, plan, strict=True):
-            name = pair[0]
-            if cached is not None:
-                for path in cached:
+        try:
+            for pair, (fingerprint, cached) in zip(units, plan, strict=True):
+                name = pair[0]
+                if cached is not None:
+                    for path in cached:
+                        _claim(seen, path, pair)
+                        tree.note_unchanged(name, path)
+                    continue
+                files = {safe_relative(p): b for p, b in next(produced).items()}
+                keys: dict[str, Key] = {}
+                for path in sorted(files):
                     _claim(seen, path, pair)
-                    tree.note_unchanged(name, path)
-                continue
-            files = {safe_relative(p): b for p, b in next(produced).items()}
-            keys: dict[str, Key] = {}
-            for path in sorted(files):
-                _claim(seen, path, pair)
-                _put(tree, cache, _unit_key(pair), name, path, files[path], keys)
-            if not tree.outcome.check:
-                cache.record(_unit_key(pair), fingerprint, sorted(files), keys)
-        produced.close()
+                    _put(tree, cache, _unit_key(pair), name, path, files[path], keys)
+                if not tree.outcome.check:
+                    cache.record(_unit_key(pair), fingerprint, sorted(files), keys)
+        finally:
+            # on an error too: the workers stop and gc is unfrozen now, not whenever the
+            # error's traceback (which holds this frame) is dropped
+            produced.close()
 
 
 def _stat(root: Root, path: str) -> Key | None:

@@ -22,7 +22,10 @@ rendered on its own:
    name with such a word would not be seen by the renaming;
 6. only fields the alert files never read are left out of the class key (``description``,
    ``dependsOn``, ``logs``, ``traces``, ``metrics.scrape``: tested in
-   ``tests/test_alerts_by_class.py``).
+   ``tests/test_alerts_by_class.py``);
+7. the service's own text holds no token of its class (:func:`_holds_tokens`), and each
+   ``~regex`` selector value matches the placeholder iff it matches the real name (the
+   tests' example label value is the name when it matches: :func:`_same_matches`).
 
 The bytes are tested equal to a direct render on the example catalogs, the benchmark's
 synthetic fleet and randomly drawn names.
@@ -51,6 +54,8 @@ _DNS_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 #: a UUID's tail: found fast, then the 8 characters before it are looked at
 _UUID_TAIL = re.compile(r"-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _HEX8 = re.compile(r"[0-9a-f]{8}")
+#: what every UID and UID prefix (12 characters) holds
+_UID_LIKE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{3}")
 #: a word, as rule 5 reads one: a name could be one (finer than any reading of the files)
 _WORD = re.compile(r"[A-Za-z0-9-]+")
 _NOT_WORD = {i: " " for i in range(128) if not re.fullmatch(r"[A-Za-z0-9-]", chr(i))}
@@ -289,6 +294,29 @@ def _render_class(
     return _analyse(texts, keys, log.strings, list(uids))
 
 
+#: what a service's text holds besides its names (renamed) and the fields the files never read
+_LITERAL = {
+    "name": True,
+    "namespace": True,
+    "team": True,
+    "description": True,
+    "depends_on": True,
+    "logs": True,
+    "traces": True,
+    "workload": {"name"},
+    "metrics": {"scrape"},
+}
+
+
+def _holds_tokens(service: ResolvedService, cls: _Class) -> bool:
+    """Whether the service's own text (a selector, a query, an alert) holds one of the
+    class's tokens (``zq-b-qz``, a UID): it would be renamed with the placeholders."""
+    text = json.dumps(service.model_dump(mode="json", exclude=_LITERAL), ensure_ascii=False)
+    if not (_TRACE.search(text) or _UID_LIKE.search(text)):
+        return False  # no placeholder, CamelCase form, UID or UID prefix could be in it
+    return any(t in text for t in cls.tokens)
+
+
 def _values(cls: _Class, mapping: dict[str, str]) -> list[str] | None:
     """The real text of each of the class's tokens for this service, or None when the
     renaming could give other bytes than a render of the service itself."""
@@ -318,12 +346,35 @@ def _values(cls: _Class, mapping: dict[str, str]) -> list[str] | None:
     return values
 
 
+def _regexes(service: ResolvedService) -> list[str]:
+    """The ``~regex`` selector values (the service's and its SLIs'): the tests' example
+    label value for one is the service's name when the name matches it."""
+    selectors = [service.metrics.selector]
+    selectors += [s.sli.selector for s in service.slos if s.sli is not None]
+    return [v[1:] for sel in selectors for v in sel.values() if v.startswith("~")]
+
+
+def _same_matches(service: ResolvedService, placeholder: str) -> bool:
+    """Whether every ``~regex`` selector value matches the placeholder exactly when it
+    matches the real name (else the example values differ by more than the name)."""
+    for regex in _regexes(service):
+        try:
+            compiled = re.compile(regex)
+        except Exception:  # re.error, a recursion limit: no example either way, or alone
+            return False
+        if bool(compiled.fullmatch(service.name)) != bool(compiled.fullmatch(placeholder)):
+            return False
+    return True
+
+
 def class_key(service: ResolvedService, clusters: tuple[str, ...] = ()) -> bytes | None:
     """The digest of the class ``service`` belongs to, or None when it renders alone."""
     if not _enabled():
         return None
     copy, mapping = placeholder_service(service)
     if not all(_name_ok(v) for p, v in mapping.items() if p in PLACEHOLDERS):
+        return None
+    if not _same_matches(service, copy.name):
         return None
     key = json.dumps(copy.model_dump(mode="json", exclude={"logs", "traces"}), sort_keys=True)
     return hashlib.sha256(key.encode() + b"\0" + "\0".join(clusters).encode()).digest()
@@ -390,11 +441,18 @@ def render_service_by_class(service: ResolvedService, clusters: tuple[str, ...] 
         _MEMO.move_to_end(key)
         cls = _MEMO[key]
     else:
-        cls = _MEMO[key] = _render_class(copy, clusters, list(mapping))
+        try:
+            cls = _render_class(copy, clusters, list(mapping))
+        except Exception:  # as in build_classes: the service renders alone (and meets it)
+            cls = None
+        _MEMO[key] = cls
         while len(_MEMO) > MEMO_SIZE:
             _MEMO.popitem(last=False)
     if cls is None:
         STATS["alone: class"] += 1
+        return render_service(service, clusters)
+    if _holds_tokens(service, cls):
+        STATS["alone: literal"] += 1
         return render_service(service, clusters)
     values = _values(cls, mapping)
     if values is None:
