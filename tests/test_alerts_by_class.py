@@ -19,6 +19,8 @@ from obskit.catalog.clusters import paired_clusters
 from obskit.catalog.errors import CatalogError
 from obskit.renderers.alerts import by_class, render_service
 
+from conftest import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -29,17 +31,7 @@ def _load(doc: dict):
         return load_catalog(path)
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location(
-        "generate_catalog", ROOT / "benchmarks" / "generate_catalog.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GENERATOR = _generator()
+GENERATOR = load_script("benchmarks/generate_catalog.py")
 
 
 def _fleet(n: int) -> dict:

@@ -8,27 +8,20 @@ hold exactly the table the script makes from it.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+from conftest import load_script
 
 REPO = Path(__file__).resolve().parent.parent
 WARMUP = 420  # minutes: past every page window (Pyrra's 30d 6h26m)
 
 
 def _module():
-    spec = importlib.util.spec_from_file_location(
-        "detection_times", REPO / "scripts" / "detection_times.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("scripts/detection_times.py")
 
 
 dt = _module()

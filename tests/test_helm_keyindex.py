@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
 from obskit.renderers.helm.keyindex import available, load, unknown_key_messages, unknown_keys
 
+from conftest import load_script
+
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "obskit" / "data" / "chart-keys"
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location(
-        "build_chart_key_index", REPO / "scripts" / "build_chart_key_index.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("scripts/build_chart_key_index.py")
 
 
 def test_committed_index_is_what_the_script_derives_from_the_reference(shared_reference):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import time
 from pathlib import Path
@@ -11,16 +10,14 @@ from obskit.catalog.loader import load_catalog
 from obskit.queries import has_metrics, preset_of
 from obskit.renderers.alerts.promtool_tests import base_labels
 
+from conftest import load_script
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_CATALOG = REPO / "catalog.yaml"
 
 
 def _demo():
-    spec = importlib.util.spec_from_file_location("preview_demo", REPO / "scripts/preview_demo.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("scripts/preview_demo.py")
 
 
 def test_demo_data_covers_every_service_and_backfills(promtool: str, tmp_path: Path) -> None:

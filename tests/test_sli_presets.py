@@ -320,15 +320,10 @@ services:
 def test_preset_samples_are_derived_from_the_recordings() -> None:
     """obskit/data/preset-samples.json is what scripts/derive_preset_samples.py makes from
     tests/conformance/recorded/ (the real libraries' expositions)."""
-    import importlib.util
+    from conftest import load_script
 
     root = Path(__file__).resolve().parent.parent
-    spec = importlib.util.spec_from_file_location(
-        "derive_preset_samples", root / "scripts" / "derive_preset_samples.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("scripts/derive_preset_samples.py")
     assert module.main(["--check"]) == 0, "run: python scripts/derive_preset_samples.py"
     data = module.derive(root / "tests" / "conformance" / "recorded")
     from obskit.catalog.presets import PRESETS
