@@ -154,7 +154,7 @@ def test_staged_files_never_follow_a_symlink(tmp_path):
     root = writing_root(out)
     stage = Stage(root)
     stage.add("d/a.json", b"1")
-    os.symlink(victim, root.abs(f"{stage.folder}/1"))
+    os.symlink(victim, root.abs(f"{stage.folder}/{os.getpid()}.1"))  # the next name
     with pytest.raises(FileExistsError):
         stage.add("d/b.json", b"2")
     assert victim.read_text() == "keep"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections import Counter
 from pathlib import Path
@@ -43,32 +42,64 @@ def eager(monkeypatch):
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
 
 
-def test_units_run_in_workers_and_come_back_in_order(eager):
+def _keep(path: str, data: bytes) -> tuple[str, bytes, int]:
+    """A place function that keeps the bytes and says which process placed them."""
+    return path, data, os.getpid()
+
+
+def _produce(units, jobs=2) -> list[tuple[str, bytes, int]]:
     with render_session():
-        results = list(parallel.produce_all(_units(90), jobs=2))
-    assert [next(iter(r)) for r in results] == [f"x/{i}.txt" for i in range(90)]
-    pids = [int(r[next(iter(r))].split()[1]) for r in results]
-    # the first chunk here (it warms imports and caches for the workers), the rest in workers
-    first = parallel._chunks(_units(90), 2)[0]
-    assert set(pids[: first[1]]) == {os.getpid()}
-    assert pids[first[1] :] and os.getpid() not in pids[first[1] :]
+        return [one for placed in parallel.produce_all(units, _keep, jobs) for one in placed]
+
+
+def test_units_run_in_workers_and_come_back_in_order(eager):
+    results = _produce(_units(90))
+    assert [path for path, _, _ in results] == [f"x/{i}.txt" for i in range(90)]
+    producers = [int(data.split()[1]) for _, data, _ in results]
+    placers = [pid for _, _, pid in results]
+    # one key's units here (it warms imports and caches for the workers), the rest in
+    # workers, which place (compare and stage) the files they produce themselves
+    assert producers[:3] == placers[:3] == [os.getpid()] * 3
+    assert os.getpid() not in producers[3:] and producers[3:] == placers[3:]
+    assert len(set(producers[3:])) == 2
 
 
 def test_a_failing_unit_raises_its_own_error_after_the_units_before_it(eager):
     seen = []
     with render_session(), pytest.raises(ValueError, match="unit 50 is broken"):
-        for files in parallel.produce_all(_units(90, fail_at=50), jobs=2):
-            seen.append(next(iter(files)))
+        for placed in parallel.produce_all(_units(90, fail_at=50), _keep, jobs=2):
+            seen.extend(path for path, _, _ in placed)
     assert seen == [f"x/{i}.txt" for i in range(50)]
 
 
-def test_chunks_never_split_one_keys_units():
-    work = _units(100)
-    spans = parallel._chunks(work, 2)
-    assert spans[0][0] == 0 and spans[-1][1] == 100
-    assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
-    for start, _ in spans[1:]:
-        assert work[start][1].key != work[start - 1][1].key
+def test_chunks_keep_keys_whole_group_tokens_and_go_largest_first():
+    work = _units(120)
+    # keys k0000..k0039 (3 units each); keys 10-13 share token a or b, unit 15 is heavy
+    affinity = [
+        ((b"ab"[(i // 3) % 2 : (i // 3) % 2 + 1] if 10 <= i // 3 < 14 else None), 1)
+        for i in range(120)
+    ]
+    affinity[15] = (None, 200)
+    chunks = parallel._chunks(work, 2, affinity)
+    flat = sorted(i for chunk in chunks for i in chunk)
+    assert flat == list(range(120))
+    owner = {i: n for n, chunk in enumerate(chunks) for i in chunk}
+    for i in range(0, 120, 3):  # a key's units in one chunk
+        assert owner[i] == owner[i + 1] == owner[i + 2]
+    by_token = {
+        t: {owner[i] for i, (tok, _) in enumerate(affinity) if tok == t} for t in (b"a", b"b")
+    }
+    assert all(len(n) == 1 for n in by_token.values())  # small groups are not split
+    assert owner[15] == 0  # the heaviest chunk goes out first
+    costs = [sum(affinity[i][1] for i in chunk) for chunk in chunks]
+    tokenless = [c for c, chunk in zip(costs, chunks, strict=True) if affinity[chunk[0]][0] is None]
+    assert tokenless == sorted(tokenless, reverse=True)
+
+
+def test_a_large_token_group_is_split_over_the_cores():
+    work = _units(300)
+    chunks = parallel._chunks(work, 2, [(b"one class", 1)] * 300)
+    assert len(chunks) > 2 and sorted(i for c in chunks for i in c) == list(range(300))
 
 
 def test_parallel_render_is_byte_identical_to_serial(eager, tmp_path, monkeypatch):
@@ -91,12 +122,11 @@ def test_a_caller_with_threads_renders_serially(eager):
     worker = threading.Thread(target=done.wait)
     worker.start()
     try:
-        with render_session():
-            results = list(parallel.produce_all(_units(30), jobs=2))
+        results = _produce(_units(30))
     finally:
         done.set()
         worker.join()
-    assert {int(r[next(iter(r))].split()[1]) for r in results} == {os.getpid()}
+    assert {pid for _, _, pid in results} == {os.getpid()}
 
 
 def test_a_worker_that_dies_does_not_hang_the_render(eager):
@@ -112,14 +142,13 @@ def test_a_worker_that_dies_does_not_hang_the_render(eager):
         ("fake", RenderUnit(f"k{i // 3:04d}", str(i).encode(), lambda i=i: produce(i)))
         for i in range(90)
     ]
-    with render_session():
-        results = list(parallel.produce_all(units, jobs=2))
-    assert [next(iter(r)) for r in results] == [f"x/{i}.txt" for i in range(90)]
+    results = _produce(units)
+    assert [path for path, _, _ in results] == [f"x/{i}.txt" for i in range(90)]
 
 
-def test_a_fleets_alert_classes_are_built_once_before_the_workers_fork(
-    eager, tmp_path, monkeypatch
-):
+def test_a_fleets_alert_classes_are_each_built_once(eager, tmp_path, monkeypatch):
+    """A class's services go to the workers together: each class is built in one process
+    (the one warmed before the fork hands its class to both)."""
     import yaml
     from test_alerts_by_class import GENERATOR
 
@@ -128,12 +157,22 @@ def test_a_fleets_alert_classes_are_built_once_before_the_workers_fork(
     path = tmp_path / "fleet.yaml"
     path.write_text(yaml.safe_dump(GENERATOR.build(90), sort_keys=False))
     catalog = load_catalog(path)
+    log = tmp_path / "builds.log"
+    build = by_class._render_class
+
+    def logged(copy, clusters, keys):
+        with log.open("a") as f:  # appends of one short line: whole, from any process
+            f.write(f"{os.getpid()} {copy.model_dump_json()}\n")
+        return build(copy, clusters, keys)
+
+    monkeypatch.setattr(by_class, "_render_class", logged)
     by_class._MEMO.clear()
     render(catalog, tmp_path / "parallel", only=["alerts"], jobs=2, use_cache=False)
-    # this process produced no unit: the classes in its memo were built for the workers
+    builds = Counter(line.split(" ", 1)[1] for line in log.read_text().splitlines())
     sizes = Counter(by_class.class_key(s) for s in catalog.services)
-    assert set(by_class._MEMO) == {k for k, n in sizes.items() if n > 1}
-    assert len(by_class._MEMO) > 20 and all(c is not None for c in by_class._MEMO.values())
+    assert len(builds) == len([k for k, n in sizes.items() if k is not None and n > 1]) > 20
+    assert set(builds.values()) == {1}
+    assert len({line.split()[0] for line in log.read_text().splitlines()}) == 3
     by_class._MEMO.clear()
     monkeypatch.setenv("OBSKIT_SHARE_RENDER", "0")
     render(catalog, tmp_path / "serial", only=["alerts"], jobs=1, use_cache=False)
@@ -153,10 +192,12 @@ def test_a_render_that_fails_while_taking_the_files_unfreezes_gc_at_once(eager, 
     class Tree:
         outcome = SimpleNamespace(check=True)
 
-        def put(self, name, path, data):
+        def place(self, path, data, keyed=False):
+            return SimpleNamespace(path=path)
+
+        def take(self, name, placed):
             raise OSError("disk full")
 
-    monkeypatch.setattr(pipeline, "prepare", lambda work, jobs: None)
     cache = RenderCache(Path("."), enabled=False)
     with pytest.raises(OSError, match="disk full") as failed:
         pipeline._run_units(_units(90), Tree(), cache, jobs=2)
@@ -171,11 +212,45 @@ def test_a_caller_that_froze_gc_itself_keeps_its_objects_frozen(eager):
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
-        with render_session():
-            assert len(list(parallel.produce_all(_units(30), jobs=2))) == 30
+        assert len(_produce(_units(30))) == 30
         assert gc.get_freeze_count() > frozen // 2  # (a frozen object may have died)
     finally:
         gc.unfreeze()
-    with render_session():
-        list(parallel.produce_all(_units(30), jobs=2))
+    _produce(_units(30))
     assert gc.get_freeze_count() == 0
+
+
+def test_workers_place_files_as_a_serial_render_does(eager, tmp_path, monkeypatch):
+    """What workers decide for each file (unchanged, staged, in conflict, or with --check
+    missing or changed, with its diff) and the cache keys they take equal a serial render's."""
+    import json
+
+    from obskit.render import cache as render_cache
+
+    monkeypatch.setenv("OBSKIT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(render_cache, "RACY_NS", 0)  # every key settled at once
+    catalog = load_catalog(REPO / "catalog.yaml")
+    seen = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"out{jobs}"
+        (out / "alerts").mkdir(parents=True)
+        (out / "alerts" / "checkout.rules.yaml").write_text("hand-written\n")
+        refused = render(catalog, out, jobs=jobs)
+        assert refused.conflicts == ["alerts/checkout.rules.yaml"] and not refused.written
+        assert not (out / ".obskit" / "staging").exists()
+        (out / "alerts" / "checkout.rules.yaml").unlink()
+        first = render(catalog, out, jobs=jobs)
+        assert len(first.written) > 50 and not (out / ".obskit" / "staging").exists()
+        units = json.loads(render_cache.RenderCache(out).path.read_text())["units"]
+        assert units and all(set(u["stat"]) == set(u["files"]) for u in units.values())
+        (out / "alerts" / "checkout.rules.yaml").write_text("edited\n")
+        (out / "dashboards" / "checkout.json").unlink()
+        check = render(catalog, out, jobs=jobs, check=True, use_cache=False)
+        again = render(catalog, out, jobs=jobs)
+        seen[jobs] = (refused, first, check, again)
+    for a, b in zip(seen[1], seen[2], strict=True):
+        assert a == b
+    check = seen[2][2]
+    assert check.missing == ["dashboards/checkout.json"]
+    assert "+++ b/alerts/checkout.rules.yaml" in check.changed["alerts/checkout.rules.yaml"]
+    assert sorted(seen[2][3].written) == ["alerts/checkout.rules.yaml", "dashboards/checkout.json"]

@@ -12,6 +12,7 @@ without a journal are rolled back (deleted). Only obskit's own names are ever re
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -63,27 +64,40 @@ def uncreate(root: Root, created: list[Path], lock_name: str) -> None:
 
 
 class Stage:
-    """This process's staging folder: files rendered but not yet in place."""
+    """This process's staging folder: files rendered but not yet in place.
+
+    Forked workers stage files into the same folder (:meth:`write`, names carry the writer's
+    pid); only this process lists them in :attr:`writes`, the journal's renames.
+    """
 
     def __init__(self, root: Root):
         self.root = root
         self.folder = f"{STAGING_DIR}/{os.getpid()}"
         self.writes: list[tuple[str, str]] = []
+        self._count = itertools.count()
 
-    def add(self, rel: str, data: bytes) -> None:
-        """Stage ``data`` for ``rel`` (on disk, so memory stays flat).
+    def write(self, data: bytes) -> tuple[str, os.stat_result]:
+        """A new staged file holding ``data`` (on disk, so memory stays flat): its relative
+        path and ``fstat``.
 
         The staging folder is checked (and created) once; a file is created only where
         nothing is (``O_EXCL``), so no symlink is followed.
         """
-        name = str(len(self.writes))
+        name = f"{os.getpid()}.{next(self._count)}"
         path = f"{self.root.make_folder(self.folder)}/{name}"
         fd = os.open(path, _CREATE_FLAGS, 0o644)
         try:
             write_all(fd, data)
+            st = os.fstat(fd)
         finally:
             os.close(fd)
-        self.writes.append((rel, f"{self.folder}/{name}"))
+        return f"{self.folder}/{name}", st
+
+    def add(self, rel: str, data: bytes) -> os.stat_result:
+        """Stage ``data`` for ``rel``; the staged file's ``fstat``."""
+        staged, st = self.write(data)
+        self.writes.append((rel, staged))
+        return st
 
     def discard(self) -> None:
         """Remove the staged files (a render that failed or was refused)."""

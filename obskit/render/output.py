@@ -10,9 +10,13 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import time
 from dataclasses import dataclass, field
+from stat import S_ISREG
+from typing import NamedTuple
 
 from obskit.render.atomic import atomic_write, read_bytes
+from obskit.render.cache import Key, settled, stat_key
 from obskit.render.contain import Root, safe_relative
 from obskit.render.errors import ContainmentError, OutputError
 from obskit.render.journal import MANIFEST_PATH, Stage, commit, remove_leftovers
@@ -24,6 +28,7 @@ __all__ = [
     "Outcome",
     "OutputError",
     "OutputTree",
+    "Placed",
     "atomic_write",
     "read_bytes",
     "safe_relative",
@@ -31,6 +36,24 @@ __all__ = [
 ]
 
 DIFF_LINES = 40
+
+#: what :meth:`OutputTree.place` found: the file on disk holds the bytes; (check) there is
+#: none; (check) it differs; a hand-written file is in the way; the bytes were staged
+SAME, MISSING, CHANGED, CONFLICT, STAGED = range(5)
+
+
+class Placed(NamedTuple):
+    """One generated file as :meth:`OutputTree.place` found it (small: sent by workers)."""
+
+    path: str
+    verdict: int
+    size: int = 0
+    #: the staged file (``STAGED``)
+    staged: str | None = None
+    #: the lstat key the render cache records, when asked for and known
+    key: Key | None = None
+    #: a short unified diff (``CHANGED``)
+    diff: str | None = None
 
 
 @dataclass
@@ -103,32 +126,64 @@ class OutputTree:
         self.produced.setdefault(renderer, []).append(safe_relative(path))
         self.outcome.unchanged.append(path)
 
-    def put(self, renderer: str, path: str, data: bytes) -> None:
-        """Stage one generated file (or, with check, compare it); refusals are not recorded."""
+    def place(self, path: str, data: bytes, *, keyed: bool = False) -> Placed:
+        """Compare one generated file with the tree and stage it when it differs; changes
+        nothing this tree records (:meth:`take` does), so a forked worker may call it.
+
+        ``keyed``: also give the lstat key the render cache records
+        (:mod:`obskit.render.cache`): an unchanged file's key taken before its bytes were
+        compared (when settled), or the staged file's.
+        """
         path = safe_relative(path)
         if self.outcome.check:
             existing = self.root.read(path)
-            self.produced.setdefault(renderer, []).append(path)
             if existing == data:
-                self.outcome.unchanged.append(path)
-            elif existing is None:
-                self.outcome.missing.append(path)
-            else:
-                self.outcome.changed[path] = short_diff(path, existing, data)
-            return
+                return Placed(path, SAME)
+            if existing is None:
+                return Placed(path, MISSING)
+            return Placed(path, CHANGED, diff=short_diff(path, existing, data))
+        if keyed:
+            taken = time.time_ns()
+            before = self._key(path)
         same = self.root.matches(path, data)  # a file of another size is not read
         if same:
-            self.produced.setdefault(renderer, []).append(path)
-            self.outcome.unchanged.append(path)
-            return
+            key = before if keyed and before is not None and settled(before, taken) else None
+            return Placed(path, SAME, key=key)
         if same is not None and path not in self._owned:
+            return Placed(path, CONFLICT)
+        assert self.stage is not None
+        staged, st = self.stage.write(data)
+        return Placed(path, STAGED, len(data), staged, stat_key(st) if keyed else None)
+
+    def _key(self, path: str) -> Key | None:
+        try:
+            st = self.root.stat(path)
+        except (OSError, OutputError):
+            return None  # matches() meets the same error and raises it
+        return stat_key(st) if st is not None and S_ISREG(st.st_mode) else None
+
+    def take(self, renderer: str, placed: Placed) -> None:
+        """Record a file :meth:`place` compared or staged (refusals are not recorded)."""
+        path, verdict = placed.path, placed.verdict
+        if verdict == CONFLICT:
             self.outcome.conflicts.append(path)
             return
-        assert self.stage is not None
         self.produced.setdefault(renderer, []).append(path)
-        self.stage.add(path, data)
-        self.outcome.written.append(path)
-        self.outcome.bytes_written += len(data)
+        if verdict == SAME:
+            self.outcome.unchanged.append(path)
+        elif verdict == MISSING:
+            self.outcome.missing.append(path)
+        elif verdict == CHANGED:
+            self.outcome.changed[path] = placed.diff or ""
+        else:
+            assert self.stage is not None and placed.staged is not None
+            self.stage.writes.append((path, placed.staged))
+            self.outcome.written.append(path)
+            self.outcome.bytes_written += placed.size
+
+    def put(self, renderer: str, path: str, data: bytes) -> None:
+        """Stage one generated file (or, with check, compare it); refusals are not recorded."""
+        self.take(renderer, self.place(path, data))
 
     def discard(self) -> None:
         """Drop everything staged (the render failed before its commit)."""

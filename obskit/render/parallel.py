@@ -1,37 +1,50 @@
-"""Produce render units on every core, in order: output identical to a serial render.
+"""Produce render units on every core: output identical to a serial render.
 
 Units are closures over the catalog, so they are handed to forked worker processes by index
-(a fork inherits them), never pickled. Work goes out in chunks that keep one key's units
-(a service's dashboards, alerts and manifests) together, so :func:`shared_produce` still
-reuses a service's output within a worker. Results come back in unit order, a bounded number
-of chunks ahead, so memory stays flat. A chunk that fails in a worker is produced again in
-this process, which raises the very error a serial render raises; so is every chunk left
-when a worker dies (an OOM kill): the render finishes serially instead of hanging.
+(a fork inherits them), never pickled. A worker produces a chunk of units and *places* each
+file itself (``place``: compare it with the tree, stage it when it differs), so only small
+records come back, never the bytes. Chunks keep one key's units together (a service's
+dashboards, alerts and manifests: :func:`shared_produce` reuses a service's output within a
+worker) and group the keys that share work (units with one *affinity token*, such as the
+services of one alert class, whose class is built once per process that meets it); the
+largest chunks go out first. Records are handed on in unit order, whatever order the chunks
+finish in. A chunk that fails in a worker is produced again in this process when its turn
+comes, which raises the very error a serial render raises; so is every chunk left when a
+worker dies (an OOM kill): the render finishes serially instead of hanging.
 """
 
 from __future__ import annotations
 
 import gc
+import math
 import multiprocessing
 import os
 import threading
-from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
 
-from obskit.render.registry import Files, RenderUnit, render_session, shared_produce
+from obskit.render.contain import safe_relative
+from obskit.render.registry import RenderUnit, render_session, shared_produce
 
 #: fewer units than this to produce: not worth starting workers
 PARALLEL_MIN = 64
 #: chunks per worker (smaller chunks balance better; each costs one round trip)
 CHUNKS_PER_WORKER = 8
-#: most units in one chunk: a chunk's files are held (and pickled) whole, so this and the
-#: window of chunks in flight bound the memory a render takes, whatever the fleet's size
-MAX_CHUNK = 24
+#: the one-time cost of an affinity token in a process (an alert class build), in the
+#: milliseconds of :data:`Affinity` costs
+TOKEN_COST = 35
+
+T = TypeVar("T")
+#: a unit's affinity token (units with one token are best produced in one process; None: no
+#: such work) and its estimated cost in milliseconds (:attr:`RenderUnit.cost`)
+Affinity = tuple[bytes | None, int]
+#: places one file (its safe relative path and bytes) and gives its record
+Place = Callable[[str, bytes], T]
 
 _WORK: list[tuple[str, RenderUnit]] = []
-_TASKS: list[Callable[[], object]] = []
+_PLACE: list[Callable[[str, bytes], Any]] = []
 
 
 def default_jobs() -> int:
@@ -50,126 +63,143 @@ def _fork_safe() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def _chunks(work: list[tuple[str, RenderUnit]], jobs: int) -> list[tuple[int, int]]:
-    """``[start, end)`` ranges of about equal size that never split one key's units."""
-    target = max(1, min(MAX_CHUNK, len(work) // (jobs * CHUNKS_PER_WORKER)))
-    ranges, start = [], 0
+def place_unit(name: str, unit: RenderUnit, place: Place[T]) -> list[T]:
+    """Produce one unit and place its files, in path order."""
+    files = {safe_relative(p): b for p, b in shared_produce(name, unit).items()}
+    return [place(path, files[path]) for path in sorted(files)]
+
+
+def _key_spans(work: Sequence[tuple[str, RenderUnit]]) -> list[tuple[int, int]]:
+    """``[start, end)`` of each run of units with one key (``work`` is ordered by key)."""
+    spans, start = [], 0
     for i in range(1, len(work) + 1):
-        if i == len(work) or (i - start >= target and work[i][1].key != work[i - 1][1].key):
-            ranges.append((start, i))
+        if i == len(work) or work[i][1].key != work[i - 1][1].key:
+            spans.append((start, i))
             start = i
-    return ranges
+    return spans
 
 
-def _produce_range(span: tuple[int, int]) -> list[dict[str, bytes]] | None:
+def _chunks(
+    work: Sequence[tuple[str, RenderUnit]], jobs: int, affinity: Sequence[Affinity] | None = None
+) -> list[list[int]]:
+    """Chunks of unit indices, largest estimated cost first.
+
+    A chunk never splits one key's units; keys with one affinity token share chunks (split
+    only when one would be much larger than the rest); the other keys go in runs in order.
+    """
+    costs = affinity or [(None, 1)] * len(work)
+    keys = []
+    for start, end in _key_spans(work):
+        token = next((costs[i][0] for i in range(start, end) if costs[i][0] is not None), None)
+        keys.append((token, sum(costs[i][1] for i in range(start, end)), range(start, end)))
+    tokens: dict[bytes, list[tuple[int, range]]] = {}
+    for token, cost, span in keys:
+        if token is not None:
+            tokens.setdefault(token, []).append((cost, span))
+    total = sum(cost for _, cost, _ in keys) + TOKEN_COST * len(tokens)
+    target = max(1.0, total / (jobs * CHUNKS_PER_WORKER))
+    chunks: list[tuple[float, list[int]]] = []
+    run: list[int] = []
+    run_cost = 0
+    for token, cost, span in keys:
+        if token is not None:
+            continue
+        run.extend(span)
+        run_cost += cost
+        if run_cost >= target:
+            chunks.append((run_cost, run))
+            run, run_cost = [], 0
+    if run:
+        chunks.append((run_cost, run))
+    for members in tokens.values():
+        cost = TOKEN_COST + sum(c for c, _ in members)
+        pieces = min(len(members), math.ceil(cost / (2 * target)))
+        for k in range(pieces):
+            part = members[k * len(members) // pieces : (k + 1) * len(members) // pieces]
+            chunks.append(
+                (TOKEN_COST + sum(c for c, _ in part), [i for _, span in part for i in span])
+            )
+    chunks.sort(key=lambda c: (-c[0], c[1][0]))
+    return [indices for _, indices in chunks]
+
+
+def _produce_chunk(indices: list[int]) -> list[list[Any]] | None:
     try:
         with render_session():
-            return [dict(shared_produce(name, unit)) for name, unit in _WORK[span[0] : span[1]]]
+            return [place_unit(*_WORK[i], _PLACE[0]) for i in indices]
     except BaseException:  # re-raised by the parent, which produces the chunk itself
         return None
 
 
-def produce_all(work: list[tuple[str, RenderUnit]], jobs: int | None = None) -> Iterator[Files]:
-    """Each unit's files, in the order of ``work`` (inside a :func:`render_session`)."""
+def produce_all(
+    work: list[tuple[str, RenderUnit]],
+    place: Place[T],
+    jobs: int | None = None,
+    affinity: Sequence[Affinity] | None = None,
+) -> Iterator[list[T]]:
+    """Each unit's placed files (:func:`place_unit`), in the order of ``work``.
+
+    Call it inside a :func:`render_session`. ``affinity``: each unit's token and cost.
+    """
     jobs = jobs or default_jobs()
     if jobs <= 1 or len(work) < PARALLEL_MIN or not _fork_safe():
         for name, unit in work:
-            yield shared_produce(name, unit)
+            yield place_unit(name, unit, place)
         return
-    global _WORK
-    _WORK = work
-    frozen_by_us = False
+    chunks = _chunks(work, jobs, affinity)
+    # one key's units are produced here, before the fork (the first of those with the most
+    # renderers: a service's): the imports and caches they fill (renderer modules, panel
+    # shapes, the kubernetes client, its alert class) are then every worker's
+    spans = _key_spans(work)
+    first = max(spans, key=lambda span: span[1] - span[0])
+    ready: dict[int, list[T]] = {i: place_unit(*work[i], place) for i in range(*first)}
+    chunks = [c for c in ([i for i in c if i not in ready] for c in chunks) if c]
+    owner = {i: n for n, chunk in enumerate(chunks) for i in chunk}
+    global _WORK, _PLACE
+    _WORK, _PLACE = work, [place]
+    fork = multiprocessing.get_context("fork")
+    # objects alive now are never collected during the render: frozen, gc neither scans
+    # them nor writes their headers, so the forked workers and this process keep sharing
+    # their pages instead of copying them on write
+    # (a caller that froze objects itself keeps them frozen: gc.unfreeze thaws them all)
+    frozen_by_us = gc.get_freeze_count() == 0
+    gc.freeze()
+    pool = ProcessPoolExecutor(jobs, mp_context=fork)
     try:
-        spans = iter(_chunks(work, jobs))
-        # the first chunk is produced here, before the fork: the imports and caches it fills
-        # (renderer modules, panel shapes, the kubernetes client) are then every worker's
-        first = next(spans)
-        warm = [shared_produce(name, unit) for name, unit in work[first[0] : first[1]]]
-        fork = multiprocessing.get_context("fork")
-        # objects alive now are never collected during the render: frozen, gc neither scans
-        # them nor writes their headers, so the forked workers and this process keep sharing
-        # their pages instead of copying them on write
-        # (a caller that froze objects itself keeps them frozen: gc.unfreeze thaws them all)
-        frozen_by_us = gc.get_freeze_count() == 0
-        gc.freeze()
-        with ProcessPoolExecutor(jobs, mp_context=fork) as pool:
-            window: deque[tuple[tuple[int, int], Future | None]] = deque()
-            broken = False
-
-            def submit(span: tuple[int, int]) -> Future | None:
-                nonlocal broken
-                if broken:
-                    return None
-                try:
-                    return pool.submit(_produce_range, span)
-                except BrokenProcessPool:
-                    broken = True
-                    return None
-
-            for span in spans:
-                window.append((span, submit(span)))
-                if len(window) > jobs:
-                    break
-            yield from warm
-            warm.clear()
-            while window:
-                span, pending = window.popleft()
-                if not broken:
-                    nxt = next(spans, None)
-                    if nxt is not None:
-                        window.append((nxt, submit(nxt)))
-                files = None
-                if pending is not None:
-                    try:
-                        files = pending.result()
-                    except BrokenProcessPool:  # a worker died (OOM kill, signal)
-                        broken = True
-                if files is None:  # the same error a serial render meets, raised here
-                    for name, unit in work[span[0] : span[1]]:
-                        yield shared_produce(name, unit)
+        futures: list[Future | None] = []
+        for chunk in chunks:
+            try:
+                futures.append(pool.submit(_produce_chunk, chunk))
+            except BrokenProcessPool:
+                futures.append(None)
+        failed: set[int] = set()
+        for i in range(len(work)):
+            if i not in ready and owner[i] not in failed:
+                n = owner[i]
+                records = _result(futures[n])
+                futures[n] = None
+                if records is None:
+                    failed.add(n)
                 else:
-                    yield from files
-            for span in spans:  # left after a worker died: produced here, in order
-                for name, unit in work[span[0] : span[1]]:
-                    yield shared_produce(name, unit)
+                    ready.update(zip(chunks[n], records, strict=True))
+            if i in ready:
+                yield ready.pop(i)
+            else:  # the same error a serial render meets, raised here in its turn
+                yield place_unit(*work[i], place)
     finally:
+        # queued chunks are dropped, running ones finish: an error is not held up by the
+        # whole render
+        pool.shutdown(wait=True, cancel_futures=True)
         if frozen_by_us:
             gc.unfreeze()
-        _WORK = []
+        _WORK, _PLACE = [], []
 
 
-def _run_task(index: int) -> tuple[bool, object]:
+def _result(future: Future | None) -> list | None:
+    """A chunk's records; None when it failed or its worker died (an OOM kill, a signal)."""
+    if future is None:
+        return None
     try:
-        return True, _TASKS[index]()
-    except BaseException:  # the caller falls back: the work it prepares meets the error
-        return False, None
-
-
-def run_all(tasks: list[Callable[[], object]], jobs: int | None = None) -> list[object]:
-    """Each task's result in order (None for a task that raised), on every core.
-
-    For work a render prepares before its units are produced (the alert classes): a forked
-    pool, or this process when there is one job, one task or threads.
-    """
-    jobs = jobs or default_jobs()
-    if jobs <= 1 or len(tasks) < 2 or not _fork_safe():
-        return [value if ok else None for ok, value in map(_serial_task, tasks)]
-    global _TASKS
-    _TASKS = tasks
-    try:
-        fork = multiprocessing.get_context("fork")
-        chunk = max(1, len(tasks) // (jobs * CHUNKS_PER_WORKER))
-        with ProcessPoolExecutor(jobs, mp_context=fork) as pool:
-            pairs = list(pool.map(_run_task, range(len(tasks)), chunksize=chunk))
+        return future.result()
     except BrokenProcessPool:
-        pairs = [_serial_task(task) for task in tasks]
-    finally:
-        _TASKS = []
-    return [value if ok else None for ok, value in pairs]
-
-
-def _serial_task(task: Callable[[], object]) -> tuple[bool, object]:
-    try:
-        return True, task()
-    except Exception:
-        return False, None
+        return None

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import os
 import stat
-import time
 from collections.abc import Iterable
+from functools import partial
 
 from obskit.catalog.model import Catalog
 from obskit.render import parallel
-from obskit.render.cache import Key, RenderCache, settled, stat_key
+from obskit.render.cache import Key, RenderCache, stat_key
 from obskit.render.contain import Root
 from obskit.render.journal import STATE_DIR, pending, recover, state_dir, uncreate
 from obskit.render.lock import LOCK_NAME, folder_lock
-from obskit.render.output import Outcome, OutputError, OutputTree, safe_relative
+from obskit.render.output import SAME, STAGED, Outcome, OutputError, OutputTree, safe_relative
 from obskit.render.parallel import produce_all
 from obskit.render.registry import (
     RENDERER_NAMES,
     RenderUnit,
-    prepare,
+    affinities,
     render_session,
     renderer_units,
     shared_produce,
@@ -116,17 +116,23 @@ def _run_units(
 ) -> None:
     """Render (or take from the cache) each unit and hand its files to the output tree.
 
-    Units the cache cannot prove current are produced on every core (:mod:`.parallel`);
-    their files reach the tree in unit order, so the output equals a serial render's.
+    Units the cache cannot prove current are produced on every core (:mod:`.parallel`),
+    whose workers place (compare and stage) the files themselves; the records reach the
+    tree in unit order, so the output equals a serial render's.
     """
     seen: dict[str, Unit] = {}
+    keyed = cache.enabled and not tree.outcome.check
     with render_session():
         plan = _plan(units, tree, cache)
         work = [pair for pair, step in zip(units, plan, strict=True) if step[1] is None]
         workers = jobs or parallel.default_jobs()
-        if len(work) >= parallel.PARALLEL_MIN and workers > 1:
-            prepare(work, workers)
-        produced = produce_all(work, jobs)
+        wide = len(work) >= parallel.PARALLEL_MIN and workers > 1
+        produced = produce_all(
+            work,
+            partial(tree.place, keyed=keyed),
+            jobs,
+            affinities(work) if wide else None,
+        )
         try:
             for pair, (fingerprint, cached) in zip(units, plan, strict=True):
                 name = pair[0]
@@ -135,13 +141,20 @@ def _run_units(
                         _claim(seen, path, pair)
                         tree.note_unchanged(name, path)
                     continue
-                files = {safe_relative(p): b for p, b in next(produced).items()}
                 keys: dict[str, Key] = {}
-                for path in sorted(files):
-                    _claim(seen, path, pair)
-                    _put(tree, cache, _unit_key(pair), name, path, files[path], keys)
-                if not tree.outcome.check:
-                    cache.record(_unit_key(pair), fingerprint, sorted(files), keys)
+                files = []
+                for placed in next(produced):
+                    _claim(seen, placed.path, pair)
+                    tree.take(name, placed)
+                    files.append(placed.path)
+                    if not keyed or placed.key is None:
+                        continue
+                    if placed.verdict == STAGED:
+                        cache.written(_unit_key(pair), placed.path, placed.key)
+                    elif placed.verdict == SAME:
+                        keys[placed.path] = placed.key
+                if keyed:
+                    cache.record(_unit_key(pair), fingerprint, files, keys)
         finally:
             # on an error too: the workers stop and gc is unfrozen now, not whenever the
             # error's traceback (which holds this frame) is dropped
@@ -155,38 +168,6 @@ def _stat(root: Root, path: str) -> Key | None:
     except (OSError, OutputError):
         return None
     return stat_key(st) if st is not None and stat.S_ISREG(st.st_mode) else None
-
-
-def _put(
-    tree: OutputTree,
-    cache: RenderCache,
-    unit_key: str,
-    name: str,
-    path: str,
-    data: bytes,
-    keys: dict[str, Key],
-) -> None:
-    """``tree.put``, telling the cache the file's lstat key: taken before the bytes are
-    compared (an unchanged file, when settled), or the staged file's (checked once in place)."""
-    if not cache.enabled or tree.outcome.check:
-        tree.put(name, path, data)
-        return
-    taken = time.time_ns()
-    before = _stat(tree.root, path)
-    stage = tree.stage
-    staged_count = len(stage.writes) if stage is not None else 0
-    unchanged_count = len(tree.outcome.unchanged)
-    tree.put(name, path, data)
-    if stage is not None and len(stage.writes) > staged_count:
-        staged = _stat(tree.root, stage.writes[-1][1])
-        if staged is not None:
-            cache.written(unit_key, path, staged)
-    elif (
-        len(tree.outcome.unchanged) > unchanged_count
-        and before is not None
-        and settled(before, taken)
-    ):
-        keys[path] = before
 
 
 #: the plan of a unit the cache is off for: no fingerprint, nothing reusable

@@ -29,12 +29,14 @@ class RenderUnit:
 
     ``key`` is unique within the renderer (``service/checkout``, ``overview``); ``inputs`` is
     every byte the output depends on (the pipeline adds the code version); ``produce``
-    returns the unit's files.
+    returns the unit's files; ``cost`` estimates its time in milliseconds, so the largest
+    work goes out to the cores first (a service's dashboard: 1).
     """
 
     key: str
     inputs: bytes
     produce: Callable[[], Files]
+    cost: int = 1
 
 
 class Renderer(Protocol):
@@ -134,16 +136,21 @@ def shared_produce(renderer: str, unit: RenderUnit) -> Files:
     return dict(files)
 
 
-def prepare(work: list[tuple[str, RenderUnit]], jobs: int) -> None:
-    """Let each renderer with a ``prepare(units, jobs)`` get ready for the units about to be
-    produced on ``jobs`` forked workers (work they would each repeat, done once here)."""
-    by_renderer: dict[str, list[RenderUnit]] = {}
-    for name, unit in work:
-        by_renderer.setdefault(name, []).append(unit)
-    for name, units in by_renderer.items():
-        hook = getattr(load_renderer(name), "prepare", None)
+def affinities(work: list[tuple[str, RenderUnit]]) -> list[tuple[bytes | None, int]]:
+    """Each unit's affinity token and estimated cost, for producing ``work`` on several
+    cores: units with one token share work best done once per process (the services of an
+    alert class), so they are produced together. A renderer with an ``affinity(units)``
+    method gives its units' pairs; other units have no token and their own ``cost``."""
+    by_renderer: dict[str, list[int]] = {}
+    for i, (name, _) in enumerate(work):
+        by_renderer.setdefault(name, []).append(i)
+    pairs: list[tuple[bytes | None, int]] = [(None, unit.cost) for _, unit in work]
+    for name, indices in by_renderer.items():
+        hook = getattr(load_renderer(name), "affinity", None) if name in REGISTRY else None
         if hook is not None:
-            hook(units, jobs)
+            for i, pair in zip(indices, hook([work[i][1] for i in indices]), strict=True):
+                pairs[i] = pair
+    return pairs
 
 
 def catalog_inputs(catalog: Catalog) -> bytes:

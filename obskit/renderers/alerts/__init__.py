@@ -29,11 +29,13 @@ def render_service(service: ResolvedService, clusters: tuple[str, ...] = ()) -> 
     }
 
 
-def render_service_by_class(service: ResolvedService, clusters: tuple[str, ...] = ()) -> Files:
+def render_service_by_class(
+    service: ResolvedService, clusters: tuple[str, ...] = (), key: bytes | None = None
+) -> Files:
     """:func:`render_service`'s bytes, rendered once per class of services (:mod:`.by_class`)."""
     from obskit.renderers.alerts import by_class
 
-    return by_class.render_service_by_class(service, clusters)
+    return by_class.render_service_by_class(service, clusters, key)
 
 
 class _ServiceFiles:
@@ -46,9 +48,15 @@ class _ServiceFiles:
 
     def __call__(self) -> Files:
         # a class of one renders directly (sharing costs a second look at the files)
-        if self.classes.shared(self.service):
-            return render_service_by_class(self.service, self.clusters)
+        key = self.classes.key(self.service)
+        if key is not None:
+            return render_service_by_class(self.service, self.clusters, key)
         return render_service(self.service, self.clusters)
+
+
+#: estimated costs of a unit (1: a dashboard): a service filled from its class, one rendered
+#: alone, a Mimir ruler file
+_FILLED, _ALONE, _OTHER = 1, 22, 5
 
 
 class _Renderer:
@@ -82,15 +90,18 @@ class _Renderer:
                 produce=lambda e=environment: mimir.ruler_files(catalog, e),
             )
 
-    def prepare(self, units: list[RenderUnit], jobs: int) -> None:
-        """Before ``jobs`` forked workers produce ``units``: build the classes they share
-        here, split over the cores, so each class is rendered once, not once per worker."""
-        from obskit.renderers.alerts.by_class import build_classes
-
-        todo = [u.produce for u in units if isinstance(u.produce, _ServiceFiles)]
-        shared = [p for p in todo if p.classes.shared(p.service)]
-        if shared:
-            build_classes([p.service for p in shared], shared[0].clusters, jobs)
+    def affinity(self, units: list[RenderUnit]) -> list[tuple[bytes | None, int]]:
+        """Each unit's class key (a class is built once per process that meets it, so its
+        services are best produced together) and estimated cost."""
+        pairs: list[tuple[bytes | None, int]] = []
+        for unit in units:
+            produce = unit.produce
+            if not isinstance(produce, _ServiceFiles):
+                pairs.append((None, _OTHER))
+                continue
+            key = produce.classes.key(produce.service)
+            pairs.append((key, _FILLED) if key is not None else (None, _ALONE))
+        return pairs
 
 
 RENDERER = _Renderer()

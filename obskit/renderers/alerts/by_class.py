@@ -385,54 +385,36 @@ def _build(service: ResolvedService, clusters: tuple[str, ...]) -> _Class | None
     return _render_class(copy, clusters, list(mapping))
 
 
-def build_classes(services: list[ResolvedService], clusters: tuple[str, ...], jobs: int) -> None:
-    """Build the classes of ``services`` not built yet, on ``jobs`` cores, into the memo
-    (forked workers then inherit them instead of each building its own)."""
-    from obskit.render.parallel import run_all
-
-    todo: dict[bytes, ResolvedService] = {}
-    for service in services:
-        key = class_key(service, clusters)
-        if key is not None and key not in _MEMO and len(todo) < MEMO_SIZE:
-            todo.setdefault(key, service)
-    services_todo = list(todo.values())
-    results: list[object] = []
-    if services_todo:
-        # the first one here: the imports and caches it fills are every worker's
-        try:
-            results.append(_build(services_todo[0], clusters))
-        except Exception:
-            results.append(None)
-    results += run_all([lambda s=s: _build(s, clusters) for s in services_todo[1:]], jobs)
-    for key, built in zip(todo, results, strict=True):
-        # a build that raised gives None: its services render alone and meet the error
-        _MEMO[key] = built  # type: ignore[assignment]
-        while len(_MEMO) > MEMO_SIZE:
-            _MEMO.popitem(last=False)
-
-
 class ClassSizes:
-    """Whether a service's class has other members in the catalog: worked out on first use
-    (a render whose units all come from the cache never needs it)."""
+    """Each service's class key when its class has other members in the catalog: worked out
+    on first use (a render whose units all come from the cache never needs it)."""
 
     def __init__(self, services: tuple[ResolvedService, ...], clusters: tuple[str, ...]):
         self._services = services
         self._clusters = clusters
-        self._shared: dict[str, bool] | None = None
+        self._shared: dict[str, bytes] | None = None
 
-    def shared(self, service: ResolvedService) -> bool:
+    def key(self, service: ResolvedService) -> bytes | None:
+        """The service's class key, or None when it renders alone (a class of one)."""
         if self._shared is None:
             keys = {s.name: class_key(s, self._clusters) for s in self._services}
             sizes = Counter(keys.values())
-            self._shared = {n: k is not None and sizes[k] > 1 for n, k in keys.items()}
-        return self._shared.get(service.name, False)
+            self._shared = {n: k for n, k in keys.items() if k is not None and sizes[k] > 1}
+        return self._shared.get(service.name)
+
+    def shared(self, service: ResolvedService) -> bool:
+        return self.key(service) is not None
 
 
-def render_service_by_class(service: ResolvedService, clusters: tuple[str, ...] = ()) -> Files:
-    """:func:`~obskit.renderers.alerts.render_service`'s bytes, from the service's class."""
+def render_service_by_class(
+    service: ResolvedService, clusters: tuple[str, ...] = (), key: bytes | None = None
+) -> Files:
+    """:func:`~obskit.renderers.alerts.render_service`'s bytes, from the service's class
+    (``key``: its :func:`class_key`, when known)."""
     from obskit.renderers.alerts import render_service
 
-    key = class_key(service, clusters)
+    if key is None:
+        key = class_key(service, clusters)
     if key is None:
         STATS["alone: names"] += 1
         return render_service(service, clusters)

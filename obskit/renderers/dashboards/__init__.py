@@ -96,6 +96,7 @@ class _Renderer:
             key="overview",
             inputs=catalog_inputs(catalog),
             produce=lambda: _overview_files(catalog),
+            cost=20 + len(catalog.services) // 10,
         )
 
 

@@ -150,6 +150,7 @@ class _Renderer:
                     catalog, environment, env.model_dump_json(), str(len(catalog.services))
                 ),
                 produce=lambda e=environment: render_environment(catalog, e),
+                cost=30,
             )
         yield RenderUnit(
             key="helmfile",

@@ -267,7 +267,7 @@ def _events_unit(ser: _LazySerializer, catalog: Catalog) -> RenderUnit | None:
         return {f"{ROOT}/{path}": dump_documents(docs, header)}
 
     inputs = dump_yaml({"config": config, "env": secret_env(catalog)})
-    return RenderUnit(key=path.removesuffix(".yaml"), inputs=inputs, produce=produce)
+    return RenderUnit(key=path.removesuffix(".yaml"), inputs=inputs, produce=produce, cost=40)
 
 
 def events_files(catalog: Catalog) -> Files:
