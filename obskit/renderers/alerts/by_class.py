@@ -376,7 +376,8 @@ def class_key(service: ResolvedService, clusters: tuple[str, ...] = ()) -> bytes
         return None
     if not _same_matches(service, copy.name):
         return None
-    key = json.dumps(copy.model_dump(mode="json", exclude={"logs", "traces"}), sort_keys=True)
+    # field order is the model's, a mapping's that of the catalog: equal JSON, equal service
+    key = copy.model_dump_json(exclude={"logs", "traces"})
     return hashlib.sha256(key.encode() + b"\0" + "\0".join(clusters).encode()).digest()
 
 
