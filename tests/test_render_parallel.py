@@ -254,3 +254,17 @@ def test_workers_place_files_as_a_serial_render_does(eager, tmp_path, monkeypatc
     assert check.missing == ["dashboards/checkout.json"]
     assert "+++ b/alerts/checkout.rules.yaml" in check.changed["alerts/checkout.rules.yaml"]
     assert sorted(seen[2][3].written) == ["alerts/checkout.rules.yaml", "dashboards/checkout.json"]
+
+
+def test_a_refused_render_leaves_no_file_a_worker_staged(eager, tmp_path):
+    """Only workers staged files (the first service's files, produced here, were current):
+    a render refused for a hand-written file in the way still removes them all."""
+    catalog = load_catalog(REPO / "catalog.yaml")
+    out = tmp_path / "out"
+    render(catalog, out, jobs=2, use_cache=False)
+    (out / ".obskit" / "manifest.json").unlink()  # nothing is obskit's now
+    (out / "dashboards" / "reviews.json").unlink()  # to be staged by a worker
+    (out / "alerts" / "shipping.rules.yaml").write_text("hand-written\n")
+    refused = render(catalog, out, jobs=2, use_cache=False)
+    assert refused.conflicts == ["alerts/shipping.rules.yaml"]
+    assert not (out / ".obskit" / "staging").exists()

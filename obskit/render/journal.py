@@ -208,8 +208,9 @@ def remove_leftovers(root: Root, paths: Iterable[str]) -> None:
 
 
 def _remove_staging(root: Root, folder_rel: str) -> None:
+    # forked workers stage files too: what this process remembers of the folder is stale
+    root.forget(STAGING_DIR)
     st = root.stat(folder_rel)
-    root.forget(folder_rel)
     if st is not None and stat.S_ISDIR(st.st_mode):
         shutil.rmtree(root.abs(folder_rel))
     with contextlib.suppress(OSError):  # only when empty
