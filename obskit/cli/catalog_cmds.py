@@ -44,18 +44,23 @@ def schema() -> None:
 def validate(
     catalog: str = typer.Argument(..., help="Catalog file or directory."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Print nothing when valid."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Render every unit again, not only those that changed."
+    ),
 ) -> None:
     """Check a catalog against the contract and print a short summary.
 
     Every unit is rendered in memory and discarded, so a catalog ``render`` would refuse
     (a Kubernetes name too long, a dashboard too big for its ConfigMap) is refused here too.
+    Units that passed before with the same inputs and code are not rendered again
+    ($OBSKIT_CACHE_DIR or ~/.cache/obskit; --no-cache renders all).
     """
     from obskit.render.errors import OutputError
     from obskit.render.pipeline import dry_render
 
     cat = load_or_exit(catalog)
     try:
-        dry_render(cat)
+        dry_render(cat, cache_name=None if no_cache else str(Path(catalog).resolve()))
     except OutputError as exc:
         fail(f"{catalog}: {exc}")
     if quiet:

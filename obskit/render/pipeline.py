@@ -24,6 +24,7 @@ from obskit.render.registry import (
     shared_produce,
     units_session,
 )
+from obskit.render.validated import ValidatedCache
 
 #: a unit with the name of its renderer
 Unit = tuple[str, RenderUnit]
@@ -83,18 +84,29 @@ def render(
     return outcome
 
 
-def dry_render(catalog: Catalog) -> int:
+def dry_render(catalog: Catalog, *, cache_name: str | None = None) -> int:
     """Render every unit and discard the output: the checks of ``render``, writing nothing.
 
     ``obskit validate`` runs this, so it refuses exactly the catalogs ``render`` refuses
     (the output folder's own state, such as hand-written files in the way, aside). Returns
-    the number of files a render would produce.
+    the number of files a render would produce. With ``cache_name`` (the catalog's path),
+    units whose fingerprint already passed are not rendered again
+    (:mod:`~obskit.render.validated`); their paths still take part in the check that no
+    two units produce one file.
     """
+    cache = ValidatedCache(cache_name or "", enabled=cache_name is not None)
     seen: dict[str, Unit] = {}
     with render_session():
         for pair in _units(catalog, RENDERER_NAMES):
-            for path in sorted(shared_produce(*pair)):
+            name, unit = pair
+            fingerprint = cache.fingerprint(name, unit.key, unit.inputs) if cache.enabled else ""
+            files = cache.files(_unit_key(pair), fingerprint)
+            if files is None:
+                files = sorted(shared_produce(*pair))
+                cache.record(_unit_key(pair), fingerprint, files)
+            for path in files:
                 _claim(seen, safe_relative(path), pair)
+    cache.save()
     return len(seen)
 
 

@@ -1,0 +1,72 @@
+"""Validation cache: the units a dry render already proved, so ``obskit validate`` renders
+only what changed.
+
+A unit's verdict depends on nothing but its fingerprint (obskit's code and libraries, the
+renderer, the unit's key and inputs: :meth:`RenderCache.fingerprint`, the same proof the
+render cache relies on), so a unit that rendered in memory with a fingerprint renders again
+with it. What is kept is each such unit's file paths, so the check no two units produce one
+path still runs over every unit. Only a dry render that passed as a whole is saved, one file
+per catalog path holding that catalog's current units (``$OBSKIT_CACHE_DIR`` or
+``~/.cache/obskit``); a refused unit is never kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+
+from obskit.render.atomic import atomic_write, read_bytes
+from obskit.render.cache import RenderCache, cache_dir
+
+VERSION = 1
+
+
+class ValidatedCache:
+    """``unit key -> (fingerprint, file paths)`` of the units a dry render of one catalog
+    produced without a refusal."""
+
+    def __init__(self, catalog_name: str, enabled: bool = True):
+        self.enabled = enabled
+        key = hashlib.sha256(catalog_name.encode()).hexdigest()[:24]
+        self.path = cache_dir() / f"validate-{key}.json"
+        self.entries: dict[str, dict] = {}
+        if enabled:
+            raw = read_bytes(self.path)
+            try:
+                data = json.loads(raw) if raw else {}
+                units = data.get("units") if data.get("version") == VERSION else None
+                if isinstance(units, dict):  # any other shape is no cache at all
+                    self.entries = {k: v for k, v in units.items() if isinstance(v, dict)}
+            except (ValueError, AttributeError):
+                self.entries = {}
+        self._new: dict[str, dict] = {}
+
+    @staticmethod
+    def fingerprint(renderer: str, key: str, inputs: bytes) -> str:
+        return RenderCache.fingerprint(renderer, key, inputs)
+
+    def files(self, unit_key: str, fingerprint: str) -> list[str] | None:
+        """The unit's paths when a dry render with this fingerprint passed, else None."""
+        if not self.enabled:
+            return None
+        entry = self.entries.get(unit_key)
+        if not entry or entry.get("fingerprint") != fingerprint:
+            return None
+        files = entry.get("files")
+        if not isinstance(files, list) or not all(isinstance(p, str) for p in files):
+            return None
+        self._new[unit_key] = entry
+        return files
+
+    def record(self, unit_key: str, fingerprint: str, files: list[str]) -> None:
+        if self.enabled:
+            self._new[unit_key] = {"fingerprint": fingerprint, "files": files}
+
+    def save(self) -> None:
+        """Keep this run's units (call only when the whole dry render passed)."""
+        if not self.enabled:
+            return
+        data = json.dumps({"version": VERSION, "units": self._new}, sort_keys=True)
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+            atomic_write(self.path, data.encode())

@@ -1,0 +1,221 @@
+"""The validation cache: ``obskit validate`` renders only units whose fingerprint has not
+passed before, and never lets a cached verdict hide a refusal ``render`` would make."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from obskit.catalog import load_catalog
+from obskit.render import pipeline
+from obskit.render.output import OutputError
+from obskit.render.pipeline import dry_render
+
+CATALOG = """\
+apiVersion: obskit/v1
+kind: ServiceCatalog
+metadata:
+  name: shop
+  plugins: {{dashboards: [{plugins}]}}
+teams: [{{name: a}}]
+services:
+  - {{name: api, team: a, metrics: {{preset: prometheus-http}}, slos: [{{name: availability, objective: {objective}}}]}}
+  - {{name: web, team: a, metrics: {{preset: prometheus-http}}}}
+"""
+
+PLUGIN_SMALL = """
+import grafanalib.core as G
+
+
+def extra(service, catalog):
+    return [G.Stat(title="extra", targets=[G.Target(expr="up")])]
+"""
+
+PLUGIN_HUGE = '''
+import grafanalib.core as G
+
+
+def extra(service, catalog):
+    """Enough panels that the dashboard no longer fits one ConfigMap (1 MiB)."""
+    return [G.Stat(title=f"panel {i}", description="x" * 200, targets=[G.Target(expr="up")])
+            for i in range(3000)]
+'''
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(monkeypatch, tmp_path) -> Path:
+    monkeypatch.setenv("OBSKIT_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def produced(monkeypatch) -> list[str]:
+    """The unit keys the dry render produces (not taken from the cache)."""
+    calls: list[str] = []
+    real = pipeline.shared_produce
+
+    def counting(renderer, unit):
+        calls.append(f"{renderer}:{unit.key}")
+        return real(renderer, unit)
+
+    monkeypatch.setattr(pipeline, "shared_produce", counting)
+    return calls
+
+
+def write(tmp_path: Path, objective: str = "99.9", plugins: str = "") -> Path:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(CATALOG.format(objective=objective, plugins=plugins))
+    return path
+
+
+def validate(path: Path, cached: bool = True) -> int:
+    return dry_render(load_catalog(path), cache_name=str(path) if cached else None)
+
+
+def test_a_second_validate_renders_no_unit_and_counts_the_same_files(tmp_path, produced):
+    path = write(tmp_path)
+    files = validate(path)
+    first = list(produced)
+    assert first and files > 0
+    produced.clear()
+    assert validate(path) == files
+    assert produced == [], "every unit passed before with the same fingerprint"
+
+
+def test_one_changed_service_renders_its_units_and_the_catalog_wide_ones(tmp_path, produced):
+    path = write(tmp_path)
+    validate(path)
+    produced.clear()
+    validate(write(tmp_path, objective="99.5"))
+    assert produced, "a changed SLO must be rendered again"
+    assert any(key.endswith("/api") for key in produced)
+    assert not any(key.endswith("/web") for key in produced), "web did not change"
+
+
+def fresh_plugins() -> None:
+    """Forget loaded plugin modules, as a new ``obskit validate`` process would."""
+    from obskit.renderers.dashboards.plugins import _load_file
+
+    _load_file.cache_clear()
+
+
+def test_a_changed_plugin_is_validated_again_though_the_catalog_is_the_same(tmp_path):
+    plugin = tmp_path / "plugs.py"  # found next to the catalog
+    plugin.write_text(PLUGIN_SMALL)
+    path = write(tmp_path, plugins='"plugs:extra"')
+    fresh_plugins()
+    validate(path)
+    plugin.write_text(PLUGIN_HUGE)
+    fresh_plugins()
+    with pytest.raises(OutputError, match="too large for one ConfigMap"):
+        validate(path)
+    fresh_plugins()
+
+
+def test_a_refused_catalog_is_not_kept_and_is_refused_again(tmp_path, cache_dir):
+    path = write(tmp_path)
+    validate(path)
+    kept = {p: p.read_bytes() for p in cache_dir.iterdir()}
+    (tmp_path / "plugs.py").write_text(PLUGIN_HUGE)
+    bad = write(tmp_path, plugins='"plugs:extra"')
+    for _ in range(2):
+        fresh_plugins()
+        with pytest.raises(OutputError, match="too large"):
+            validate(bad)
+    fresh_plugins()
+    assert {p: p.read_bytes() for p in cache_dir.iterdir()} == kept
+
+
+def test_a_new_code_fingerprint_renders_everything_again(tmp_path, monkeypatch, produced):
+    path = write(tmp_path)
+    validate(path)
+    first = sorted(produced)
+    produced.clear()
+    monkeypatch.setattr("obskit.render.cache.code_fingerprint", lambda: "other code")
+    validate(path)
+    assert sorted(produced) == first
+
+
+def test_cached_paths_still_take_part_in_the_produced_twice_check(tmp_path, cache_dir):
+    path = write(tmp_path)
+    validate(path)
+    (kept,) = cache_dir.glob("validate-*.json")
+    data = json.loads(kept.read_text())
+    units = data["units"]
+    api = next(k for k in units if k.startswith("dashboards:") and k.endswith("/api"))
+    web = next(k for k in units if k.startswith("dashboards:") and k.endswith("/web"))
+    units[web]["files"] = units[web]["files"] + units[api]["files"][:1]
+    kept.write_text(json.dumps(data))
+    with pytest.raises(OutputError, match="produced twice"):
+        validate(path)
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "",
+        "not json",
+        "[]",
+        '{"version": 1, "units": []}',
+        '{"version": 1, "units": {"x": {"files": 3}}}',
+    ],
+)
+def test_a_damaged_cache_file_only_costs_a_render(tmp_path, cache_dir, produced, junk):
+    path = write(tmp_path)
+    count = validate(path)
+    everything = sorted(produced)
+    (kept,) = cache_dir.glob("validate-*.json")
+    kept.write_text(junk)
+    produced.clear()
+    assert validate(path) == count
+    assert sorted(produced) == everything
+
+
+def test_no_cache_renders_everything_and_keeps_nothing(tmp_path, cache_dir, produced):
+    path = write(tmp_path)
+    validate(path, cached=False)
+    first = sorted(produced)
+    produced.clear()
+    validate(path, cached=False)
+    assert sorted(produced) == first
+    assert not cache_dir.exists() or not list(cache_dir.glob("validate-*"))
+
+
+def test_the_cli_validates_from_the_cache_and_no_cache_turns_it_off(tmp_path, cache_dir):
+    path = write(tmp_path)
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "obskit", "validate", str(path), "-q", *extra],
+            capture_output=True,
+            text=True,
+            env=os.environ,
+        )
+
+    assert run("--no-cache").returncode == 0
+    assert not cache_dir.exists() or not list(cache_dir.glob("validate-*"))
+    assert run().returncode == 0
+    assert len(list(cache_dir.glob("validate-*.json"))) == 1
+    # the cached run renders no unit: no renderer's library is even imported
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\n"
+            f"sys.argv = ['obskit', 'validate', {str(path)!r}, '-q']\n"
+            "from obskit.cli import main\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "print(sorted(m for m in ('kubernetes', 'grafanalib') if m in sys.modules))\n",
+        ],
+        capture_output=True,
+        text=True,
+        env=os.environ,
+    )
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip() == "[]"
+    assert run("--no-cache").returncode == 0
