@@ -268,3 +268,22 @@ def test_a_refused_render_leaves_no_file_a_worker_staged(eager, tmp_path):
     refused = render(catalog, out, jobs=2, use_cache=False)
     assert refused.conflicts == ["alerts/shipping.rules.yaml"]
     assert not (out / ".obskit" / "staging").exists()
+
+
+def test_an_error_before_the_key_produced_before_the_fork_is_raised_first(eager):
+    """The key produced here before the fork (the one with the most units) is not the
+    first: a unit before it that fails raises its own error, as in a serial render."""
+
+    def produce(i: int):
+        if i in (0, 2):
+            raise ValueError(f"unit {i} is broken")
+        return {f"x/{i}.txt": str(i).encode()}
+
+    keys = ["a", "b", "b", "b", *(f"c{i:04d}" for i in range(4, 40))]
+    units = [
+        ("fake", RenderUnit(key, str(i).encode(), lambda i=i: produce(i)))
+        for i, key in enumerate(keys)
+    ]
+    for jobs in (1, 2):
+        with render_session(), pytest.raises(ValueError, match="unit 0 is broken"):
+            list(parallel.produce_all(units, _keep, jobs))

@@ -152,7 +152,14 @@ def produce_all(
     # shapes, the kubernetes client, its alert class) are then every worker's
     spans = _key_spans(work)
     first = max(spans, key=lambda span: span[1] - span[0])
-    ready: dict[int, list[T]] = {i: place_unit(*work[i], place) for i in range(*first)}
+    # (a unit that fails here is left to its chunk, so its error is raised in its turn: a
+    # unit before this key may fail too, and a serial render raises that one)
+    ready: dict[int, list[T]] = {}
+    try:
+        for i in range(*first):
+            ready[i] = place_unit(*work[i], place)
+    except Exception:
+        pass
     chunks = [c for c in ([i for i in c if i not in ready] for c in chunks) if c]
     owner = {i: n for n, chunk in enumerate(chunks) for i in chunk}
     global _WORK, _PLACE
