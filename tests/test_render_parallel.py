@@ -268,3 +268,82 @@ def test_a_refused_render_leaves_no_file_a_worker_staged(eager, tmp_path):
     refused = render(catalog, out, jobs=2, use_cache=False)
     assert refused.conflicts == ["alerts/shipping.rules.yaml"]
     assert not (out / ".obskit" / "staging").exists()
+
+
+def test_an_error_before_the_key_produced_before_the_fork_is_raised_first(eager):
+    """The key produced here before the fork (the one with the most units) is not the
+    first: a unit before it that fails raises its own error, as in a serial render."""
+
+    def produce(i: int):
+        if i in (0, 2):
+            raise ValueError(f"unit {i} is broken")
+        return {f"x/{i}.txt": str(i).encode()}
+
+    keys = ["a", "b", "b", "b", *(f"c{i:04d}" for i in range(4, 40))]
+    units = [
+        ("fake", RenderUnit(key, str(i).encode(), lambda i=i: produce(i)))
+        for i, key in enumerate(keys)
+    ]
+    for jobs in (1, 2):
+        with render_session(), pytest.raises(ValueError, match="unit 0 is broken"):
+            list(parallel.produce_all(units, _keep, jobs))
+
+
+ORPHAN_SCRIPT = """
+import os, sys, time
+from obskit.render import parallel
+from obskit.render.registry import RenderUnit, render_session
+
+parent, folder = os.getpid(), sys.argv[1]
+
+
+def produce(i):
+    if os.getpid() != parent:
+        open(os.path.join(folder, str(os.getpid())), "w").close()
+        time.sleep(30)
+    return {f"x/{i}.txt": b""}
+
+
+units = [("fake", RenderUnit(f"k{i:04d}", b"", lambda i=i: produce(i))) for i in range(70)]
+with render_session():
+    list(parallel.produce_all(units, lambda path, data: path, 2))
+"""
+
+
+def _running(pid: int) -> bool:
+    """A live process (not a zombie nobody reaped yet)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_workers_end_with_a_render_that_is_killed(tmp_path):
+    """The render's process killed (the OOM killer, kill -9): its workers end too, or they
+    would wait for work forever, holding the output folder's lock inherited with the fork."""
+    import contextlib
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-c", ORPHAN_SCRIPT, str(tmp_path)], env=env)
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            workers = {int(p.name) for p in tmp_path.iterdir()}
+        assert len(workers) == 2
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(map(_running, workers)):
+            time.sleep(0.1)
+        assert not [w for w in workers if _running(w)]
+    finally:
+        proc.kill()
+        for worker in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker, signal.SIGKILL)

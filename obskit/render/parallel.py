@@ -19,6 +19,7 @@ import gc
 import math
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -35,6 +36,9 @@ CHUNKS_PER_WORKER = 8
 #: the one-time cost of an affinity token in a process (an alert class build), in the
 #: milliseconds of :data:`Affinity` costs
 TOKEN_COST = 35
+
+#: ``prctl`` option: a signal the calling process gets when its parent dies (Linux)
+PR_SET_PDEATHSIG = 1
 
 T = TypeVar("T")
 #: a unit's affinity token (units with one token are best produced in one process; None: no
@@ -61,6 +65,20 @@ def default_jobs() -> int:
 def _fork_safe() -> bool:
     """Fork only a single-threaded process (a library caller's threads could hold locks)."""
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _end_with(parent: int) -> None:
+    """A worker's start: be killed when the render's process dies (an OOM kill, kill -9);
+    else it waits for work forever, holding the output folder's lock (forked with it)."""
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None).prctl
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the call
+        os._exit(1)
 
 
 def place_unit(name: str, unit: RenderUnit, place: Place[T]) -> list[T]:
@@ -152,7 +170,14 @@ def produce_all(
     # shapes, the kubernetes client, its alert class) are then every worker's
     spans = _key_spans(work)
     first = max(spans, key=lambda span: span[1] - span[0])
-    ready: dict[int, list[T]] = {i: place_unit(*work[i], place) for i in range(*first)}
+    # (a unit that fails here is left to its chunk, so its error is raised in its turn: a
+    # unit before this key may fail too, and a serial render raises that one)
+    ready: dict[int, list[T]] = {}
+    try:
+        for i in range(*first):
+            ready[i] = place_unit(*work[i], place)
+    except Exception:
+        pass
     chunks = [c for c in ([i for i in c if i not in ready] for c in chunks) if c]
     owner = {i: n for n, chunk in enumerate(chunks) for i in chunk}
     global _WORK, _PLACE
@@ -164,7 +189,9 @@ def produce_all(
     # (a caller that froze objects itself keeps them frozen: gc.unfreeze thaws them all)
     frozen_by_us = gc.get_freeze_count() == 0
     gc.freeze()
-    pool = ProcessPoolExecutor(jobs, mp_context=fork)
+    pool = ProcessPoolExecutor(
+        jobs, mp_context=fork, initializer=_end_with, initargs=(os.getpid(),)
+    )
     try:
         futures: list[Future | None] = []
         for chunk in chunks:
