@@ -56,6 +56,41 @@ def test_plugin_source_is_part_of_the_fingerprint(plugin_catalog):
     assert before["service/worker"] != after["service/worker"]
 
 
+def test_every_module_of_the_plugins_package_is_part_of_the_fingerprint(plugin_catalog):
+    before = _inputs(plugin_catalog)
+    helper = plugin_catalog / "shop_plugins" / "helpers.py"
+    helper.write_text("UNIT = 'ops'\n")
+    added = _inputs(plugin_catalog)
+    assert added["service/orders"] != before["service/orders"], "a new helper module counts"
+    helper.write_text("UNIT = 'short'\n")
+    assert _inputs(plugin_catalog)["service/orders"] != added["service/orders"]
+    cache = plugin_catalog / "shop_plugins" / "__pycache__"
+    cache.mkdir(exist_ok=True)
+    (cache / "helpers.cpython-311.pyc").write_bytes(b"bytecode")
+    assert _inputs(plugin_catalog) == _inputs(plugin_catalog)
+
+
+def test_a_plugin_package_on_sys_path_is_fingerprinted_whole(tmp_path, monkeypatch):
+    package = tmp_path / "site" / "fleet_panels"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "panels.py").write_text(
+        "from fleet_panels.helpers import X\n\ndef p(s, c):\n    return []\n"
+    )
+    (package / "helpers.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    cat = tmp_path / "cat"
+    cat.mkdir()
+    (cat / "catalog.yaml").write_text(
+        "apiVersion: obskit/v1\nkind: ServiceCatalog\n"
+        "metadata: {name: x, plugins: {dashboards: ['fleet_panels.panels:p']}}\n"
+        "teams: [{name: t}]\nservices: [{name: s, team: t}]\n"
+    )
+    before = _inputs(cat)
+    (package / "helpers.py").write_text("X = 2\n")
+    assert _inputs(cat)["service/s"] != before["service/s"]
+
+
 def test_unknown_plugin_is_one_clear_error(plugin_catalog):
     text = (plugin_catalog / "catalog.yaml").read_text().replace("queue_panels", "nope")
     (plugin_catalog / "catalog.yaml").write_text(text)

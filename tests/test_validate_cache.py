@@ -117,6 +117,35 @@ def test_a_changed_plugin_is_validated_again_though_the_catalog_is_the_same(tmp_
     fresh_plugins()
 
 
+def test_an_edited_helper_module_of_a_plugin_package_is_validated_again(tmp_path):
+    package = tmp_path / "plugs"  # a package next to the catalog; the plugin imports a helper
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "helpers.py").write_text("N = 1\n")
+    (package / "panels.py").write_text(
+        "import grafanalib.core as G\n\nfrom plugs.helpers import N\n\n\n"
+        "def extra(service, catalog):\n"
+        "    return [G.Stat(title=f'p{i}', description='x' * 200, targets=[G.Target(expr='up')])\n"
+        "            for i in range(N)]\n"
+    )
+    path = write(tmp_path, plugins='"plugs.panels:extra"')
+    sys.path.insert(0, str(tmp_path))
+    try:
+        fresh_plugins()
+        validate(path)
+        (package / "helpers.py").write_text("N = 3000\n")  # now over 1 MiB
+        for name in ("plugs", "plugs.helpers", "plugs.panels"):
+            sys.modules.pop(name, None)
+        fresh_plugins()
+        with pytest.raises(OutputError, match="too large for one ConfigMap"):
+            validate(path)
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in ("plugs", "plugs.helpers", "plugs.panels"):
+            sys.modules.pop(name, None)
+        fresh_plugins()
+
+
 def test_a_refused_catalog_is_not_kept_and_is_refused_again(tmp_path, cache_dir):
     path = write(tmp_path)
     validate(path)

@@ -85,25 +85,43 @@ def load_plugin(catalog: Catalog, spec: str) -> tuple[PanelFunction, bytes]:
     return func, source
 
 
+def _package_files(folder: Path) -> list[tuple[str, Path]]:
+    files = (p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
+    return sorted((p.relative_to(folder).as_posix(), p) for p in files)
+
+
+def plugin_sources(catalog: Catalog, module: str) -> list[tuple[str, Path]]:
+    """The files a plugin module's code comes from, each with a name for the fingerprint:
+    every ``.py`` file of its top-level package (so a helper module the plugin imports from
+    its package counts), else the module's own file ([] when it cannot be found: the
+    render then fails on it)."""
+    top = module.partition(".")[0]
+    folder = catalog_dir(catalog) / top
+    local = _local_file(catalog, module)
+    if local is not None:
+        return _package_files(folder) if folder.is_dir() else [(local.name, local)]
+    try:
+        top_spec = importlib.util.find_spec(top)
+        found = importlib.util.find_spec(module) if top_spec is not None else None
+    except (ImportError, ValueError):
+        return []
+    if top_spec is not None and top_spec.submodule_search_locations:
+        return [f for loc in top_spec.submodule_search_locations for f in _package_files(Path(loc))]
+    origin = found.origin if found else None
+    return [(Path(origin).name, Path(origin))] if origin and Path(origin).is_file() else []
+
+
 def plugins_fingerprint(catalog: Catalog) -> str:
-    """sha256 of every plugin's spec and source file ('' without plugins)."""
+    """sha256 of every plugin's spec and source files ('' without plugins)."""
     specs = plugin_specs(catalog)
     if not specs:
         return ""
     h = hashlib.sha256()
     for spec in specs:
-        module = spec.partition(":")[0]
-        local = _local_file(catalog, module)
-        if local is not None:
-            source = local.read_bytes()
-        else:
-            try:
-                found = importlib.util.find_spec(module)
-            except (ImportError, ValueError):
-                found = None
-            origin = found.origin if found else None
-            source = Path(origin).read_bytes() if origin and Path(origin).is_file() else b""
-        h.update(spec.encode() + b"\0" + source + b"\0")
+        h.update(spec.encode() + b"\0")
+        for name, path in plugin_sources(catalog, spec.partition(":")[0]):
+            h.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+        h.update(b"\0")
     return h.hexdigest()
 
 
