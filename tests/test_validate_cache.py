@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from obskit.catalog import load_catalog
-from obskit.render import pipeline
+from obskit.render import parallel
 from obskit.render.output import OutputError
 from obskit.render.pipeline import dry_render
 
@@ -57,13 +57,13 @@ def cache_dir(monkeypatch, tmp_path) -> Path:
 def produced(monkeypatch) -> list[str]:
     """The unit keys the dry render produces (not taken from the cache)."""
     calls: list[str] = []
-    real = pipeline.shared_produce
+    real = parallel.shared_produce
 
     def counting(renderer, unit):
         calls.append(f"{renderer}:{unit.key}")
         return real(renderer, unit)
 
-    monkeypatch.setattr(pipeline, "shared_produce", counting)
+    monkeypatch.setattr(parallel, "shared_produce", counting)
     return calls
 
 
@@ -248,3 +248,49 @@ def test_the_cli_validates_from_the_cache_and_no_cache_turns_it_off(tmp_path, ca
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip() == "[]"
     assert run("--no-cache").returncode == 0
+
+
+PLUGIN_PIDS = """
+import os
+from pathlib import Path
+
+
+def extra(service, catalog):
+    Path(os.environ["PIDS"], f"{os.getpid()}-{service.name}").touch()
+    if service.name in os.environ.get("BREAK", "").split(","):
+        raise RuntimeError(f"cannot draw {service.name}")
+    return []
+"""
+
+
+def test_validate_renders_on_every_core_and_says_what_a_serial_validate_says(
+    tmp_path, monkeypatch, cache_dir
+):
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)  # workers even for a few units
+    (tmp_path / "plugs.py").write_text(PLUGIN_PIDS)
+    services = "".join(f"  - {{name: s{i:02d}, team: a}}\n" for i in range(12))
+    path = tmp_path / "catalog.yaml"
+    path.write_text(CATALOG.format(objective="99.9", plugins='"plugs:extra"') + services)
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    monkeypatch.setenv("PIDS", str(pids))
+    fresh_plugins()
+    counts = {jobs: dry_render(load_catalog(path), jobs=jobs) for jobs in (1, 2)}
+    assert counts[1] == counts[2] > 40
+    drawn_by = {p.name.split("-")[0] for p in pids.iterdir()}
+    assert len(drawn_by - {str(os.getpid())}) >= 1, "workers drew dashboards too"
+    errors = {}
+    monkeypatch.setenv("BREAK", "s07,s03,web")
+    for jobs in (1, 2):
+        fresh_plugins()
+        with pytest.raises(OutputError) as caught:
+            dry_render(load_catalog(path), jobs=jobs, cache_name=str(path))
+        errors[jobs] = str(caught.value)
+    assert errors[1] == errors[2] == "dashboard plugin plugs:extra failed for s03: cannot draw s03"
+    assert not list(cache_dir.glob("validate-*")), "a refused validate keeps nothing"
+    monkeypatch.delenv("BREAK")
+    fresh_plugins()
+    assert dry_render(load_catalog(path), jobs=2, cache_name=str(path)) == counts[1]
+    before = set(pids.iterdir())
+    assert dry_render(load_catalog(path), jobs=2, cache_name=str(path)) == counts[1]
+    assert set(pids.iterdir()) == before, "what workers validated is kept: nothing is drawn again"

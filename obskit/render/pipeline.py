@@ -21,7 +21,6 @@ from obskit.render.registry import (
     affinities,
     render_session,
     renderer_units,
-    shared_produce,
     units_session,
 )
 from obskit.render.validated import ValidatedCache
@@ -84,7 +83,9 @@ def render(
     return outcome
 
 
-def dry_render(catalog: Catalog, *, cache_name: str | None = None) -> int:
+def dry_render(
+    catalog: Catalog, *, cache_name: str | None = None, jobs: int | None = None
+) -> int:
     """Render every unit and discard the output: the checks of ``render``, writing nothing.
 
     ``obskit validate`` runs this, so it refuses exactly the catalogs ``render`` refuses
@@ -92,22 +93,37 @@ def dry_render(catalog: Catalog, *, cache_name: str | None = None) -> int:
     the number of files a render would produce. With ``cache_name`` (the catalog's path),
     units whose fingerprint already passed are not rendered again
     (:mod:`~obskit.render.validated`); their paths still take part in the check that no
-    two units produce one file.
+    two units produce one file. The others are rendered on every core, as ``render`` does
+    (``jobs``), and checked in unit order: the first error is a serial render's.
     """
     cache = ValidatedCache(cache_name or "", enabled=cache_name is not None)
     seen: dict[str, Unit] = {}
     with render_session():
-        for pair in _units(catalog, RENDERER_NAMES):
+        units = _units(catalog, RENDERER_NAMES)
+        plan = []
+        for pair in units:
             name, unit = pair
             fingerprint = cache.fingerprint(name, unit.key, unit.inputs) if cache.enabled else ""
-            files = cache.files(_unit_key(pair), fingerprint)
-            if files is None:
-                files = sorted(shared_produce(*pair))
-                cache.record(_unit_key(pair), fingerprint, files)
-            for path in files:
-                _claim(seen, safe_relative(path), pair)
+            plan.append((fingerprint, cache.files(_unit_key(pair), fingerprint)))
+        work = [pair for pair, (_, files) in zip(units, plan, strict=True) if files is None]
+        wide = len(work) >= parallel.PARALLEL_MIN and (jobs or parallel.default_jobs()) > 1
+        produced = produce_all(work, _path_only, jobs, affinities(work) if wide else None)
+        try:
+            for pair, (fingerprint, cached) in zip(units, plan, strict=True):
+                files = cached if cached is not None else next(produced)
+                if cached is None:
+                    cache.record(_unit_key(pair), fingerprint, files)
+                for path in files:
+                    _claim(seen, safe_relative(path), pair)
+        finally:
+            produced.close()
     cache.save()
     return len(seen)
+
+
+def _path_only(path: str, data: bytes) -> str:
+    """What a dry render keeps of a produced file: its path."""
+    return path
 
 
 def _units(catalog: Catalog, names: tuple[str, ...]) -> list[Unit]:
