@@ -184,6 +184,22 @@ def test_cached_paths_still_take_part_in_the_produced_twice_check(tmp_path, cach
         validate(path)
 
 
+@pytest.mark.parametrize("path", ["../outside.json", "/etc/passwd", "a/./b", "a//b", 7])
+def test_a_cached_path_no_render_could_produce_renders_the_unit_again(
+    tmp_path, cache_dir, produced, path
+):
+    catalog = write(tmp_path)
+    count = validate(catalog)
+    (kept,) = cache_dir.glob("validate-*.json")
+    data = json.loads(kept.read_text())
+    web = next(k for k in data["units"] if k.startswith("dashboards:") and k.endswith("/web"))
+    data["units"][web]["files"].append(path)
+    kept.write_text(json.dumps(data))
+    produced.clear()
+    assert validate(catalog) == count, "no refusal for what the cache holds"
+    assert produced == [web]
+
+
 @pytest.mark.parametrize(
     "junk",
     [

@@ -18,8 +18,20 @@ import json
 
 from obskit.render.atomic import atomic_write, read_bytes
 from obskit.render.cache import RenderCache, cache_dir
+from obskit.render.contain import safe_relative
+from obskit.render.errors import OutputError
 
 VERSION = 1
+
+
+def _normal(path: object) -> bool:
+    """A path a render could have produced (one :func:`safe_relative` keeps as it is)."""
+    if not isinstance(path, str):
+        return False
+    try:
+        return safe_relative(path) == path
+    except OutputError:
+        return False
 
 
 class ValidatedCache:
@@ -54,8 +66,8 @@ class ValidatedCache:
         if not entry or entry.get("fingerprint") != fingerprint:
             return None
         files = entry.get("files")
-        if not isinstance(files, list) or not all(isinstance(p, str) for p in files):
-            return None
+        if not isinstance(files, list) or not all(_normal(p) for p in files):
+            return None  # a damaged entry: render the unit (it, not the cache, may refuse)
         self._new[unit_key] = entry
         return files
 
