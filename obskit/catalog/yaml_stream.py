@@ -49,12 +49,25 @@ class _Scalars(yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
 _scalars = _Scalars()
 
 
+class _Memo(dict):
+    """One document's scalars by their event's text, tag, plain/quoted flags and style: a
+    fleet repeats most of them, and each is resolved and constructed once (the values are
+    immutable: str, int, float, bool, None, dates)."""
+
+    def __missing__(self, key: tuple) -> Any:
+        value, tag, implicit, style = key
+        event = yaml.ScalarEvent(None, tag, implicit, value, style=style)
+        self[key] = result = _scalars.value(event)
+        return result
+
+
 def load_stream(text: str) -> Any:
     """The data of the single YAML document in ``text`` (None for an empty stream)."""
     # stack of [container, pending key, seen keys]; a mapping's key slot alternates
     stack: list[list[Any]] = []
     result: Any = None
     documents = 0
+    memo = _Memo()
     loader = _Loader(text)
     try:
         while True:
@@ -69,7 +82,7 @@ def load_stream(text: str) -> Any:
                     frame = stack[-1]
                     if event.tag is None and event.value == "<<" and event.implicit[0]:
                         raise Unusual  # a merge key
-                    key = _scalars.value(event)
+                    key = memo[event.value, event.tag, event.implicit, event.style]
                     if not isinstance(key, str):
                         raise Unusual  # true, 1, 1.0, null...: the careful path converts them
                     if key in frame[2]:
@@ -77,7 +90,7 @@ def load_stream(text: str) -> Any:
                     frame[2].add(key)
                     frame[1] = key
                     continue
-                _add(stack, _scalars.value(event))
+                _add(stack, memo[event.value, event.tag, event.implicit, event.style])
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 if event.anchor is not None:
                     raise Unusual
