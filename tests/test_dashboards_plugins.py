@@ -91,6 +91,26 @@ def test_a_plugin_package_on_sys_path_is_fingerprinted_whole(tmp_path, monkeypat
     assert _inputs(cat)["service/s"] != before["service/s"]
 
 
+def test_only_the_plugins_own_package_is_fingerprinted(tmp_path):
+    """A deep plugin (``corp.obs.panels``) is its package ``corp/obs/``: not the whole
+    ``corp`` tree, which in a monorepo may hold thousands of files."""
+    obs = tmp_path / "corp" / "obs"
+    obs.mkdir(parents=True)
+    (tmp_path / "corp" / "billing.py").write_text("X = 1\n")
+    (obs / "panels.py").write_text("def p(s, c):\n    return []\n")
+    (obs / "helpers.py").write_text("Y = 1\n")
+    (tmp_path / "catalog.yaml").write_text(
+        "apiVersion: obskit/v1\nkind: ServiceCatalog\n"
+        "metadata: {name: x, plugins: {dashboards: ['corp.obs.panels:p']}}\n"
+        "teams: [{name: t}]\nservices: [{name: s, team: t}]\n"
+    )
+    before = _inputs(tmp_path)
+    (tmp_path / "corp" / "billing.py").write_text("X = 2\n")
+    assert _inputs(tmp_path) == before
+    (obs / "helpers.py").write_text("Y = 2\n")
+    assert _inputs(tmp_path) != before
+
+
 def test_unknown_plugin_is_one_clear_error(plugin_catalog):
     text = (plugin_catalog / "catalog.yaml").read_text().replace("queue_panels", "nope")
     (plugin_catalog / "catalog.yaml").write_text(text)

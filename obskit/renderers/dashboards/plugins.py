@@ -92,23 +92,22 @@ def _package_files(folder: Path) -> list[tuple[str, Path]]:
 
 def plugin_sources(catalog: Catalog, module: str) -> list[tuple[str, Path]]:
     """The files a plugin module's code comes from, each with a name for the fingerprint:
-    every ``.py`` file of its top-level package (so a helper module the plugin imports from
-    its package counts), else the module's own file ([] when it cannot be found: the
-    render then fails on it)."""
-    top = module.partition(".")[0]
-    folder = catalog_dir(catalog) / top
-    local = _local_file(catalog, module)
-    if local is not None:
-        return _package_files(folder) if folder.is_dir() else [(local.name, local)]
-    try:
-        top_spec = importlib.util.find_spec(top)
-        found = importlib.util.find_spec(module) if top_spec is not None else None
-    except (ImportError, ValueError):
+    every ``.py`` file of the package the module is in (or is), so a helper module the
+    plugin imports from its own package counts; a top-level single-file module is its own
+    file ([] when it cannot be found: the render then fails on it)."""
+    file = _local_file(catalog, module)
+    if file is None:
+        try:
+            found = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            return []
+        origin = Path(found.origin) if found and found.origin else None
+        file = origin if origin and origin.is_file() else None
+    if file is None:
         return []
-    if top_spec is not None and top_spec.submodule_search_locations:
-        return [f for loc in top_spec.submodule_search_locations for f in _package_files(Path(loc))]
-    origin = found.origin if found else None
-    return [(Path(origin).name, Path(origin))] if origin and Path(origin).is_file() else []
+    if file.name == "__init__.py" or "." in module:
+        return _package_files(file.parent)
+    return [(file.name, file)]
 
 
 def plugins_fingerprint(catalog: Catalog) -> str:
