@@ -130,3 +130,28 @@ def test_plugin_spec_is_validated_by_the_catalog(tmp_path):
     )
     with pytest.raises(CatalogError):
         load_catalog(path)
+
+
+def test_a_folder_or_broken_link_named_py_in_the_plugins_package_is_not_read(plugin_catalog):
+    """Only files are fingerprinted: ``validate`` raised FileNotFoundError (a traceback)
+    and ``render`` said 'cannot write' the plugin's own broken link."""
+    before = _inputs(plugin_catalog)
+    package = plugin_catalog / "shop_plugins"
+    (package / "old.py").symlink_to(package / "gone.py")
+    (package / "fixtures.py").mkdir()
+    assert _inputs(plugin_catalog) == before
+
+
+def test_an_unreadable_plugin_source_is_one_clear_error(plugin_catalog, monkeypatch):
+    from pathlib import Path
+
+    read_bytes = Path.read_bytes
+
+    def refuse(path):
+        if path.name == "queue.py":
+            raise PermissionError(13, "Permission denied")
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(PluginError, match=r"cannot read \S*queue\.py: Permission denied"):
+        _inputs(plugin_catalog)

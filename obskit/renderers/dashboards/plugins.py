@@ -86,7 +86,8 @@ def load_plugin(catalog: Catalog, spec: str) -> tuple[PanelFunction, bytes]:
 
 
 def _package_files(folder: Path) -> list[tuple[str, Path]]:
-    files = (p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
+    """The package's ``.py`` files (not a folder, a broken link or a pipe so named)."""
+    files = (p for p in folder.rglob("*.py") if "__pycache__" not in p.parts and p.is_file())
     return sorted((p.relative_to(folder).as_posix(), p) for p in files)
 
 
@@ -119,7 +120,12 @@ def plugins_fingerprint(catalog: Catalog) -> str:
     for spec in specs:
         h.update(spec.encode() + b"\0")
         for name, path in plugin_sources(catalog, spec.partition(":")[0]):
-            h.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+            try:
+                source = path.read_bytes()
+            except OSError as exc:
+                why = f"cannot read {path}: {exc.strerror}"
+                raise PluginError(f"dashboard plugin {spec}: {why}") from None
+            h.update(name.encode() + b"\0" + source + b"\0")
         h.update(b"\0")
     return h.hexdigest()
 
