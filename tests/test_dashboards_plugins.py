@@ -155,3 +155,29 @@ def test_an_unreadable_plugin_source_is_one_clear_error(plugin_catalog, monkeypa
     monkeypatch.setattr(Path, "read_bytes", refuse)
     with pytest.raises(PluginError, match=r"cannot read \S*queue\.py: Permission denied"):
         _inputs(plugin_catalog)
+
+
+def test_a_symlinked_plugin_module_is_fingerprinted_with_its_own_package(tmp_path):
+    """The package is the folder the link is in: the link target's folder (a home folder,
+    a shared checkout) was walked instead, and the package's helpers were missed."""
+    shared = tmp_path / "shared"
+    (shared / "other").mkdir(parents=True)
+    (shared / "panels.py").write_text("def p(s, c):\n    return []\n")
+    (shared / "other" / "unrelated.py").write_text("Z = 1\n")
+    package = tmp_path / "cat" / "pk"
+    package.mkdir(parents=True)
+    (package / "m.py").symlink_to(shared / "panels.py")
+    (package / "helpers.py").write_text("Y = 1\n")
+    (tmp_path / "cat" / "catalog.yaml").write_text(
+        "apiVersion: obskit/v1\nkind: ServiceCatalog\n"
+        "metadata: {name: x, plugins: {dashboards: ['pk.m:p']}}\n"
+        "teams: [{name: t}]\nservices: [{name: s, team: t}]\n"
+    )
+    before = _inputs(tmp_path / "cat")
+    (shared / "other" / "unrelated.py").write_text("Z = 2\n")
+    assert _inputs(tmp_path / "cat") == before
+    (package / "helpers.py").write_text("Y = 2\n")
+    helper_edited = _inputs(tmp_path / "cat")
+    assert helper_edited != before
+    (shared / "panels.py").write_text("def p(s, c):\n    return list()\n")
+    assert _inputs(tmp_path / "cat") != helper_edited, "the linked file's text counts"

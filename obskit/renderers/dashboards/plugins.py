@@ -40,12 +40,18 @@ def catalog_dir(catalog: Catalog) -> Path:
     return first.parent
 
 
-def _local_file(catalog: Catalog, module: str) -> Path | None:
+def _local_path(catalog: Catalog, module: str) -> Path | None:
+    """The module's file next to the catalog, as found there (a symlink not followed)."""
     base = catalog_dir(catalog).joinpath(*module.split("."))
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
         if candidate.is_file():
-            return candidate.resolve()
+            return candidate
     return None
+
+
+def _local_file(catalog: Catalog, module: str) -> Path | None:
+    local = _local_path(catalog, module)
+    return local.resolve() if local is not None else None
 
 
 @cache
@@ -96,7 +102,7 @@ def plugin_sources(catalog: Catalog, module: str) -> list[tuple[str, Path]]:
     every ``.py`` file of the package the module is in (or is), so a helper module the
     plugin imports from its own package counts; a top-level single-file module is its own
     file ([] when it cannot be found: the render then fails on it)."""
-    file = _local_file(catalog, module)
+    file = _local_path(catalog, module)  # its package is the folder it is in, not a link's
     if file is None:
         try:
             found = importlib.util.find_spec(module)
