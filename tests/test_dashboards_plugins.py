@@ -10,7 +10,7 @@ from dashboards_support import SCHEMA, panels, render
 
 from obskit.catalog.loader import load_catalog
 from obskit.renderers.dashboards import RENDERER
-from obskit.renderers.dashboards.plugins import PluginError
+from obskit.renderers.dashboards.plugins import PluginError, plugin_sources
 
 from conftest import FIXTURES
 
@@ -181,3 +181,26 @@ def test_a_symlinked_plugin_module_is_fingerprinted_with_its_own_package(tmp_pat
     assert helper_edited != before
     (shared / "panels.py").write_text("def p(s, c):\n    return list()\n")
     assert _inputs(tmp_path / "cat") != helper_edited, "the linked file's text counts"
+
+
+def test_an_aliased_submodule_is_fingerprinted_as_the_module_it_is(tmp_path, monkeypatch):
+    """``os.path`` is ``posixpath``: the folder of a top-level module it aliases (the whole
+    stdlib, 13,000 files without frozen modules) was walked as its 'package'."""
+    import importlib
+    import sys
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "flat_panels.py").write_text("def p(s, c):\n    return []\n")
+    (site / "unrelated.py").write_text("Z = 1\n")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setitem(sys.modules, "json.flat", importlib.import_module("flat_panels"))
+    cat = tmp_path / "cat"
+    cat.mkdir()
+    (cat / "catalog.yaml").write_text(
+        "apiVersion: obskit/v1\nkind: ServiceCatalog\n"
+        "metadata: {name: x, plugins: {dashboards: ['json.flat:p']}}\n"
+        "teams: [{name: t}]\nservices: [{name: s, team: t}]\n"
+    )
+    catalog = load_catalog(cat / "catalog.yaml")
+    assert [name for name, _ in plugin_sources(catalog, "json.flat")] == ["flat_panels.py"]

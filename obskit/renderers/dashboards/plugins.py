@@ -110,6 +110,7 @@ def plugin_sources(catalog: Catalog, module: str) -> list[tuple[str, Path]]:
             return []
         origin = Path(found.origin) if found and found.origin else None
         file = origin if origin and origin.is_file() else None
+        module = found.name if found else module  # an alias (os.path is posixpath)
     if file is None:
         return []
     if file.name == "__init__.py" or "." in module:
