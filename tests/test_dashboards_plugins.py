@@ -204,3 +204,17 @@ def test_an_aliased_submodule_is_fingerprinted_as_the_module_it_is(tmp_path, mon
     )
     catalog = load_catalog(cat / "catalog.yaml")
     assert [name for name, _ in plugin_sources(catalog, "json.flat")] == ["flat_panels.py"]
+
+
+def test_a_plugin_whose_parent_package_fails_to_import_is_one_clear_error(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    (site / "boom").mkdir(parents=True)
+    (site / "boom" / "__init__.py").write_text("raise RuntimeError('no config')\n")
+    monkeypatch.syspath_prepend(str(site))
+    (tmp_path / "catalog.yaml").write_text(
+        "apiVersion: obskit/v1\nkind: ServiceCatalog\n"
+        "metadata: {name: x, plugins: {dashboards: ['boom.panels:p']}}\n"
+        "teams: [{name: t}]\nservices: [{name: s, team: t}]\n"
+    )
+    with pytest.raises(PluginError, match=r"boom\.panels: import failed: no config"):
+        render(load_catalog(tmp_path / "catalog.yaml"))

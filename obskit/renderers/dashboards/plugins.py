@@ -105,8 +105,8 @@ def plugin_sources(catalog: Catalog, module: str) -> list[tuple[str, Path]]:
     file = _local_path(catalog, module)  # its package is the folder it is in, not a link's
     if file is None:
         try:
-            found = importlib.util.find_spec(module)
-        except (ImportError, ValueError):
+            found = importlib.util.find_spec(module)  # imports the parent packages
+        except Exception:  # e.g. a parent's __init__ fails: the render says so
             return []
         origin = Path(found.origin) if found and found.origin else None
         file = origin if origin and origin.is_file() else None
