@@ -10,7 +10,7 @@ from dashboards_support import SCHEMA, panels, render
 
 from obskit.catalog.loader import load_catalog
 from obskit.renderers.dashboards import RENDERER
-from obskit.renderers.dashboards.plugins import PluginError
+from obskit.renderers.dashboards.plugins import PluginError, plugin_sources
 
 from conftest import FIXTURES
 
@@ -130,3 +130,91 @@ def test_plugin_spec_is_validated_by_the_catalog(tmp_path):
     )
     with pytest.raises(CatalogError):
         load_catalog(path)
+
+
+def test_a_folder_or_broken_link_named_py_in_the_plugins_package_is_not_read(plugin_catalog):
+    """Only files are fingerprinted: ``validate`` raised FileNotFoundError (a traceback)
+    and ``render`` said 'cannot write' the plugin's own broken link."""
+    before = _inputs(plugin_catalog)
+    package = plugin_catalog / "shop_plugins"
+    (package / "old.py").symlink_to(package / "gone.py")
+    (package / "fixtures.py").mkdir()
+    assert _inputs(plugin_catalog) == before
+
+
+def test_an_unreadable_plugin_source_is_one_clear_error(plugin_catalog, monkeypatch):
+    from pathlib import Path
+
+    read_bytes = Path.read_bytes
+
+    def refuse(path):
+        if path.name == "queue.py":
+            raise PermissionError(13, "Permission denied")
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(PluginError, match=r"cannot read \S*queue\.py: Permission denied"):
+        _inputs(plugin_catalog)
+
+
+def test_a_symlinked_plugin_module_is_fingerprinted_with_its_own_package(tmp_path):
+    """The package is the folder the link is in: the link target's folder (a home folder,
+    a shared checkout) was walked instead, and the package's helpers were missed."""
+    shared = tmp_path / "shared"
+    (shared / "other").mkdir(parents=True)
+    (shared / "panels.py").write_text("def p(s, c):\n    return []\n")
+    (shared / "other" / "unrelated.py").write_text("Z = 1\n")
+    package = tmp_path / "cat" / "pk"
+    package.mkdir(parents=True)
+    (package / "m.py").symlink_to(shared / "panels.py")
+    (package / "helpers.py").write_text("Y = 1\n")
+    (tmp_path / "cat" / "catalog.yaml").write_text(
+        "apiVersion: obskit/v1\nkind: ServiceCatalog\n"
+        "metadata: {name: x, plugins: {dashboards: ['pk.m:p']}}\n"
+        "teams: [{name: t}]\nservices: [{name: s, team: t}]\n"
+    )
+    before = _inputs(tmp_path / "cat")
+    (shared / "other" / "unrelated.py").write_text("Z = 2\n")
+    assert _inputs(tmp_path / "cat") == before
+    (package / "helpers.py").write_text("Y = 2\n")
+    helper_edited = _inputs(tmp_path / "cat")
+    assert helper_edited != before
+    (shared / "panels.py").write_text("def p(s, c):\n    return list()\n")
+    assert _inputs(tmp_path / "cat") != helper_edited, "the linked file's text counts"
+
+
+def test_an_aliased_submodule_is_fingerprinted_as_the_module_it_is(tmp_path, monkeypatch):
+    """``os.path`` is ``posixpath``: the folder of a top-level module it aliases (the whole
+    stdlib, 13,000 files without frozen modules) was walked as its 'package'."""
+    import importlib
+    import sys
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "flat_panels.py").write_text("def p(s, c):\n    return []\n")
+    (site / "unrelated.py").write_text("Z = 1\n")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setitem(sys.modules, "json.flat", importlib.import_module("flat_panels"))
+    cat = tmp_path / "cat"
+    cat.mkdir()
+    (cat / "catalog.yaml").write_text(
+        "apiVersion: obskit/v1\nkind: ServiceCatalog\n"
+        "metadata: {name: x, plugins: {dashboards: ['json.flat:p']}}\n"
+        "teams: [{name: t}]\nservices: [{name: s, team: t}]\n"
+    )
+    catalog = load_catalog(cat / "catalog.yaml")
+    assert [name for name, _ in plugin_sources(catalog, "json.flat")] == ["flat_panels.py"]
+
+
+def test_a_plugin_whose_parent_package_fails_to_import_is_one_clear_error(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    (site / "boom").mkdir(parents=True)
+    (site / "boom" / "__init__.py").write_text("raise RuntimeError('no config')\n")
+    monkeypatch.syspath_prepend(str(site))
+    (tmp_path / "catalog.yaml").write_text(
+        "apiVersion: obskit/v1\nkind: ServiceCatalog\n"
+        "metadata: {name: x, plugins: {dashboards: ['boom.panels:p']}}\n"
+        "teams: [{name: t}]\nservices: [{name: s, team: t}]\n"
+    )
+    with pytest.raises(PluginError, match=r"boom\.panels: import failed: no config"):
+        render(load_catalog(tmp_path / "catalog.yaml"))

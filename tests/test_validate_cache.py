@@ -310,3 +310,18 @@ def test_validate_renders_on_every_core_and_says_what_a_serial_validate_says(
     before = set(pids.iterdir())
     assert dry_render(load_catalog(path), jobs=2, cache_name=str(path)) == counts[1]
     assert set(pids.iterdir()) == before, "what workers validated is kept: nothing is drawn again"
+
+
+def test_a_cached_entry_naming_one_path_twice_renders_the_unit_again(tmp_path, cache_dir, produced):
+    """A unit's files are unique (a render's dict): a repeated path is damage, not a
+    refusal ('produced twice (by X and X)')."""
+    catalog = write(tmp_path)
+    count = validate(catalog)
+    (kept,) = cache_dir.glob("validate-*.json")
+    data = json.loads(kept.read_text())
+    web = next(k for k in data["units"] if k.startswith("dashboards:") and k.endswith("/web"))
+    data["units"][web]["files"] *= 2
+    kept.write_text(json.dumps(data))
+    produced.clear()
+    assert validate(catalog) == count
+    assert produced == [web]

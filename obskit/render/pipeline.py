@@ -83,9 +83,7 @@ def render(
     return outcome
 
 
-def dry_render(
-    catalog: Catalog, *, cache_name: str | None = None, jobs: int | None = None
-) -> int:
+def dry_render(catalog: Catalog, *, cache_name: str | None = None, jobs: int | None = None) -> int:
     """Render every unit and discard the output: the checks of ``render``, writing nothing.
 
     ``obskit validate`` runs this, so it refuses exactly the catalogs ``render`` refuses

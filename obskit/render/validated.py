@@ -68,6 +68,8 @@ class ValidatedCache:
         files = entry.get("files")
         if not isinstance(files, list) or not all(_normal(p) for p in files):
             return None  # a damaged entry: render the unit (it, not the cache, may refuse)
+        if len(set(files)) != len(files):
+            return None  # a path twice: a render's files are unique
         self._new[unit_key] = entry
         return files
 

@@ -40,12 +40,18 @@ def catalog_dir(catalog: Catalog) -> Path:
     return first.parent
 
 
-def _local_file(catalog: Catalog, module: str) -> Path | None:
+def _local_path(catalog: Catalog, module: str) -> Path | None:
+    """The module's file next to the catalog, as found there (a symlink not followed)."""
     base = catalog_dir(catalog).joinpath(*module.split("."))
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
         if candidate.is_file():
-            return candidate.resolve()
+            return candidate
     return None
+
+
+def _local_file(catalog: Catalog, module: str) -> Path | None:
+    local = _local_path(catalog, module)
+    return local.resolve() if local is not None else None
 
 
 @cache
@@ -86,7 +92,8 @@ def load_plugin(catalog: Catalog, spec: str) -> tuple[PanelFunction, bytes]:
 
 
 def _package_files(folder: Path) -> list[tuple[str, Path]]:
-    files = (p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
+    """The package's ``.py`` files (not a folder, a broken link or a pipe so named)."""
+    files = (p for p in folder.rglob("*.py") if "__pycache__" not in p.parts and p.is_file())
     return sorted((p.relative_to(folder).as_posix(), p) for p in files)
 
 
@@ -95,14 +102,15 @@ def plugin_sources(catalog: Catalog, module: str) -> list[tuple[str, Path]]:
     every ``.py`` file of the package the module is in (or is), so a helper module the
     plugin imports from its own package counts; a top-level single-file module is its own
     file ([] when it cannot be found: the render then fails on it)."""
-    file = _local_file(catalog, module)
+    file = _local_path(catalog, module)  # its package is the folder it is in, not a link's
     if file is None:
         try:
-            found = importlib.util.find_spec(module)
-        except (ImportError, ValueError):
+            found = importlib.util.find_spec(module)  # imports the parent packages
+        except Exception:  # e.g. a parent's __init__ fails: the render says so
             return []
         origin = Path(found.origin) if found and found.origin else None
         file = origin if origin and origin.is_file() else None
+        module = found.name if found else module  # an alias (os.path is posixpath)
     if file is None:
         return []
     if file.name == "__init__.py" or "." in module:
@@ -119,7 +127,12 @@ def plugins_fingerprint(catalog: Catalog) -> str:
     for spec in specs:
         h.update(spec.encode() + b"\0")
         for name, path in plugin_sources(catalog, spec.partition(":")[0]):
-            h.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+            try:
+                source = path.read_bytes()
+            except OSError as exc:
+                why = f"cannot read {path}: {exc.strerror}"
+                raise PluginError(f"dashboard plugin {spec}: {why}") from None
+            h.update(name.encode() + b"\0" + source + b"\0")
         h.update(b"\0")
     return h.hexdigest()
 
