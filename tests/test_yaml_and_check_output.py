@@ -189,6 +189,33 @@ def test_hostile_yaml_is_refused_fast_with_a_line(tmp_path: Path, text: str, mes
     assert max(map(len, proc.stderr.splitlines())) < 300, "the value is quoted, not dumped"
 
 
+@pytest.mark.parametrize(
+    ("services", "message"),
+    [
+        ("  - {name: a, team: web, tier: !!int abc}\n", "`abc` is not a valid !!int"),
+        ("  - {name: a, team: web, tier: !!float x}\n", "`x` is not a valid !!float"),
+        ("  - {name: a, team: web, tier: !!bool maybe}\n", "`maybe` is not a valid !!bool"),
+        ("  - {name: a, team: web, tier: !!timestamp x}\n", "`x` is not a valid !!timestamp"),
+        ("  - {name: a, team: web, !!int key: 1}\n", "`key` is not a valid !!int"),
+        (
+            "  - {name: a, team: web, tier: !!int " + "9" * 30 + "x" * 30 + "}\n",
+            "9xxxxxxx...` is not",
+        ),
+    ],
+)
+def test_a_core_tag_its_value_does_not_fit_is_one_line_with_its_place(
+    tmp_path: Path, services: str, message: str
+) -> None:
+    path = catalog_file(tmp_path, "services:\n" + services)
+    proc = subprocess.run(
+        [sys.executable, "-m", "obskit", "validate", str(path)], capture_output=True, text=True
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert message in proc.stderr, proc.stderr
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "!!" in text)
+    assert f"catalog.yaml:{line}:" in proc.stderr, proc.stderr
+
+
 def test_anchors_that_stay_small_still_load(tmp_path: Path) -> None:
     from obskit import load_catalog
 

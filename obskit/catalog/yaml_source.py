@@ -103,7 +103,7 @@ def _convert(node: yaml.Node, path: Path, smap: SourceMap, problems: list[Proble
                     smap.problem(path, "YAML merge keys (<<) are not supported", "write keys out")
                 )
                 continue
-            key = _constructor.construct_object(key_node, deep=True)
+            key = _construct(key_node, path, smap, problems)
             if not isinstance(key, str | int | float | bool) or key is None:
                 key = str(key)
             kpath = (*path, str(key))
@@ -125,7 +125,30 @@ def _convert(node: yaml.Node, path: Path, smap: SourceMap, problems: list[Proble
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, (*path, i), smap, problems) for i, item in enumerate(node.value)]
-    return _constructor.construct_object(node, deep=True)
+    return _construct(node, path, smap, problems)
+
+
+def _construct(node: yaml.Node, path: Path, smap: SourceMap, problems: list[Problem]) -> Any:
+    """A scalar's value; a problem (and None) when its tag does not fit it (``!!int abc``)."""
+    try:
+        return _constructor.construct_object(node, deep=True)
+    except yaml.YAMLError:
+        raise
+    except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
+        tag = str(node.tag).rsplit(":", 1)[-1]
+        text = str(node.value)
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        problems.append(
+            Problem(
+                smap.file,
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+                format_path(path),
+                f"`{shown}` is not a valid !!{tag}",
+                f"remove the !!{tag} tag or write a valid {tag}",
+            )
+        )
+        return None
 
 
 def load_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:

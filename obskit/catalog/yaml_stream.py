@@ -41,7 +41,10 @@ class _Scalars(yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
         if tag not in _SCALAR_TAGS:
             raise Unusual
         node = yaml.ScalarNode(tag, event.value, style=event.style)
-        value = self.yaml_constructors[tag](self, node)
+        try:
+            value = self.yaml_constructors[tag](self, node)
+        except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
+            raise Unusual from None  # a tag that does not fit its text: the careful path says so
         # one object per distinct text: a fleet repeats its keys, teams, namespaces, presets
         return sys.intern(value) if type(value) is str else value
 
