@@ -347,3 +347,15 @@ def test_workers_end_with_a_render_that_is_killed(tmp_path):
         for worker in workers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(worker, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_one_unit_writing_one_path_two_ways_is_refused(eager, jobs):
+    """``x//a.txt`` and ``x/a.txt`` are one file: a unit producing both is refused, as two
+    units producing one path are, not collapsed into whichever came last."""
+    from obskit.render.output import OutputError
+
+    units = _units(6)
+    units[4] = ("fake", RenderUnit("k0001", b"4", lambda: {"x/a.txt": b"1", "x//a.txt": b"2"}))
+    with pytest.raises(OutputError, match=r"^x/a.txt is produced twice \(by fake:k0001"):
+        _produce(units, jobs=jobs)

@@ -27,6 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from obskit.render.contain import safe_relative
+from obskit.render.errors import OutputError
 from obskit.render.registry import RenderUnit, render_session, shared_produce
 
 #: fewer units than this to produce: not worth starting workers
@@ -83,7 +84,13 @@ def _end_with(parent: int) -> None:
 
 def place_unit(name: str, unit: RenderUnit, place: Place[T]) -> list[T]:
     """Produce one unit and place its files, in path order."""
-    files = {safe_relative(p): b for p, b in shared_produce(name, unit).items()}
+    produced = shared_produce(name, unit)
+    files = {safe_relative(p): b for p, b in produced.items()}
+    if len(files) != len(produced):  # two spellings of one path (a//b and a/b)
+        twice = sorted(p for p in produced if safe_relative(p) != p)[0]
+        raise OutputError(
+            f"{safe_relative(twice)} is produced twice (by {name}:{unit.key} and {name}:{unit.key})"
+        )
     return [place(path, files[path]) for path in sorted(files)]
 
 
