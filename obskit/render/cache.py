@@ -112,23 +112,39 @@ def cache_dir() -> Path:
     return Path(base)
 
 
+def cache_file(kind: str, name: str) -> Path:
+    """The cache file of one kind (``render``, ``validate``) for one folder or catalog."""
+    return cache_dir() / f"{kind}-{hashlib.sha256(name.encode()).hexdigest()[:24]}.json"
+
+
+def read_units(path: Path, version: int) -> dict[str, dict]:
+    """The ``units`` of a cache file of this version; {} for a missing or damaged one, or
+    one of another version or shape."""
+    raw = read_bytes(path)
+    try:
+        data = json.loads(raw) if raw else {}
+        units = data.get("units") if data.get("version") == version else None
+    except (ValueError, AttributeError):
+        return {}
+    if not isinstance(units, dict):  # any other shape is no cache at all
+        return {}
+    return {k: v for k, v in units.items() if isinstance(v, dict)}
+
+
+def write_units(path: Path, version: int, units: dict[str, dict]) -> None:
+    """Save ``units`` (a cache that cannot be written only costs time)."""
+    data = json.dumps({"version": version, "units": units}, sort_keys=True)
+    with contextlib.suppress(OSError):
+        atomic_write(path, data.encode())
+
+
 class RenderCache:
     """``unit key -> (fingerprint, files, {path: lstat key})`` for one output folder."""
 
     def __init__(self, out_dir: Path, enabled: bool = True):
         self.enabled = enabled
-        key = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:24]
-        self.path = cache_dir() / f"render-{key}.json"
-        self.entries: dict[str, dict] = {}
-        if enabled:
-            raw = read_bytes(self.path)
-            try:
-                data = json.loads(raw) if raw else {}
-                units = data.get("units") if data.get("version") == CACHE_VERSION else None
-                if isinstance(units, dict):  # any other shape is no cache at all
-                    self.entries = {k: v for k, v in units.items() if isinstance(v, dict)}
-            except (ValueError, AttributeError):
-                self.entries = {}
+        self.path = cache_file("render", str(out_dir.resolve()))
+        self.entries = read_units(self.path, CACHE_VERSION) if enabled else {}
         self._new: dict[str, dict] = {}
         self._staged: list[tuple[str, str, tuple[int, int, int]]] = []
 
@@ -187,8 +203,5 @@ class RenderCache:
         self._staged.clear()
 
     def save(self) -> None:
-        if not self.enabled:
-            return
-        data = json.dumps({"version": CACHE_VERSION, "units": self._new}, sort_keys=True)
-        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-            atomic_write(self.path, data.encode())
+        if self.enabled:
+            write_units(self.path, CACHE_VERSION, self._new)

@@ -12,12 +12,7 @@ per catalog path holding that catalog's current units (``$OBSKIT_CACHE_DIR`` or
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
-
-from obskit.render.atomic import atomic_write, read_bytes
-from obskit.render.cache import RenderCache, cache_dir
+from obskit.render.cache import RenderCache, cache_file, read_units, write_units
 from obskit.render.contain import safe_relative
 from obskit.render.errors import OutputError
 
@@ -40,18 +35,8 @@ class ValidatedCache:
 
     def __init__(self, catalog_name: str, enabled: bool = True):
         self.enabled = enabled
-        key = hashlib.sha256(catalog_name.encode()).hexdigest()[:24]
-        self.path = cache_dir() / f"validate-{key}.json"
-        self.entries: dict[str, dict] = {}
-        if enabled:
-            raw = read_bytes(self.path)
-            try:
-                data = json.loads(raw) if raw else {}
-                units = data.get("units") if data.get("version") == VERSION else None
-                if isinstance(units, dict):  # any other shape is no cache at all
-                    self.entries = {k: v for k, v in units.items() if isinstance(v, dict)}
-            except (ValueError, AttributeError):
-                self.entries = {}
+        self.path = cache_file("validate", catalog_name)
+        self.entries = read_units(self.path, VERSION) if enabled else {}
         self._new: dict[str, dict] = {}
 
     @staticmethod
@@ -79,8 +64,5 @@ class ValidatedCache:
 
     def save(self) -> None:
         """Keep this run's units (call only when the whole dry render passed)."""
-        if not self.enabled:
-            return
-        data = json.dumps({"version": VERSION, "units": self._new}, sort_keys=True)
-        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-            atomic_write(self.path, data.encode())
+        if self.enabled:
+            write_units(self.path, VERSION, self._new)
