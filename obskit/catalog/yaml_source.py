@@ -9,7 +9,7 @@ import yaml
 
 from obskit.catalog.bounds import structure_problem
 from obskit.catalog.errors import Problem, format_path
-from obskit.catalog.yaml_stream import Unusual, load_stream
+from obskit.catalog.yaml_stream import CONSTRUCT_ERRORS, Unusual, load_stream
 
 try:
     _Loader: type = yaml.CSafeLoader
@@ -134,7 +134,7 @@ def _construct(node: yaml.Node, path: Path, smap: SourceMap, problems: list[Prob
         return _constructor.construct_object(node, deep=True)
     except yaml.YAMLError:
         raise
-    except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
+    except CONSTRUCT_ERRORS:
         tag = str(node.tag).rsplit(":", 1)[-1]
         text = str(node.value)
         shown = text if len(text) <= 40 else text[:37] + "..."

@@ -27,6 +27,10 @@ _SCALAR_TAGS = frozenset(
 )
 
 
+#: what PyYAML's constructors raise for a core tag that does not fit its text (``!!int abc``)
+CONSTRUCT_ERRORS = (ValueError, KeyError, AttributeError, TypeError, OverflowError)
+
+
 class Unusual(Exception):
     """The document needs the careful path (see the module docstring)."""
 
@@ -43,7 +47,7 @@ class _Scalars(yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
         node = yaml.ScalarNode(tag, event.value, style=event.style)
         try:
             value = self.yaml_constructors[tag](self, node)
-        except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
+        except CONSTRUCT_ERRORS:
             raise Unusual from None  # a tag that does not fit its text: the careful path says so
         # one object per distinct text: a fleet repeats its keys, teams, namespaces, presets
         return sys.intern(value) if type(value) is str else value

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from obskit.render.contain import safe_relative
 from obskit.render.errors import OutputError
-from obskit.render.registry import RenderUnit, render_session, shared_produce
+from obskit.render.registry import RenderUnit, affinities, render_session, shared_produce
 
 #: fewer units than this to produce: not worth starting workers
 PARALLEL_MIN = 64
@@ -157,21 +157,19 @@ def _produce_chunk(indices: list[int]) -> list[list[Any]] | None:
 
 
 def produce_all(
-    work: list[tuple[str, RenderUnit]],
-    place: Place[T],
-    jobs: int | None = None,
-    affinity: Sequence[Affinity] | None = None,
+    work: list[tuple[str, RenderUnit]], place: Place[T], jobs: int | None = None
 ) -> Iterator[list[T]]:
     """Each unit's placed files (:func:`place_unit`), in the order of ``work``.
 
-    Call it inside a :func:`render_session`. ``affinity``: each unit's token and cost.
+    Call it inside a :func:`render_session`. On several cores, units are grouped by their
+    renderers' :func:`~obskit.render.registry.affinities`.
     """
     jobs = jobs or default_jobs()
     if jobs <= 1 or len(work) < PARALLEL_MIN or not _fork_safe():
         for name, unit in work:
             yield place_unit(name, unit, place)
         return
-    chunks = _chunks(work, jobs, affinity)
+    chunks = _chunks(work, jobs, affinities(work))
     # one key's units are produced here, before the fork (the first of those with the most
     # renderers: a service's): the imports and caches they fill (renderer modules, panel
     # shapes, the kubernetes client, its alert class) are then every worker's

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from functools import partial
 
 from obskit.catalog.model import Catalog
-from obskit.render import parallel
 from obskit.render.cache import Key, RenderCache, stat_key
 from obskit.render.contain import Root
 from obskit.render.journal import STATE_DIR, pending, recover, state_dir, uncreate
@@ -18,7 +17,6 @@ from obskit.render.parallel import produce_all
 from obskit.render.registry import (
     RENDERER_NAMES,
     RenderUnit,
-    affinities,
     render_session,
     renderer_units,
     units_session,
@@ -104,15 +102,14 @@ def dry_render(catalog: Catalog, *, cache_name: str | None = None, jobs: int | N
             fingerprint = cache.fingerprint(name, unit.key, unit.inputs) if cache.enabled else ""
             plan.append((fingerprint, cache.files(_unit_key(pair), fingerprint)))
         work = [pair for pair, (_, files) in zip(units, plan, strict=True) if files is None]
-        wide = len(work) >= parallel.PARALLEL_MIN and (jobs or parallel.default_jobs()) > 1
-        produced = produce_all(work, _path_only, jobs, affinities(work) if wide else None)
+        produced = produce_all(work, _path_only, jobs)
         try:
             for pair, (fingerprint, cached) in zip(units, plan, strict=True):
                 files = cached if cached is not None else next(produced)
                 if cached is None:
                     cache.record(_unit_key(pair), fingerprint, files)
-                for path in files:
-                    _claim(seen, safe_relative(path), pair)
+                for path in files:  # normal already (place_unit, or the cache's check)
+                    _claim(seen, path, pair)
         finally:
             produced.close()
     cache.save()
@@ -151,14 +148,7 @@ def _run_units(
     with render_session():
         plan = _plan(units, tree, cache)
         work = [pair for pair, step in zip(units, plan, strict=True) if step[1] is None]
-        workers = jobs or parallel.default_jobs()
-        wide = len(work) >= parallel.PARALLEL_MIN and workers > 1
-        produced = produce_all(
-            work,
-            partial(tree.place, keyed=keyed),
-            jobs,
-            affinities(work) if wide else None,
-        )
+        produced = produce_all(work, partial(tree.place, keyed=keyed), jobs)
         try:
             for pair, (fingerprint, cached) in zip(units, plan, strict=True):
                 name = pair[0]

@@ -66,29 +66,25 @@ def _load_file(path: Path, module: str) -> ModuleType:
     return mod
 
 
-def _module(catalog: Catalog, module: str) -> tuple[ModuleType, Path | None]:
+def _module(catalog: Catalog, module: str) -> ModuleType:
     local = _local_file(catalog, module)
     try:
         if local is not None:
-            return _load_file(local, module), local
-        mod = importlib.import_module(module)
+            return _load_file(local, module)
+        return importlib.import_module(module)
     except PluginError:
         raise
     except Exception as exc:
         raise PluginError(f"dashboard plugin {module}: import failed: {exc}") from None
-    file = getattr(mod, "__file__", None)
-    return mod, Path(file) if file else None
 
 
-def load_plugin(catalog: Catalog, spec: str) -> tuple[PanelFunction, bytes]:
-    """The plugin function and its source bytes (for the fingerprint)."""
+def load_plugin(catalog: Catalog, spec: str) -> PanelFunction:
+    """The plugin function (its sources are fingerprinted by :func:`plugins_fingerprint`)."""
     module, _, attr = spec.partition(":")
-    mod, path = _module(catalog, module)
-    func = getattr(mod, attr, None)
+    func = getattr(_module(catalog, module), attr, None)
     if not callable(func):
         raise PluginError(f"dashboard plugin {spec}: {module} has no function {attr}")
-    source = path.read_bytes() if path and path.is_file() else spec.encode()
-    return func, source
+    return func
 
 
 def _package_files(folder: Path) -> list[tuple[str, Path]]:
@@ -141,7 +137,7 @@ def plugin_panels(catalog: Catalog, service: Any) -> list[Any]:
     """Every plugin's panels for ``service``, in catalog order."""
     panels: list[Any] = []
     for spec in plugin_specs(catalog):
-        func, _ = load_plugin(catalog, spec)
+        func = load_plugin(catalog, spec)
         try:
             result = func(service, catalog)
         except Exception as exc:
