@@ -42,6 +42,17 @@ def test_plugin_panels_are_appended_in_a_custom_row(plugin_catalog, shared_refer
         assert depth["fieldConfig"]["defaults"]["unit"] == "short"
 
 
+def one_plugin_catalog(folder, spec: str):
+    """A one-service catalog in ``folder`` with the dashboard plugin ``spec``."""
+    path = folder / "catalog.yaml"
+    path.write_text(
+        "apiVersion: obskit/v1\nkind: ServiceCatalog\n"
+        f"metadata: {{name: x, plugins: {{dashboards: ['{spec}']}}}}\n"
+        "teams: [{name: t}]\nservices: [{name: s, team: t}]\n"
+    )
+    return path
+
+
 def _inputs(directory):
     catalog = load_catalog(directory / "catalog.yaml")
     return {u.key: u.inputs for u in RENDERER.units(catalog)}
@@ -81,11 +92,7 @@ def test_a_plugin_package_on_sys_path_is_fingerprinted_whole(tmp_path, monkeypat
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     cat = tmp_path / "cat"
     cat.mkdir()
-    (cat / "catalog.yaml").write_text(
-        "apiVersion: obskit/v1\nkind: ServiceCatalog\n"
-        "metadata: {name: x, plugins: {dashboards: ['fleet_panels.panels:p']}}\n"
-        "teams: [{name: t}]\nservices: [{name: s, team: t}]\n"
-    )
+    one_plugin_catalog(cat, "fleet_panels.panels:p")
     before = _inputs(cat)
     (package / "helpers.py").write_text("X = 2\n")
     assert _inputs(cat)["service/s"] != before["service/s"]
@@ -99,11 +106,7 @@ def test_only_the_plugins_own_package_is_fingerprinted(tmp_path):
     (tmp_path / "corp" / "billing.py").write_text("X = 1\n")
     (obs / "panels.py").write_text("def p(s, c):\n    return []\n")
     (obs / "helpers.py").write_text("Y = 1\n")
-    (tmp_path / "catalog.yaml").write_text(
-        "apiVersion: obskit/v1\nkind: ServiceCatalog\n"
-        "metadata: {name: x, plugins: {dashboards: ['corp.obs.panels:p']}}\n"
-        "teams: [{name: t}]\nservices: [{name: s, team: t}]\n"
-    )
+    one_plugin_catalog(tmp_path, "corp.obs.panels:p")
     before = _inputs(tmp_path)
     (tmp_path / "corp" / "billing.py").write_text("X = 2\n")
     assert _inputs(tmp_path) == before
@@ -122,14 +125,8 @@ def test_unknown_plugin_is_one_clear_error(plugin_catalog):
 def test_plugin_spec_is_validated_by_the_catalog(tmp_path):
     from obskit.catalog.errors import CatalogError
 
-    path = tmp_path / "catalog.yaml"
-    path.write_text(
-        "apiVersion: obskit/v1\nkind: ServiceCatalog\n"
-        "metadata: {name: x, plugins: {dashboards: ['not a spec']}}\n"
-        "teams: [{name: t}]\nservices: [{name: s, team: t}]\n"
-    )
     with pytest.raises(CatalogError):
-        load_catalog(path)
+        load_catalog(one_plugin_catalog(tmp_path, "not a spec"))
 
 
 def test_a_folder_or_broken_link_named_py_in_the_plugins_package_is_not_read(plugin_catalog):
@@ -168,11 +165,7 @@ def test_a_symlinked_plugin_module_is_fingerprinted_with_its_own_package(tmp_pat
     package.mkdir(parents=True)
     (package / "m.py").symlink_to(shared / "panels.py")
     (package / "helpers.py").write_text("Y = 1\n")
-    (tmp_path / "cat" / "catalog.yaml").write_text(
-        "apiVersion: obskit/v1\nkind: ServiceCatalog\n"
-        "metadata: {name: x, plugins: {dashboards: ['pk.m:p']}}\n"
-        "teams: [{name: t}]\nservices: [{name: s, team: t}]\n"
-    )
+    one_plugin_catalog(tmp_path / "cat", "pk.m:p")
     before = _inputs(tmp_path / "cat")
     (shared / "other" / "unrelated.py").write_text("Z = 2\n")
     assert _inputs(tmp_path / "cat") == before
@@ -197,11 +190,7 @@ def test_an_aliased_submodule_is_fingerprinted_as_the_module_it_is(tmp_path, mon
     monkeypatch.setitem(sys.modules, "json.flat", importlib.import_module("flat_panels"))
     cat = tmp_path / "cat"
     cat.mkdir()
-    (cat / "catalog.yaml").write_text(
-        "apiVersion: obskit/v1\nkind: ServiceCatalog\n"
-        "metadata: {name: x, plugins: {dashboards: ['json.flat:p']}}\n"
-        "teams: [{name: t}]\nservices: [{name: s, team: t}]\n"
-    )
+    one_plugin_catalog(cat, "json.flat:p")
     catalog = load_catalog(cat / "catalog.yaml")
     assert [name for name, _ in plugin_sources(catalog, "json.flat")] == ["flat_panels.py"]
 
@@ -211,10 +200,6 @@ def test_a_plugin_whose_parent_package_fails_to_import_is_one_clear_error(tmp_pa
     (site / "boom").mkdir(parents=True)
     (site / "boom" / "__init__.py").write_text("raise RuntimeError('no config')\n")
     monkeypatch.syspath_prepend(str(site))
-    (tmp_path / "catalog.yaml").write_text(
-        "apiVersion: obskit/v1\nkind: ServiceCatalog\n"
-        "metadata: {name: x, plugins: {dashboards: ['boom.panels:p']}}\n"
-        "teams: [{name: t}]\nservices: [{name: s, team: t}]\n"
-    )
+    one_plugin_catalog(tmp_path, "boom.panels:p")
     with pytest.raises(PluginError, match=r"boom\.panels: import failed: no config"):
         render(load_catalog(tmp_path / "catalog.yaml"))
